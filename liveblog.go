@@ -1,0 +1,80 @@
+// Package liveblog holds the domain of a live-coverage platform: live events,
+// the posts published into them, and the gapless per-event change feed that
+// every reader surface (stream, polling, pages, feeds) is derived from.
+//
+// The package depends on the standard library only. Storage, brokers and the
+// HTTP surfaces live in sub-packages named after their technology, and only
+// cmd/liveblog knows the concrete types.
+package liveblog
+
+import (
+	"context"
+	"time"
+)
+
+// Build information, set by the linker in release builds.
+var (
+	Version = "dev"
+	Commit  = ""
+)
+
+// DefaultTimeZone is the display zone of a new event: the first newsrooms to
+// run liveblog publish in UK time, as in "09:45 GMT 13 February".
+const DefaultTimeZone = "Europe/London"
+
+// DefaultPageSize is how many posts a reader page shows before the "older
+// posts" link. It matches what live pages on news sites show on a phone
+// without the first paint becoming heavy.
+const DefaultPageSize = 20
+
+// MaxPageSize bounds any single listing so that no request's cost grows with
+// the length of an event.
+const MaxPageSize = 100
+
+// Now is the clock the domain uses; tests and stores may replace it per
+// instance, never globally, so it is only a default.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Store is the record of an instance: events, posts, their change feed and
+// API tokens. Every method runs in one transaction. Implementations append the
+// Changes a mutation causes in the same transaction as the mutation, and call
+// the Announcer set on them only after the transaction has committed.
+type Store interface {
+	EventStore
+	PostStore
+	ChangeStore
+	TokenStore
+	Close() error
+}
+
+// Announcer is told, after a commit, the new head sequence of an event's change
+// feed. A Broker is an Announcer; so is the in-process hub in tests.
+type Announcer interface {
+	Announce(ctx context.Context, eventID int64, head int64)
+}
+
+// AnnouncerFunc adapts a function to an Announcer.
+type AnnouncerFunc func(ctx context.Context, eventID, head int64)
+
+// Announce calls f.
+func (f AnnouncerFunc) Announce(ctx context.Context, eventID, head int64) { f(ctx, eventID, head) }
+
+// Announcement says that event EventID has changes up to and including Head.
+// It carries no payload: the store is the record, and a node that receives an
+// announcement reads the changes it has not yet delivered from the store, so a
+// lost or reordered announcement can never open a gap.
+type Announcement struct {
+	EventID int64 `json:"event_id"`
+	Head    int64 `json:"head"`
+}
+
+// Broker carries announcements between the nodes of an instance: in process
+// (inmem) for the single binary, over NATS when several nodes share one
+// PostgreSQL database.
+type Broker interface {
+	Announcer
+	// Subscribe calls fn for every announcement until the returned cancel
+	// function is called. fn must not block for long.
+	Subscribe(fn func(Announcement)) (cancel func())
+	Close() error
+}

@@ -1,0 +1,304 @@
+package liveblog
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PostStatus is where a post is in its life. Only published posts are seen by
+// readers and enter the change feed.
+type PostStatus string
+
+// Post statuses.
+const (
+	StatusDraft     PostStatus = "draft"
+	StatusScheduled PostStatus = "scheduled"
+	StatusPublished PostStatus = "published"
+	StatusDeleted   PostStatus = "deleted"
+)
+
+// Valid reports whether s is a known status.
+func (s PostStatus) Valid() bool {
+	switch s {
+	case StatusDraft, StatusScheduled, StatusPublished, StatusDeleted:
+		return true
+	}
+	return false
+}
+
+// Post is one entry of a live event.
+type Post struct {
+	ID           int64         `json:"id"`
+	EventID      int64         `json:"event_id"`
+	Headline     string        `json:"headline"`
+	Blocks       []Block       `json:"blocks"`
+	Contributors []Contributor `json:"contributors"`
+	Breaking     bool          `json:"breaking"`
+	KeyEvent     bool          `json:"key_event"`
+	Pinned       bool          `json:"pinned"`
+	Status       PostStatus    `json:"status"`
+
+	// ScheduledAt is when a scheduled post is to be published.
+	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
+	// PublishedAt is the time readers see on the post. Imported posts keep the
+	// time they were first published elsewhere.
+	PublishedAt time.Time `json:"published_at,omitzero"`
+	// EditedAt is set when a published post is edited, and drives the
+	// "Updated HH:MM" mark; CorrectionNote says what changed, if the editor
+	// wanted readers to know.
+	EditedAt       time.Time `json:"edited_at,omitzero"`
+	CorrectionNote string    `json:"correction_note,omitempty"`
+
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Version increases with every edit; an update must name the version it
+	// edits.
+	Version int `json:"version"`
+	// AuthorID is the user who created the post, 0 for API tokens without a
+	// user and for imports.
+	AuthorID int64 `json:"author_id,omitempty"`
+}
+
+// Contributor is a byline: a name with a role line such as "Defence
+// correspondent" and an optional avatar image.
+type Contributor struct {
+	Name   string `json:"name"`
+	Role   string `json:"role,omitempty"`
+	Avatar string `json:"avatar,omitempty"`
+}
+
+// Limits on post fields.
+const (
+	MaxHeadlineLength       = 300
+	MaxBlocks               = 100
+	MaxContributors         = 10
+	MaxNameLength           = 120
+	MaxCorrectionNoteLength = 500
+)
+
+// Validate checks a post before it is created or after an update is applied.
+// It normalises shorthand input (see Block.Normalize).
+func (p *Post) Validate() error {
+	if err := validateText("headline", p.Headline, MaxHeadlineLength, false); err != nil {
+		return err
+	}
+	if strings.ContainsAny(p.Headline, "\n") {
+		return FieldError("headline", "A headline is a single line.")
+	}
+	if len(p.Blocks) == 0 && strings.TrimSpace(p.Headline) == "" {
+		return FieldError("blocks", "A post needs a headline or at least one block.")
+	}
+	if len(p.Blocks) > MaxBlocks {
+		return FieldError("blocks", "A post has at most %d blocks.", MaxBlocks)
+	}
+	for i := range p.Blocks {
+		if err := p.Blocks[i].Validate(indexField("blocks", i)); err != nil {
+			return err
+		}
+	}
+	if len(p.Contributors) > MaxContributors {
+		return FieldError("contributors", "A post has at most %d bylines.", MaxContributors)
+	}
+	for i, c := range p.Contributors {
+		if err := c.Validate(indexField("contributors", i)); err != nil {
+			return err
+		}
+	}
+	if p.Status == "" {
+		p.Status = StatusPublished
+	}
+	switch p.Status {
+	case StatusDraft, StatusPublished:
+	case StatusScheduled:
+		if p.ScheduledAt.IsZero() {
+			return FieldError("scheduled_at", "A scheduled post needs the time to publish it.")
+		}
+	default:
+		return FieldError("status", "Status must be draft, scheduled or published.")
+	}
+	if err := validateText("correction_note", p.CorrectionNote, MaxCorrectionNoteLength, false); err != nil {
+		return err
+	}
+	if p.Pinned && p.Status != StatusPublished {
+		return FieldError("pinned", "Only a published post can be pinned.")
+	}
+	return nil
+}
+
+// Validate checks a byline.
+func (c Contributor) Validate(field string) error {
+	if err := validateText(field+".name", c.Name, MaxNameLength, true); err != nil {
+		return err
+	}
+	if err := validateText(field+".role", c.Role, MaxNameLength, false); err != nil {
+		return err
+	}
+	if c.Avatar != "" {
+		if err := ValidateImageSource(field+".avatar", c.Avatar); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PostUpdate is an edit of a post; nil fields are left as they are. Version is
+// the version being edited. Setting Status to published publishes a draft or
+// scheduled post; deleting goes through DeletePost.
+type PostUpdate struct {
+	Headline       *string        `json:"headline"`
+	Blocks         *[]Block       `json:"blocks"`
+	Contributors   *[]Contributor `json:"contributors"`
+	Breaking       *bool          `json:"breaking"`
+	KeyEvent       *bool          `json:"key_event"`
+	Status         *PostStatus    `json:"status"`
+	ScheduledAt    *time.Time     `json:"scheduled_at"`
+	CorrectionNote *string        `json:"correction_note"`
+	Version        int            `json:"version"`
+}
+
+// Apply returns a copy of p with the update applied, validated. It does not
+// touch timestamps or the version: the store does that.
+func (u *PostUpdate) Apply(p *Post) (*Post, error) {
+	next := *p
+	if u.Headline != nil {
+		next.Headline = *u.Headline
+	}
+	if u.Blocks != nil {
+		next.Blocks = *u.Blocks
+	}
+	if u.Contributors != nil {
+		next.Contributors = *u.Contributors
+	}
+	if u.Breaking != nil {
+		next.Breaking = *u.Breaking
+	}
+	if u.KeyEvent != nil {
+		next.KeyEvent = *u.KeyEvent
+	}
+	if u.ScheduledAt != nil {
+		next.ScheduledAt = u.ScheduledAt.UTC()
+	}
+	if u.CorrectionNote != nil {
+		next.CorrectionNote = *u.CorrectionNote
+	}
+	if u.Status != nil {
+		s := *u.Status
+		switch {
+		case s == StatusDeleted:
+			return nil, FieldError("status", "Delete a post with DELETE, not by setting its status.")
+		case p.Status == StatusPublished && s != StatusPublished:
+			return nil, FieldError("status", "A published post cannot go back to %s; delete it instead.", s)
+		case p.Status == StatusDeleted:
+			return nil, FieldError("status", "A deleted post must be restored before it is edited.")
+		}
+		next.Status = s
+	}
+	if p.Status == StatusDeleted {
+		return nil, Errorf(ENOTFOUND, "Post not found.")
+	}
+	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	return &next, nil
+}
+
+// PostFilter selects the posts of one event. Readers only ever see published
+// posts; the desk also asks for drafts and scheduled ones.
+type PostFilter struct {
+	EventID  int64
+	Statuses []PostStatus // empty means published only
+	KeyOnly  bool
+	// Before and After are page cursors (see Cursor); at most one is set.
+	// Posts are ordered newest first by published time, then id.
+	Before *Cursor
+	After  *Cursor
+	// OldestFirst reverses the order.
+	OldestFirst bool
+	Limit       int
+	// ExcludePinned leaves the pinned post out, for pages that show it on top.
+	ExcludePinned bool
+}
+
+// Cursor marks a post's place in the newest-first order, so that a page of
+// older posts costs the same however long the event is.
+type Cursor struct {
+	PublishedAt time.Time
+	ID          int64
+}
+
+// CursorOf returns the cursor of p.
+func CursorOf(p *Post) Cursor { return Cursor{PublishedAt: p.PublishedAt, ID: p.ID} }
+
+// String encodes the cursor for a URL: microseconds since the epoch and the id.
+func (c Cursor) String() string {
+	return strconv.FormatInt(c.PublishedAt.UnixMicro(), 10) + "-" + strconv.FormatInt(c.ID, 10)
+}
+
+// ParseCursor decodes a cursor from a URL; field names the parameter in the
+// error.
+func ParseCursor(field, s string) (*Cursor, error) {
+	us, id, ok := strings.Cut(s, "-")
+	if !ok || len(s) > 40 {
+		return nil, FieldError(field, "Not a page cursor.")
+	}
+	micros, err1 := strconv.ParseInt(us, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil || micros < 0 || n <= 0 {
+		return nil, FieldError(field, "Not a page cursor.")
+	}
+	return &Cursor{PublishedAt: time.UnixMicro(micros).UTC(), ID: n}, nil
+}
+
+// Page is what a reader page shows, read in one transaction so that the posts
+// and the head sequence agree: a page rendered at head H plus the changes
+// after H is exactly the current state.
+type Page struct {
+	Event  *Event
+	Pinned *Post // nil when nothing is pinned or on pages other than the first
+	Posts  []*Post
+	// Older and Newer are cursors of the adjacent pages, nil at either end.
+	Older *Cursor
+	Newer *Cursor
+}
+
+// PageFilter selects a reader page.
+type PageFilter struct {
+	Slug        string
+	Before      *Cursor
+	After       *Cursor
+	KeyOnly     bool
+	OldestFirst bool
+	Limit       int
+	// Around, when set, selects the page (in the newest-first order) that
+	// contains this post, for permalinks deep in an event.
+	Around int64
+}
+
+// PostStore keeps posts. Every mutation that readers can see appends a Change
+// in the same transaction.
+type PostStore interface {
+	// CreatePost stores a new post. A published post gets its PublishedAt
+	// (now, unless already set, as on import) and a post.published change.
+	CreatePost(ctx context.Context, p *Post) error
+	FindPostByID(ctx context.Context, id int64) (*Post, error)
+	FindPosts(ctx context.Context, filter PostFilter) ([]*Post, error)
+	// FindPage reads a reader page and the event's head in one transaction.
+	FindPage(ctx context.Context, filter PageFilter) (*Page, error)
+	UpdatePost(ctx context.Context, id int64, upd PostUpdate) (*Post, error)
+	// DeletePost marks a post deleted (restorable) and removes its content from
+	// the payloads of earlier changes, so a takedown leaves no copy in the feed.
+	DeletePost(ctx context.Context, id int64, version int) (*Post, error)
+	// RestorePost brings a deleted post back as published.
+	RestorePost(ctx context.Context, id int64, version int) (*Post, error)
+	// PinPost pins or unpins a post; pinning unpins the event's other pinned
+	// post in the same transaction.
+	PinPost(ctx context.Context, id int64, pinned bool, version int) (*Post, error)
+	// PublishDuePosts publishes every scheduled post whose time has come, once
+	// even when several processes call it at the same moment.
+	PublishDuePosts(ctx context.Context, now time.Time) ([]*Post, error)
+}
+
+func indexField(name string, i int) string { return fmt.Sprintf("%s[%d]", name, i) }
