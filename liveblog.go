@@ -66,6 +66,10 @@ func (f AnnouncerFunc) Announce(ctx context.Context, eventID, head int64) { f(ct
 type Announcement struct {
 	EventID int64 `json:"event_id"`
 	Head    int64 `json:"head"`
+	// Resync, set by a broker that may have missed announcements (it lost
+	// and regained its connection), asks every hub to re-read the feed of
+	// every event it serves. EventID and Head are zero then.
+	Resync bool `json:"resync,omitempty"`
 }
 
 // Broker carries announcements between the nodes of an instance: in process
