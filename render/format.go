@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/web"
 )
 
 // FormatTime formats t in loc the way live pages show a post's time:
@@ -52,11 +53,16 @@ func SafeURL(raw string) string {
 			return ""
 		}
 	}
-	if strings.HasPrefix(raw, "/media/") || strings.HasPrefix(raw, "/static/") {
+	if strings.HasPrefix(raw, "/media/") {
 		if strings.Contains(raw, "..") {
 			return ""
 		}
 		return raw
+	}
+	if name, ok := strings.CutPrefix(raw, "/static/"); ok {
+		// Static files are only served under their fingerprinted names, so a
+		// reference to one (an imported image's placeholder) is resolved here.
+		return web.AssetPath(name)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

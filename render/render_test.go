@@ -14,6 +14,7 @@ import (
 
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/render"
+	"github.com/liveblog/liveblog/web"
 )
 
 // Hostile strings that must come out as text, never as markup or script.
@@ -706,7 +707,8 @@ func TestSafeURL(t *testing.T) {
 		{"HTTPS://EXAMPLE.ORG/", "HTTPS://EXAMPLE.ORG/"},
 		{"mailto:desk@example.org", "mailto:desk@example.org"},
 		{"/media/2025/a.jpg", "/media/2025/a.jpg"},
-		{"/static/logo.svg", "/static/logo.svg"},
+		{"/static/missing-image.svg", web.AssetPath("missing-image.svg")},
+		{"/static/no-such-file.svg", ""},
 		{"", ""},
 		{"javascript:alert(1)", ""},
 		{"JaVaScRiPt:alert(1)", ""},
