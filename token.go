@@ -48,3 +48,15 @@ type TokenStore interface {
 	FindTokens(ctx context.Context) ([]*Token, error)
 	RevokeToken(ctx context.Context, id int64) error
 }
+
+// Validate checks a token before it is stored. The hash is what requests are
+// matched against, so a token without one could never be used.
+func (t *Token) Validate() error {
+	if err := validateText("name", t.Name, MaxNameLength, true); err != nil {
+		return err
+	}
+	if len(t.Hash) != sha256.Size*2 {
+		return FieldError("hash", "A token needs the SHA-256 hash of its secret (see HashToken).")
+	}
+	return nil
+}

@@ -1,0 +1,662 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/liveblog/liveblog"
+)
+
+const postColumns = `id, event_id, headline, blocks, contributors, breaking, key_event, pinned, status,
+	scheduled_at, published_at, edited_at, correction_note, created_at, updated_at, version, author_id`
+
+func scanPost(row scanner) (*liveblog.Post, error) {
+	var p liveblog.Post
+	err := row.Scan(&p.ID, &p.EventID, &p.Headline, jsonColumn{&p.Blocks}, jsonColumn{&p.Contributors},
+		&p.Breaking, &p.KeyEvent, &p.Pinned, &p.Status,
+		timeColumn{&p.ScheduledAt}, timeColumn{&p.PublishedAt}, timeColumn{&p.EditedAt}, &p.CorrectionNote,
+		timeColumn{&p.CreatedAt}, timeColumn{&p.UpdatedAt}, &p.Version, idColumn{&p.AuthorID})
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func scanPosts(rows *sql.Rows) ([]*liveblog.Post, error) {
+	defer rows.Close()
+	var posts []*liveblog.Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, err
+		}
+		posts = append(posts, p)
+	}
+	return posts, rows.Err()
+}
+
+// CreatePost stores a new post. A published one enters the feed at once, and
+// pinning it on creation unpins the event's previous pinned post first.
+func (s *Store) CreatePost(ctx context.Context, p *liveblog.Post) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *tx) error {
+		if err := tx.checkEvent(ctx, p.EventID); err != nil {
+			return err
+		}
+		next := *p
+		next.Version = 1
+		next.CreatedAt, next.UpdatedAt = tx.now, tx.now
+		next.ScheduledAt, next.PublishedAt, next.EditedAt = utc(next.ScheduledAt), utc(next.PublishedAt), utc(next.EditedAt)
+		if next.Status == liveblog.StatusPublished && next.PublishedAt.IsZero() {
+			next.PublishedAt = tx.now
+		}
+		if next.Pinned {
+			if err := tx.unpinOthers(ctx, next.EventID, 0); err != nil {
+				return err
+			}
+		}
+		if err := tx.insertPost(ctx, &next); err != nil {
+			return err
+		}
+		if next.Status == liveblog.StatusPublished {
+			if err := tx.appendPostChange(ctx, liveblog.ChangePostPublished, &next); err != nil {
+				return err
+			}
+		}
+		*p = next
+		return nil
+	})
+}
+
+// FindPostByID returns a post in any status: the desk needs drafts and
+// deleted posts too.
+func (s *Store) FindPostByID(ctx context.Context, id int64) (*liveblog.Post, error) {
+	var p *liveblog.Post
+	err := s.view(ctx, func(tx *tx) (err error) {
+		p, err = tx.findPostByID(ctx, id)
+		return err
+	})
+	return p, err
+}
+
+// FindPosts lists the posts of one event, newest first unless OldestFirst.
+// Before and After take the Limit posts nearest the cursor on that side.
+// Posts never published (drafts, scheduled) sort by their CreatedAt, so a
+// cursor into a desk listing of them carries that time.
+func (s *Store) FindPosts(ctx context.Context, f liveblog.PostFilter) ([]*liveblog.Post, error) {
+	limit, err := pageLimit(f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if f.Before != nil && f.After != nil {
+		return nil, liveblog.FieldError("after", "Give a cursor for older or for newer posts, not both.")
+	}
+	for _, st := range f.Statuses {
+		if !st.Valid() {
+			return nil, liveblog.FieldError("status", "Status must be draft, scheduled, published or deleted.")
+		}
+	}
+	l := listing{eventID: f.EventID, statuses: f.Statuses, keyOnly: f.KeyOnly, excludePinned: f.ExcludePinned}
+	older, c := !f.OldestFirst, (*liveblog.Cursor)(nil)
+	if f.Before != nil {
+		older, c = true, f.Before
+	} else if f.After != nil {
+		older, c = false, f.After
+	}
+	var posts []*liveblog.Post
+	err = s.view(ctx, func(tx *tx) (err error) {
+		if err := tx.checkEvent(ctx, f.EventID); err != nil {
+			return err
+		}
+		posts, err = tx.seek(ctx, l, older, c, 0, limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// seek returns the posts nearest the cursor first.
+	if older == f.OldestFirst {
+		slices.Reverse(posts)
+	}
+	return posts, nil
+}
+
+// FindPage reads a reader page. Pages are aligned from the start of the
+// reading order (the newest post, or the oldest when OldestFirst): page k
+// holds posts k*Limit to k*Limit+Limit-1, and each page's cursors lead to
+// exactly its neighbours. The pinned post is shown above the first page and
+// left out of the list.
+func (s *Store) FindPage(ctx context.Context, f liveblog.PageFilter) (*liveblog.Page, error) {
+	limit, err := pageLimit(f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if f.Before != nil && f.After != nil {
+		return nil, liveblog.FieldError("after", "Give a cursor for older or for newer posts, not both.")
+	}
+	if f.Around != 0 && (f.Before != nil || f.After != nil) {
+		return nil, liveblog.FieldError("around", "A page around a post takes no other cursor.")
+	}
+	// fwd is the direction of reading in time: towards older posts unless the
+	// page reads oldest first.
+	fwd := !f.OldestFirst
+	var page liveblog.Page
+	err = s.view(ctx, func(tx *tx) error {
+		e, err := tx.findEventBySlug(ctx, f.Slug)
+		if err != nil {
+			return err
+		}
+		page.Event = e
+		l := listing{eventID: e.ID, keyOnly: f.KeyOnly, excludePinned: true}
+
+		// moreBefore and moreAfter say whether posts lie beyond this page
+		// against and along the reading order.
+		var posts []*liveblog.Post
+		var moreBefore, moreAfter bool
+		c, cOlder := f.Before, true
+		if f.After != nil {
+			c, cOlder = f.After, false
+		}
+		switch {
+		case c == nil:
+			offset := 0
+			if f.Around != 0 {
+				rank, err := tx.rank(ctx, l, fwd, f.Around)
+				if err != nil {
+					return err
+				}
+				offset = rank / limit * limit
+			}
+			if posts, err = tx.seek(ctx, l, fwd, nil, offset, limit+1); err != nil {
+				return err
+			}
+			moreBefore, moreAfter = offset > 0, len(posts) > limit
+			posts = posts[:min(len(posts), limit)]
+		case cOlder == fwd:
+			if posts, err = tx.seek(ctx, l, fwd, c, 0, limit+1); err != nil {
+				return err
+			}
+			moreAfter = len(posts) > limit
+			posts = posts[:min(len(posts), limit)]
+			if moreBefore, err = tx.exists(ctx, l, !fwd, first(posts, c)); err != nil {
+				return err
+			}
+		default:
+			if posts, err = tx.seek(ctx, l, !fwd, c, 0, limit+1); err != nil {
+				return err
+			}
+			moreBefore = len(posts) > limit
+			posts = posts[:min(len(posts), limit)]
+			slices.Reverse(posts)
+			if moreAfter, err = tx.exists(ctx, l, fwd, last(posts, c)); err != nil {
+				return err
+			}
+		}
+		page.Posts = posts
+
+		var before, after *liveblog.Cursor
+		if moreBefore {
+			before = first(posts, c)
+		}
+		if moreAfter {
+			after = last(posts, c)
+		}
+		if fwd {
+			page.Newer, page.Older = before, after
+		} else {
+			page.Older, page.Newer = before, after
+		}
+		if !moreBefore {
+			page.Pinned, err = tx.findPinned(ctx, e.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &page, nil
+}
+
+// first and last return the cursors at the ends of a page, or the cursor the
+// page was asked for when it is empty.
+func first(posts []*liveblog.Post, c *liveblog.Cursor) *liveblog.Cursor {
+	if len(posts) == 0 {
+		return c
+	}
+	cur := liveblog.CursorOf(posts[0])
+	return &cur
+}
+
+func last(posts []*liveblog.Post, c *liveblog.Cursor) *liveblog.Cursor {
+	if len(posts) == 0 {
+		return c
+	}
+	cur := liveblog.CursorOf(posts[len(posts)-1])
+	return &cur
+}
+
+// UpdatePost edits a post. Publishing a draft or scheduled post enters it in
+// the feed; an edit of a published post that readers can see is a
+// post.updated, and one of its text also stamps EditedAt.
+func (s *Store) UpdatePost(ctx context.Context, id int64, upd liveblog.PostUpdate) (*liveblog.Post, error) {
+	var out *liveblog.Post
+	err := s.update(ctx, func(tx *tx) error {
+		p, err := tx.findPostByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(p.Version, upd.Version); err != nil {
+			return err
+		}
+		next, err := upd.Apply(p)
+		if err != nil {
+			return err
+		}
+		next.Version++
+		next.UpdatedAt = tx.now
+		next.ScheduledAt = utc(next.ScheduledAt)
+		var kind liveblog.ChangeKind
+		switch {
+		case p.Status == liveblog.StatusPublished:
+			edited, err := textEdited(p, next)
+			if err != nil {
+				return err
+			}
+			if edited {
+				next.EditedAt = tx.now
+			}
+			if edited || p.Breaking != next.Breaking || p.KeyEvent != next.KeyEvent {
+				kind = liveblog.ChangePostUpdated
+			}
+		case next.Status == liveblog.StatusPublished:
+			if next.PublishedAt.IsZero() {
+				next.PublishedAt = tx.now
+			}
+			kind = liveblog.ChangePostPublished
+		}
+		if err := tx.savePost(ctx, next); err != nil {
+			return err
+		}
+		if kind != "" {
+			if err := tx.appendPostChange(ctx, kind, next); err != nil {
+				return err
+			}
+		}
+		out = next
+		return nil
+	})
+	return out, err
+}
+
+// textEdited reports whether an edit changed what a post says, as opposed to
+// how it is flagged: that is what earns the "Updated" mark. Blocks and bylines
+// are compared as stored, so resending the same content is no edit.
+func textEdited(p, next *liveblog.Post) (bool, error) {
+	if p.Headline != next.Headline || p.CorrectionNote != next.CorrectionNote {
+		return true, nil
+	}
+	b1, c1, err := postJSON(p)
+	if err != nil {
+		return false, err
+	}
+	b2, c2, err := postJSON(next)
+	if err != nil {
+		return false, err
+	}
+	return b1 != b2 || c1 != c2, nil
+}
+
+// DeletePost marks a post deleted. A published post leaves the feed with a
+// post.deleted, and its text is cleared from every earlier change in the same
+// transaction, so that a takedown leaves no copy behind.
+func (s *Store) DeletePost(ctx context.Context, id int64, version int) (*liveblog.Post, error) {
+	var out *liveblog.Post
+	err := s.update(ctx, func(tx *tx) error {
+		p, err := tx.findPostByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p.Status == liveblog.StatusDeleted {
+			return liveblog.Errorf(liveblog.ENOTFOUND, "Post not found.")
+		}
+		if err := checkVersion(p.Version, version); err != nil {
+			return err
+		}
+		wasPublished := p.Status == liveblog.StatusPublished
+		p.Status, p.Pinned = liveblog.StatusDeleted, false
+		p.Version++
+		p.UpdatedAt = tx.now
+		if err := tx.savePost(ctx, p); err != nil {
+			return err
+		}
+		if wasPublished {
+			if _, err := tx.ExecContext(ctx, `UPDATE changes SET data = NULL
+				WHERE post_id = ? AND event_id = ? AND data IS NOT NULL`, p.ID, p.EventID); err != nil {
+				return fmt.Errorf("clear changes of post: %w", err)
+			}
+			if err := tx.appendChange(ctx, &liveblog.Change{EventID: p.EventID, Kind: liveblog.ChangePostDeleted, PostID: p.ID}); err != nil {
+				return err
+			}
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// RestorePost publishes a deleted post again, at its original place in the
+// event if it had been published before.
+func (s *Store) RestorePost(ctx context.Context, id int64, version int) (*liveblog.Post, error) {
+	var out *liveblog.Post
+	err := s.update(ctx, func(tx *tx) error {
+		p, err := tx.findPostByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(p.Version, version); err != nil {
+			return err
+		}
+		if p.Status != liveblog.StatusDeleted {
+			return liveblog.FieldError("status", "Only a deleted post can be restored.")
+		}
+		p.Status = liveblog.StatusPublished
+		if p.PublishedAt.IsZero() {
+			p.PublishedAt = tx.now
+		}
+		p.Version++
+		p.UpdatedAt = tx.now
+		if err := tx.savePost(ctx, p); err != nil {
+			return err
+		}
+		if err := tx.appendPostChange(ctx, liveblog.ChangePostPublished, p); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// PinPost pins or unpins a published post. Asking for the state the post is
+// already in changes nothing and returns it as it is.
+func (s *Store) PinPost(ctx context.Context, id int64, pinned bool, version int) (*liveblog.Post, error) {
+	var out *liveblog.Post
+	err := s.update(ctx, func(tx *tx) error {
+		p, err := tx.findPostByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p.Status == liveblog.StatusDeleted {
+			return liveblog.Errorf(liveblog.ENOTFOUND, "Post not found.")
+		}
+		if err := checkVersion(p.Version, version); err != nil {
+			return err
+		}
+		if p.Status != liveblog.StatusPublished {
+			return liveblog.FieldError("pinned", "Only a published post can be pinned.")
+		}
+		out = p
+		if p.Pinned == pinned {
+			return nil
+		}
+		kind := liveblog.ChangePostUnpinned
+		if pinned {
+			kind = liveblog.ChangePostPinned
+			if err := tx.unpinOthers(ctx, p.EventID, p.ID); err != nil {
+				return err
+			}
+		}
+		p.Pinned = pinned
+		p.Version++
+		p.UpdatedAt = tx.now
+		if err := tx.savePost(ctx, p); err != nil {
+			return err
+		}
+		return tx.appendPostChange(ctx, kind, p)
+	})
+	return out, err
+}
+
+// PublishDuePosts publishes the scheduled posts due at now, each at the time
+// it was scheduled for. The re-read inside the write transaction is what makes
+// concurrent callers publish each post once.
+func (s *Store) PublishDuePosts(ctx context.Context, now time.Time) ([]*liveblog.Post, error) {
+	var published []*liveblog.Post
+	err := s.update(ctx, func(tx *tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+postColumns+` FROM posts
+			WHERE status = 'scheduled' AND scheduled_at <= ? ORDER BY scheduled_at, id`, now.UnixMicro())
+		if err != nil {
+			return fmt.Errorf("find due posts: %w", err)
+		}
+		due, err := scanPosts(rows)
+		if err != nil {
+			return fmt.Errorf("find due posts: %w", err)
+		}
+		for _, p := range due {
+			p.Status = liveblog.StatusPublished
+			p.PublishedAt = p.ScheduledAt
+			p.Version++
+			p.UpdatedAt = tx.now
+			if err := tx.savePost(ctx, p); err != nil {
+				return err
+			}
+			if err := tx.appendPostChange(ctx, liveblog.ChangePostPublished, p); err != nil {
+				return err
+			}
+		}
+		published = due
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return published, nil
+}
+
+func (tx *tx) findPostByID(ctx context.Context, id int64) (*liveblog.Post, error) {
+	p, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "Post not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find post: %w", err)
+	}
+	return p, nil
+}
+
+func (tx *tx) findPinned(ctx context.Context, eventID int64) (*liveblog.Post, error) {
+	p, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts WHERE event_id = ? AND pinned = 1`, eventID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("find pinned post: %w", err)
+	}
+	return p, nil
+}
+
+// checkEvent reports ENOTFOUND for an event that does not exist.
+func (tx *tx) checkEvent(ctx context.Context, id int64) error {
+	var ok bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id = ?)`, id).Scan(&ok); err != nil {
+		return fmt.Errorf("find event: %w", err)
+	} else if !ok {
+		return liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
+	}
+	return nil
+}
+
+// unpinOthers unpins the event's pinned post other than keep, telling the
+// feed, so that pinning keeps one pinned post per event.
+func (tx *tx) unpinOthers(ctx context.Context, eventID, keep int64) error {
+	p, err := tx.findPinned(ctx, eventID)
+	if err != nil || p == nil || p.ID == keep {
+		return err
+	}
+	p.Pinned = false
+	p.Version++
+	p.UpdatedAt = tx.now
+	if err := tx.savePost(ctx, p); err != nil {
+		return err
+	}
+	return tx.appendPostChange(ctx, liveblog.ChangePostUnpinned, p)
+}
+
+func (tx *tx) insertPost(ctx context.Context, p *liveblog.Post) error {
+	blocks, contributors, err := postJSON(p)
+	if err != nil {
+		return err
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO posts (event_id, headline, blocks, contributors, breaking,
+		key_event, pinned, status, scheduled_at, published_at, edited_at, correction_note, created_at,
+		updated_at, version, author_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		p.EventID, p.Headline, blocks, contributors, p.Breaking, p.KeyEvent, p.Pinned, p.Status,
+		timeValue(p.ScheduledAt), timeValue(p.PublishedAt), timeValue(p.EditedAt), p.CorrectionNote,
+		timeValue(p.CreatedAt), timeValue(p.UpdatedAt), p.Version, idValue(p.AuthorID)).Scan(&p.ID)
+	if err != nil {
+		return fmt.Errorf("insert post: %w", err)
+	}
+	return nil
+}
+
+func (tx *tx) savePost(ctx context.Context, p *liveblog.Post) error {
+	blocks, contributors, err := postJSON(p)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE posts SET headline = ?, blocks = ?, contributors = ?, breaking = ?,
+		key_event = ?, pinned = ?, status = ?, scheduled_at = ?, published_at = ?, edited_at = ?,
+		correction_note = ?, updated_at = ?, version = ? WHERE id = ?`,
+		p.Headline, blocks, contributors, p.Breaking, p.KeyEvent, p.Pinned, p.Status,
+		timeValue(p.ScheduledAt), timeValue(p.PublishedAt), timeValue(p.EditedAt),
+		p.CorrectionNote, timeValue(p.UpdatedAt), p.Version, p.ID)
+	if err != nil {
+		return fmt.Errorf("save post: %w", err)
+	}
+	return nil
+}
+
+func postJSON(p *liveblog.Post) (blocks, contributors string, err error) {
+	if blocks, err = jsonValue(p.Blocks); err != nil {
+		return "", "", err
+	}
+	if contributors, err = jsonValue(p.Contributors); err != nil {
+		return "", "", err
+	}
+	return blocks, contributors, nil
+}
+
+// listing is the set of posts a listing walks: one event's posts in some
+// statuses (published only when none are named).
+type listing struct {
+	eventID       int64
+	statuses      []liveblog.PostStatus
+	keyOnly       bool
+	excludePinned bool
+}
+
+// query returns "SELECT cols FROM posts WHERE ..." for the posts of l beyond
+// cursor c (all of them when c is nil) towards older or newer posts.
+//
+// Statuses are written as literals (they are checked against the four known
+// ones first) because SQLite only uses a partial index, such as the one on
+// key events, when the query's terms visibly imply the index's.
+func (l listing) query(cols string, older bool, c *liveblog.Cursor) (string, []any) {
+	var b strings.Builder
+	args := []any{l.eventID}
+	b.WriteString(`SELECT ` + cols + ` FROM posts WHERE event_id = ?`)
+	switch len(l.statuses) {
+	case 0:
+		b.WriteString(` AND status = 'published'`)
+	case 1:
+		b.WriteString(` AND status = '` + string(l.statuses[0]) + `'`)
+	default:
+		b.WriteString(` AND status IN (`)
+		for i, st := range l.statuses {
+			if i > 0 {
+				b.WriteString(`, `)
+			}
+			b.WriteString(`'` + string(st) + `'`)
+		}
+		b.WriteString(`)`)
+	}
+	if l.keyOnly {
+		b.WriteString(` AND key_event = 1`)
+	}
+	if l.excludePinned {
+		// Naming the pinned post's id, which every index holds, rather than
+		// testing the pinned column lets counting and skipping (rank and
+		// Around) stay inside the index.
+		b.WriteString(` AND id IS NOT (SELECT id FROM posts WHERE event_id = ? AND pinned = 1)`)
+		args = append(args, l.eventID)
+	}
+	if c != nil {
+		if older {
+			b.WriteString(` AND (sort_at, id) < (?, ?)`)
+		} else {
+			b.WriteString(` AND (sort_at, id) > (?, ?)`)
+		}
+		args = append(args, c.PublishedAt.UnixMicro(), c.ID)
+	}
+	return b.String(), args
+}
+
+// seek returns up to limit posts of l beyond cursor c towards older or newer
+// posts, nearest first, skipping the first offset.
+func (tx *tx) seek(ctx context.Context, l listing, older bool, c *liveblog.Cursor, offset, limit int) ([]*liveblog.Post, error) {
+	q, args := l.query(postColumns, older, c)
+	if older {
+		q += ` ORDER BY sort_at DESC, id DESC`
+	} else {
+		q += ` ORDER BY sort_at, id`
+	}
+	rows, err := tx.QueryContext(ctx, q+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("find posts: %w", err)
+	}
+	posts, err := scanPosts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("find posts: %w", err)
+	}
+	return posts, nil
+}
+
+// exists reports whether l has posts beyond c towards older or newer posts.
+func (tx *tx) exists(ctx context.Context, l listing, older bool, c *liveblog.Cursor) (bool, error) {
+	q, args := l.query(`1`, older, c)
+	var ok bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (`+q+`)`, args...).Scan(&ok); err != nil {
+		return false, fmt.Errorf("find posts: %w", err)
+	}
+	return ok, nil
+}
+
+// rank returns how many posts of l come before post id in the reading order
+// (towards older posts when older), so that its page can be found. A pinned
+// post belongs to the first page; a post l does not hold is not found.
+func (tx *tx) rank(ctx context.Context, l listing, older bool, id int64) (int, error) {
+	p, err := tx.findPostByID(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if p.EventID != l.eventID || p.Status != liveblog.StatusPublished {
+		return 0, liveblog.Errorf(liveblog.ENOTFOUND, "Post not found.")
+	}
+	if p.Pinned {
+		return 0, nil
+	}
+	if l.keyOnly && !p.KeyEvent {
+		return 0, liveblog.Errorf(liveblog.ENOTFOUND, "Post not found.")
+	}
+	q, args := l.query(`count(*)`, !older, &liveblog.Cursor{PublishedAt: p.PublishedAt, ID: p.ID})
+	var n int
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("rank post: %w", err)
+	}
+	return n, nil
+}

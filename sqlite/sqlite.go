@@ -1,0 +1,382 @@
+// Package sqlite implements liveblog.Store on SQLite (modernc.org/sqlite, no
+// cgo), for the single binary that a newsroom runs on one machine.
+//
+// Writes go through one connection in BEGIN IMMEDIATE transactions, which is
+// what SQLite allows anyway and what makes each event's change feed gapless.
+// Reads use a separate pool: in WAL mode a reader works on a snapshot and never
+// waits for the writer, so a burst of publishing does not stall reader pages.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"net/url"
+	"os"
+	"path"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liveblog/liveblog"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Every connection gets these pragmas. synchronous=FULL syncs the WAL on every
+// commit: a write the desk has been told succeeded survives a crash or a power
+// cut, which NORMAL does not promise. The busy timeout covers a second process
+// (a CLI import, a backup) holding the write lock.
+var pragmas = []string{
+	"busy_timeout(10000)",
+	"journal_mode(WAL)",
+	"synchronous(FULL)",
+	"foreign_keys(ON)",
+}
+
+// readConns is the size of the read pool: enough for every core to serve a
+// page at once; each connection costs a page cache.
+var readConns = max(4, runtime.GOMAXPROCS(0))
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is a liveblog.Store backed by one SQLite file.
+type Store struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+
+	// Announcer is told each event's new head after a commit; nil means
+	// nobody listens.
+	Announcer liveblog.Announcer
+	// Now is the store's clock, liveblog.Now unless a test replaces it.
+	Now func() time.Time
+}
+
+var _ liveblog.Store = (*Store)(nil)
+
+// Open opens (creating if need be) the database file at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	// The driver splits its parameters off at the first '?', and a memory
+	// database would not be shared between the two pools.
+	if path == "" || path == ":memory:" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("sqlite: %q is not a database file path", path)
+	}
+	writer, err := sql.Open("sqlite", dsn(path, "_txlock", "immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	// SQLite has one writer at a time; a single connection queues writers in
+	// Go instead of letting them spin on the busy timeout.
+	writer.SetMaxOpenConns(1)
+
+	// query_only makes a write slipped into a read method fail loudly.
+	reader, err := sql.Open("sqlite", dsn(path, "_pragma", "query_only(1)"))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	reader.SetMaxOpenConns(readConns)
+	reader.SetMaxIdleConns(readConns)
+
+	s := &Store{path: path, writer: writer, reader: reader, Now: liveblog.Now}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func dsn(path string, extra ...string) string {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		q.Add(extra[i], extra[i+1])
+	}
+	return path + "?" + q.Encode()
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.writer.Close(), s.reader.Close())
+}
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the database to dest, a file that must
+// not exist yet, while the store keeps serving: VACUUM INTO reads one
+// snapshot, so writes made during the backup are simply not in it.
+func (s *Store) Backup(ctx context.Context, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return liveblog.Errorf(liveblog.ECONFLICT, "The backup file %s already exists.", dest)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("backup: %w", err)
+	}
+	// A connection of its own: the read pool is query_only, which VACUUM
+	// INTO counts as writing, and the writer must stay free for the desk.
+	db, err := sql.Open("sqlite", dsn(s.path))
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	// SQLite does not sync the file VACUUM INTO writes; a backup that a
+	// power cut can truncate is no backup.
+	f, err := os.Open(dest)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("backup: sync: %w", err)
+	}
+	return errors.Join(f.Close(), db.Close())
+}
+
+// migrate applies the embedded migrations not yet recorded in
+// schema_migrations, each in its own write transaction, so that a second
+// process opening the same file at the same moment waits instead of applying
+// them twice.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL
+	) STRICT`); err != nil {
+		return err
+	}
+	files, err := migrationFiles()
+	if err != nil {
+		return err
+	}
+	var latest int
+	if err := s.writer.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&latest); err != nil {
+		return err
+	}
+	if known := files[len(files)-1].version; latest > known {
+		return fmt.Errorf("the database is at schema version %d, newer than this build knows (%d)", latest, known)
+	}
+	for _, m := range files {
+		err := s.update(ctx, func(tx *tx) error {
+			var done bool
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&done); err != nil || done {
+				return err
+			}
+			body, err := migrations.ReadFile(m.name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.version, path.Base(m.name), tx.now.UnixMicro())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+type migration struct {
+	version int
+	name    string
+}
+
+// migrationFiles lists the embedded migrations in order; their names start
+// with a number (0001_init.sql), which is the version recorded once applied.
+func migrationFiles() ([]migration, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var files []migration
+	for _, name := range names {
+		num, _, _ := strings.Cut(path.Base(name), "_")
+		v, err := strconv.Atoi(num)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s does not start with a version number", name)
+		}
+		files = append(files, migration{v, name})
+	}
+	slices.SortFunc(files, func(a, b migration) int { return a.version - b.version })
+	for i := 1; i < len(files); i++ {
+		if files[i].version == files[i-1].version {
+			return nil, fmt.Errorf("migrations %s and %s share a version", files[i-1].name, files[i].name)
+		}
+	}
+	if len(files) == 0 {
+		return nil, errors.New("no migrations embedded")
+	}
+	return files, nil
+}
+
+// tx is one transaction, with the time it started (every timestamp it writes
+// is that one) and the heads it moved, announced after commit.
+type tx struct {
+	*sql.Tx
+	now   time.Time
+	heads map[int64]int64
+}
+
+// update runs fn in a write transaction and, once it has committed, announces
+// the heads it moved.
+func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
+	sqlTx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	t := &tx{Tx: sqlTx, now: s.now(), heads: map[int64]int64{}}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if s.Announcer != nil && len(t.heads) > 0 {
+		// The write has happened whether or not the caller is still there.
+		actx := context.WithoutCancel(ctx)
+		for _, id := range slices.Sorted(maps.Keys(t.heads)) {
+			s.Announcer.Announce(actx, id, t.heads[id])
+		}
+	}
+	return nil
+}
+
+// view runs fn in a read transaction: one snapshot for all its queries.
+func (s *Store) view(ctx context.Context, fn func(*tx) error) error {
+	sqlTx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	return fn(&tx{Tx: sqlTx, now: s.now()})
+}
+
+func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// checkVersion refuses an edit of a version other than the current one.
+func checkVersion(current, got int) error {
+	if current != got {
+		return &liveblog.ConflictError{Current: current, Got: got}
+	}
+	return nil
+}
+
+// isUnique reports whether err is a unique-constraint violation on column
+// (as SQLite names it, "table.column").
+func isUnique(err error, column string) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE && strings.Contains(e.Error(), column)
+}
+
+// pageLimit turns a requested listing size into the one served.
+func pageLimit(limit int) (int, error) {
+	switch {
+	case limit < 0:
+		return 0, liveblog.FieldError("limit", "The limit cannot be negative.")
+	case limit == 0:
+		return liveblog.DefaultPageSize, nil
+	}
+	return min(limit, liveblog.MaxPageSize), nil
+}
+
+// utc is how a time is stored: UTC, to the microsecond, so what is read back
+// is exactly what was written.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// timeValue is a time as a column value: microseconds since the epoch, NULL
+// for the zero time.
+func timeValue(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// timeColumn scans a time column into T.
+type timeColumn struct{ t *time.Time }
+
+func (c timeColumn) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.t = time.Time{}
+	case int64:
+		*c.t = time.UnixMicro(v).UTC()
+	default:
+		return fmt.Errorf("time column holds %T", src)
+	}
+	return nil
+}
+
+// idValue is an optional reference as a column value: NULL for 0.
+func idValue(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// idColumn scans an optional reference, 0 for NULL.
+type idColumn struct{ id *int64 }
+
+func (c idColumn) Scan(src any) error {
+	var n sql.NullInt64
+	if err := n.Scan(src); err != nil {
+		return err
+	}
+	*c.id = n.Int64
+	return nil
+}
+
+// jsonValue encodes v for a JSON column.
+func jsonValue(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode json: %w", err)
+	}
+	return string(b), nil
+}
+
+// jsonColumn scans a JSON column into v.
+type jsonColumn struct{ v any }
+
+func (c jsonColumn) Scan(src any) error {
+	switch b := src.(type) {
+	case string:
+		return json.Unmarshal([]byte(b), c.v)
+	case []byte:
+		return json.Unmarshal(b, c.v)
+	}
+	return fmt.Errorf("json column holds %T", src)
+}
+
+type scanner interface{ Scan(dest ...any) error }
