@@ -1,0 +1,192 @@
+package http
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/liveblog/liveblog"
+)
+
+// ContentSecurityPolicy is sent with every response. Pages load only this
+// instance's script and stylesheet, never inline code; images may come from
+// any https host because posts embed agency photos; the stream and the
+// changes endpoint are same-origin; and no other site may frame a page.
+const ContentSecurityPolicy = "default-src 'self'; img-src 'self' https: data:; script-src 'self'; " +
+	"style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// requestInfo travels in a request's context. Middleware creates it and the
+// handler adapters fill it in, so that the outer layers (panic recovery, the
+// access log) know how to answer and what to log.
+type requestInfo struct {
+	id     string
+	format errorFormat
+}
+
+type contextKey int
+
+const (
+	infoKey contextKey = iota
+	tokenKey
+)
+
+// infoOf returns the request's info, or a fresh one for a context that did
+// not pass through the middleware.
+func infoOf(ctx context.Context) *requestInfo {
+	if info, ok := ctx.Value(infoKey).(*requestInfo); ok {
+		return info
+	}
+	return &requestInfo{}
+}
+
+// maxRequestIDLength bounds an id taken from a proxy's X-Request-Id header,
+// which otherwise flows unchecked into every log line.
+const maxRequestIDLength = 64
+
+// withRequestID gives each request an id, logged with every line about it
+// and sent back in X-Request-Id. An id set by a proxy in front is kept, so
+// that one request has one id across the proxy's logs and ours.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		info := &requestInfo{id: id, format: formatPage}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			info.format = formatProblem
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoKey, info)))
+	})
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLength {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// withSecurityHeaders sets the headers every response carries, errors and
+// static files included.
+func withSecurityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// responseRecorder remembers the status and size of a response for the
+// access log, and whether it has started, so that a late failure does not
+// try to send a second status. Unwrap lets http.ResponseController reach the
+// connection, which the stream needs for its write deadlines and flushes.
+type responseRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (rw *responseRecorder) WriteHeader(status int) {
+	if rw.status == 0 && status >= 200 {
+		rw.status = status
+	}
+	rw.ResponseWriter.WriteHeader(status)
+}
+
+func (rw *responseRecorder) Write(b []byte) (int, error) {
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	n, err := rw.ResponseWriter.Write(b)
+	rw.bytes += int64(n)
+	return n, err
+}
+
+// Flush lets code that asserts http.Flusher, rather than using a
+// ResponseController, flush through the recorder.
+func (rw *responseRecorder) Flush() {
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	http.NewResponseController(rw.ResponseWriter).Flush()
+}
+
+func (rw *responseRecorder) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
+
+// logRequests writes one structured line per request when it ends; for a
+// stream that is when the reader leaves, and the duration says how long they
+// stayed.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &responseRecorder{ResponseWriter: w}
+		defer func() {
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", infoOf(r.Context()).id),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", status),
+				slog.Int64("bytes", rec.bytes),
+				slog.Duration("duration", time.Since(start)),
+			)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// recoverPanics turns a panic in a handler into a 500, logged with its stack,
+// so that one bad request never takes the process down. When the response
+// has already started the connection is aborted instead, so the client sees
+// a broken response rather than a truncated one that looks whole.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec, ok := w.(*responseRecorder)
+		if !ok {
+			rec = &responseRecorder{ResponseWriter: w}
+			w = rec
+		}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			err := fmt.Errorf("panic: %v", v)
+			s.logger.ErrorContext(r.Context(), "handler panicked",
+				"request_id", infoOf(r.Context()).id, "method", r.Method, "path", r.URL.Path,
+				"err", err, "stack", string(debug.Stack()))
+			if rec.status != 0 {
+				panic(http.ErrAbortHandler)
+			}
+			s.answer(w, r, &liveblog.Error{Code: liveblog.EINTERNAL, Message: "panic"})
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,258 @@
+// Package http is liveblog's web surface: the reader pages, the live stream
+// and the polling changes endpoint, the JSON API the newsroom publishes
+// through, and the middleware around them.
+//
+// Handlers return errors instead of writing them; one adapter maps each
+// error's domain code to a status and answers with an RFC 9457 problem
+// document (or, on reader pages, an HTML error page). Like the other
+// adapters, the package is named after the technology it adapts; within it
+// net/http keeps its usual name.
+package http
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/render"
+	"github.com/liveblog/liveblog/stream"
+	"github.com/liveblog/liveblog/web"
+)
+
+// Defaults for Config.
+const (
+	// DefaultMaxBodyBytes (1 MiB) bounds the memory a request can claim
+	// before it is validated. A real post is a few KiB of JSON and a very
+	// long one with dozens of blocks well under 100 KiB; only a post at
+	// every domain limit at once would not fit.
+	DefaultMaxBodyBytes = 1 << 20
+
+	// DefaultReadHeaderTimeout stops a client that opens connections and
+	// trickles headers (slowloris) from holding them open.
+	DefaultReadHeaderTimeout = 5 * time.Second
+
+	// DefaultReadTimeout lets a 1 MiB body arrive over a poor mobile uplink
+	// from a reporter in the field (about 300 kbit/s). It bounds reading the
+	// request only: net/http lifts it once the body is read, so it never
+	// cuts a stream off.
+	DefaultReadTimeout = 30 * time.Second
+
+	// DefaultWriteTimeout bounds how long a slow reader can hold a page
+	// response. The stream replaces it with a deadline per frame (see
+	// stream.Config.WriteTimeout), so a stream may stay open for hours.
+	DefaultWriteTimeout = 30 * time.Second
+
+	// DefaultIdleTimeout keeps a reader's connection between the page, its
+	// assets and the stream, and a poller's between polls, without holding
+	// sockets for clients that have gone.
+	DefaultIdleTimeout = 120 * time.Second
+
+	// DefaultMaxHeaderBytes is ample for any browser's headers and cookies
+	// and far below net/http's 1 MB default, which a client could make every
+	// connection allocate.
+	DefaultMaxHeaderBytes = 64 << 10
+)
+
+// Config tunes a Server. Zero fields take the Default* values.
+type Config struct {
+	// MaxBodyBytes is the largest request body accepted; a larger one gets
+	// 413.
+	MaxBodyBytes int64
+
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+
+	// Origin is the public origin of the site ("https://news.example.com").
+	// Canonical links and link previews need absolute URLs; empty leaves
+	// them as paths.
+	Origin string
+
+	// MediaDir holds uploaded and demo images, served under /media/. Empty
+	// serves none.
+	MediaDir string
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	return c
+}
+
+// Server serves an instance's pages, stream and API.
+type Server struct {
+	cfg    Config
+	store  liveblog.Store
+	hub    *stream.Hub
+	engine *render.Engine
+	logger *slog.Logger
+
+	mux     *http.ServeMux
+	handler http.Handler
+	// build identifies the templates and assets of this binary, so that a
+	// page's ETag changes when a release changes how pages look.
+	build string
+}
+
+// NewServer returns a server reading and writing store, streaming through
+// hub and rendering with engine. A nil logger discards.
+func NewServer(cfg Config, store liveblog.Store, hub *stream.Hub, engine *render.Engine, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:    cfg.withDefaults(),
+		store:  store,
+		hub:    hub,
+		engine: engine,
+		logger: logger,
+		build:  buildID(),
+	}
+	s.mux = s.routes()
+	s.handler = withRequestID(withSecurityHeaders(s.logRequests(s.recoverPanics(http.HandlerFunc(s.route)))))
+	return s
+}
+
+// routes is the route table: every URL the server answers, in one place.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+
+	// Reader pages.
+	mux.Handle("GET /{$}", s.page(s.showIndex))
+	mux.Handle("GET /live/{slug}", s.page(s.showEvent))
+	mux.Handle("GET /live/{slug}/posts/{id}", s.page(s.showPost))
+
+	// What keeps an open page current: the stream, and polling for clients
+	// that cannot hold a connection.
+	mux.Handle("GET /live/{slug}/stream", s.public(s.serveStream))
+	mux.Handle("GET /live/{slug}/changes", s.public(s.listChanges))
+
+	mux.Handle("GET /static/", web.StaticHandler())
+	mux.Handle("GET /media/{name}", s.public(s.serveMedia))
+	mux.Handle("GET /healthz", s.public(s.health))
+
+	// JSON API for the newsroom; every route needs a bearer token.
+	mux.Handle("GET /api/v1/events", s.api(s.listEvents))
+	mux.Handle("POST /api/v1/events", s.api(s.createEvent))
+	mux.Handle("GET /api/v1/events/{slug}", s.api(s.getEvent))
+	mux.Handle("PATCH /api/v1/events/{slug}", s.api(s.updateEvent))
+	mux.Handle("PUT /api/v1/events/{slug}/coverage", s.api(s.setCoverage))
+	mux.Handle("PUT /api/v1/events/{slug}/summary", s.api(s.replaceSummary))
+	mux.Handle("GET /api/v1/events/{slug}/posts", s.api(s.listPosts))
+	mux.Handle("POST /api/v1/events/{slug}/posts", s.api(s.createPost))
+	mux.Handle("GET /api/v1/events/{slug}/posts/{id}", s.api(s.getPost))
+	mux.Handle("PATCH /api/v1/events/{slug}/posts/{id}", s.api(s.updatePost))
+	mux.Handle("DELETE /api/v1/events/{slug}/posts/{id}", s.api(s.deletePost))
+	mux.Handle("PUT /api/v1/events/{slug}/posts/{id}/pin", s.api(s.pinPost))
+	mux.Handle("POST /api/v1/events/{slug}/posts/{id}/restore", s.api(s.restorePost))
+
+	return mux
+}
+
+// Handler returns the server's handler, middleware included.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPServer returns an *http.Server for addr with every timeout set: a
+// server without them can be held open by any client that stops reading or
+// writing.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// route dispatches to the route table. A request no route takes gets the
+// mux's status (404, or 405 with its Allow header) in our own format: a
+// problem document under /api/, an error page elsewhere.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	probe := &headerProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	switch probe.status {
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		s.answer(w, r, liveblog.Errorf(codeMethodNotAllowed, "This address does not take %s requests.", r.Method))
+	case http.StatusNotFound:
+		s.answer(w, r, liveblog.Errorf(liveblog.ENOTFOUND, "There is nothing at this address."))
+	default:
+		// A redirect to the canonical form of a path.
+		for k, v := range probe.header {
+			if k != "Content-Type" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(probe.status)
+	}
+}
+
+// headerProbe records what the mux would answer to a request no route
+// takes, without its plain-text body.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header { return p.header }
+
+func (p *headerProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
+
+func (p *headerProbe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+
+// buildID digests the release and every embedded template and asset.
+func buildID() string {
+	h := sha256.New()
+	h.Write([]byte(liveblog.Version + "\x00" + liveblog.Commit + "\x00"))
+	fs.WalkDir(web.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(web.FS, p)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(p + "\x00"))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}

@@ -1,0 +1,182 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/render"
+)
+
+// pageCacheControl lets a CDN absorb a crowd of readers on a breaking story:
+// each edge asks the origin at most once a second, and keeps serving the
+// page it has for a few seconds while it asks. Readers see new posts through
+// the stream anyway, so a page a second old loses nothing.
+const pageCacheControl = "public, max-age=1, stale-while-revalidate=10"
+
+// indexSize is how many events the front page lists.
+const indexSize = liveblog.MaxPageSize
+
+func (s *Server) showIndex(w http.ResponseWriter, r *http.Request) error {
+	events, err := s.store.FindEvents(r.Context(), liveblog.EventFilter{Limit: indexSize})
+	if err != nil {
+		return err
+	}
+	parts := []string{"index"}
+	for _, ev := range events {
+		parts = append(parts, strconv.FormatInt(ev.ID, 10), strconv.Itoa(ev.Version), strconv.FormatInt(ev.Head, 10))
+	}
+	if s.cached(w, r, parts...) {
+		return nil
+	}
+	return s.engine.Index(w, render.IndexView{Events: events})
+}
+
+func (s *Server) showEvent(w http.ResponseWriter, r *http.Request) error {
+	slug := r.PathValue("slug")
+	if !validSlug(slug) {
+		return errNoEvent
+	}
+	q := r.URL.Query()
+	before, after, err := cursorParams(q)
+	if err != nil {
+		return err
+	}
+	keyOnly, err := boolParam(q, render.QueryKeyOnly)
+	if err != nil {
+		return err
+	}
+	oldest, err := orderParam(q)
+	if err != nil {
+		return err
+	}
+	page, err := s.store.FindPage(r.Context(), liveblog.PageFilter{
+		Slug: slug, Before: before, After: after, KeyOnly: keyOnly, OldestFirst: oldest, Limit: liveblog.DefaultPageSize,
+	})
+	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
+		return errNoEvent
+	} else if err != nil {
+		return err
+	}
+	// The view is keyed by the parameters as parsed, so that utm_ tags and
+	// the like do not split a cache.
+	view := []string{strconv.FormatBool(keyOnly), strconv.FormatBool(oldest), cursorKey(before), cursorKey(after)}
+	return s.writePage(w, r, render.PageView{Page: page, KeyOnly: keyOnly, OldestFirst: oldest, Origin: s.cfg.Origin}, view...)
+}
+
+// showPost is a post's permalink: the page of the event that holds the
+// post, however deep in the event it lies.
+func (s *Server) showPost(w http.ResponseWriter, r *http.Request) error {
+	slug := r.PathValue("slug")
+	if !validSlug(slug) {
+		return errNoEvent
+	}
+	id, ok := parseID(r.PathValue("id"))
+	if !ok {
+		return errNoPost
+	}
+	// FindPage finds only a published post of this event; a draft, a
+	// deleted post or another event's post is not found.
+	page, err := s.store.FindPage(r.Context(), liveblog.PageFilter{Slug: slug, Around: id, Limit: liveblog.DefaultPageSize})
+	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
+		return errNoPost
+	} else if err != nil {
+		return err
+	}
+	return s.writePage(w, r, render.PageView{Page: page, FocusPostID: id, Origin: s.cfg.Origin}, "post", strconv.FormatInt(id, 10))
+}
+
+var (
+	errNoEvent = liveblog.Errorf(liveblog.ENOTFOUND, "There is no live event at this address.")
+	errNoPost  = liveblog.Errorf(liveblog.ENOTFOUND, "This live event has no such post, or it has been taken down.")
+)
+
+// writePage renders a reader page, or answers 304 when the reader already
+// has it. A page follows from the event's version (its own fields), its
+// head (every post change moves it), the view, and the release.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, v render.PageView, view ...string) error {
+	ev := v.Page.Event
+	parts := append([]string{"page", strconv.FormatInt(ev.ID, 10),
+		strconv.Itoa(ev.Version), strconv.FormatInt(ev.Head, 10)}, view...)
+	if s.cached(w, r, parts...) {
+		return nil
+	}
+	return s.engine.Page(w, v)
+}
+
+// cached sets the validators of a page that follows from parts and reports
+// whether the request's If-None-Match already names it, in which case it has
+// answered 304. The tag also covers what every page shows: the release's
+// templates, the site's name and its origin.
+func (s *Server) cached(w http.ResponseWriter, r *http.Request, parts ...string) bool {
+	etag := digestETag(append([]string{s.build, s.engine.SiteName, s.cfg.Origin}, parts...)...)
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", pageCacheControl)
+	if notModified(r, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	return false
+}
+
+func cursorKey(c *liveblog.Cursor) string {
+	if c == nil {
+		return ""
+	}
+	return c.String()
+}
+
+// writeErrorPage answers with the HTML error page for p. Should the page
+// itself fail to render, a line of text still tells the reader something.
+func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, p *problem) {
+	var buf bytes.Buffer
+	if err := s.engine.Error(&buf, p.Status, pageMessage(p)); err != nil {
+		s.logger.ErrorContext(r.Context(), "cannot render error page", "request_id", infoOf(r.Context()).id, "err", err)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(p.Status)
+		w.Write([]byte(pageMessage(p) + "\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(p.Status)
+	w.Write(buf.Bytes())
+}
+
+// serveStream hands the request to the hub, which writes the stream and its
+// own errors.
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) error {
+	ev, err := s.findEvent(r)
+	if err != nil {
+		return err
+	}
+	if r.Method == http.MethodHead {
+		// A stream answered to HEAD would run, unseen, until the client
+		// hung up.
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-store")
+		return nil
+	}
+	s.hub.ServeStream(w, r, ev)
+	return nil
+}
+
+// pinger is a store that can say whether its database answers.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// health answers a load balancer's probe: 200 when the store answers.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	if p, ok := s.store.(pinger); ok {
+		if err := p.Ping(r.Context()); err != nil {
+			s.logger.ErrorContext(r.Context(), "health check failed", "request_id", infoOf(r.Context()).id, "err", err)
+			return liveblog.Errorf(codeUnavailable, "The database is not answering.")
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
