@@ -1,0 +1,240 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/liveblog/liveblog"
+)
+
+const eventColumns = `id, slug, title, description, state, time_zone, summary, summary_updated_at,
+	coverage_started_at, coverage_ended_at, created_at, updated_at, version, head`
+
+func scanEvent(row pgx.Row) (*liveblog.Event, error) {
+	var e liveblog.Event
+	err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.State, &e.TimeZone,
+		&e.Summary.Points, timeColumn{&e.Summary.UpdatedAt},
+		timeColumn{&e.CoverageStartedAt}, timeColumn{&e.CoverageEndedAt},
+		timeColumn{&e.CreatedAt}, timeColumn{&e.UpdatedAt}, &e.Version, &e.Head)
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// CreateEvent stores a new event. It appends no change: the event has no
+// readers yet, and its feed starts with its first post.
+func (s *Store) CreateEvent(ctx context.Context, e *liveblog.Event) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *tx) error {
+		next := *e
+		next.Version, next.Head = 1, 0
+		next.CreatedAt, next.UpdatedAt = tx.now, tx.now
+		next.Summary.UpdatedAt = utc(next.Summary.UpdatedAt)
+		if len(next.Summary.Points) > 0 && next.Summary.UpdatedAt.IsZero() {
+			next.Summary.UpdatedAt = tx.now
+		}
+		// An event created live (or already over, as on import) has had its
+		// coverage start; keep the times an import brings.
+		next.CoverageStartedAt, next.CoverageEndedAt = utc(next.CoverageStartedAt), utc(next.CoverageEndedAt)
+		if next.State != liveblog.CoverageScheduled && next.CoverageStartedAt.IsZero() {
+			next.CoverageStartedAt = tx.now
+		}
+		if next.State == liveblog.CoverageEnded && next.CoverageEndedAt.IsZero() {
+			next.CoverageEndedAt = tx.now
+		}
+		summary, err := jsonValue(next.Summary.Points)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `INSERT INTO events (slug, title, description, state, time_zone, summary,
+			summary_updated_at, coverage_started_at, coverage_ended_at, created_at, updated_at, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			next.Slug, next.Title, next.Description, next.State, next.TimeZone, summary,
+			timeValue(next.Summary.UpdatedAt), timeValue(next.CoverageStartedAt), timeValue(next.CoverageEndedAt),
+			next.CreatedAt, next.UpdatedAt, next.Version).Scan(&next.ID)
+		if isUnique(err, "events_slug_key") {
+			return &liveblog.Error{Code: liveblog.ECONFLICT, Field: "slug", Message: "Another event already uses this slug."}
+		} else if err != nil {
+			return fmt.Errorf("insert event: %w", err)
+		}
+		*e = next
+		return nil
+	})
+}
+
+// FindEventByID returns an event.
+func (s *Store) FindEventByID(ctx context.Context, id int64) (*liveblog.Event, error) {
+	return findEvent(ctx, s.pool, `id = $1`, id)
+}
+
+// FindEventBySlug returns the event with this slug.
+func (s *Store) FindEventBySlug(ctx context.Context, slug string) (*liveblog.Event, error) {
+	return findEvent(ctx, s.pool, `slug = $1`, slug)
+}
+
+// FindEvents lists events, live ones first, then the most recently updated.
+// Limit defaults to liveblog.DefaultPageSize and is capped at MaxPageSize.
+func (s *Store) FindEvents(ctx context.Context, f liveblog.EventFilter) ([]*liveblog.Event, error) {
+	limit, err := pageLimit(f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if f.Offset < 0 {
+		return nil, liveblog.FieldError("offset", "The offset cannot be negative.")
+	}
+	if f.State != "" && !f.State.Valid() {
+		return nil, liveblog.FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE $1::text = '' OR state = $1
+		ORDER BY state = 'live' DESC, updated_at DESC, id DESC
+		LIMIT $2 OFFSET $3`, f.State, limit, f.Offset)
+	if err != nil {
+		return nil, fmt.Errorf("find events: %w", err)
+	}
+	events, err := collect(rows, scanEvent)
+	if err != nil {
+		return nil, fmt.Errorf("find events: %w", err)
+	}
+	return events, nil
+}
+
+// UpdateEvent edits an event's title, description or zone. The version moves
+// on every update; the feed only hears of one that changed something.
+func (s *Store) UpdateEvent(ctx context.Context, id int64, upd liveblog.EventUpdate) (*liveblog.Event, error) {
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
+	return s.changeEvent(ctx, id, upd.Version, func(e *liveblog.Event) (liveblog.ChangeKind, error) {
+		before := *e
+		if upd.Title != nil {
+			e.Title = *upd.Title
+		}
+		if upd.Description != nil {
+			e.Description = *upd.Description
+		}
+		if upd.TimeZone != nil {
+			e.TimeZone = *upd.TimeZone
+		}
+		if e.Title == before.Title && e.Description == before.Description && e.TimeZone == before.TimeZone {
+			return "", nil
+		}
+		return liveblog.ChangeEvent, nil
+	})
+}
+
+// SetCoverage moves an event's coverage to state.
+func (s *Store) SetCoverage(ctx context.Context, id int64, state liveblog.CoverageState, version int) (*liveblog.Event, error) {
+	if !state.Valid() {
+		return nil, liveblog.FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
+	}
+	return s.changeEvent(ctx, id, version, func(e *liveblog.Event) (liveblog.ChangeKind, error) {
+		if !e.State.CanMoveTo(state) {
+			return "", liveblog.FieldError("state", "Coverage cannot go from %s to %s.", e.State, state)
+		}
+		e.State = state
+		if state == liveblog.CoverageLive && e.CoverageStartedAt.IsZero() {
+			e.CoverageStartedAt = e.UpdatedAt
+		}
+		if state == liveblog.CoverageEnded {
+			e.CoverageEndedAt = e.UpdatedAt
+		}
+		return liveblog.ChangeCoverage, nil
+	})
+}
+
+// ReplaceSummary replaces an event's key points.
+func (s *Store) ReplaceSummary(ctx context.Context, id int64, points []string, version int) (*liveblog.Event, error) {
+	if err := liveblog.ValidateSummary(points); err != nil {
+		return nil, err
+	}
+	return s.changeEvent(ctx, id, version, func(e *liveblog.Event) (liveblog.ChangeKind, error) {
+		e.Summary = liveblog.Summary{Points: points, UpdatedAt: e.UpdatedAt}
+		return liveblog.ChangeSummary, nil
+	})
+}
+
+// changeEvent is the shape of every edit of an event: lock it, check the
+// version, let edit change the event (UpdatedAt is already the transaction's
+// time), save it with the next version, and append the change edit names, if
+// any. The lock comes before the version check: two nodes editing version 3
+// at once must not both see 3.
+func (s *Store) changeEvent(ctx context.Context, id int64, version int, edit func(*liveblog.Event) (liveblog.ChangeKind, error)) (*liveblog.Event, error) {
+	var out *liveblog.Event
+	err := s.update(ctx, func(tx *tx) error {
+		e, err := findEvent(ctx, tx, `id = $1 FOR NO KEY UPDATE`, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(e.Version, version); err != nil {
+			return err
+		}
+		e.UpdatedAt = tx.now
+		kind, err := edit(e)
+		if err != nil {
+			return err
+		}
+		e.Version++
+		if err := tx.saveEvent(ctx, e); err != nil {
+			return err
+		}
+		if kind != "" {
+			if err := tx.appendChange(ctx, &liveblog.Change{EventID: e.ID, Kind: kind, Event: e}); err != nil {
+				return err
+			}
+		}
+		out = e
+		return nil
+	})
+	return out, err
+}
+
+// findEvent returns the event matching where, which may end in a locking
+// clause.
+func findEvent(ctx context.Context, q db, where string, arg any) (*liveblog.Event, error) {
+	e, err := scanEvent(q.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE `+where, arg))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find event: %w", err)
+	}
+	return e, nil
+}
+
+// lockEvent takes the row lock of an event that every writer of its posts or
+// feed holds: it serialises them across nodes, and since it is always the
+// first lock they take, they cannot deadlock. FOR NO KEY UPDATE is the lock an
+// UPDATE of the head takes anyway; unlike FOR UPDATE it lets other
+// transactions insert rows that reference the event meanwhile.
+func (tx *tx) lockEvent(ctx context.Context, id int64) error {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
+	} else if err != nil {
+		return fmt.Errorf("lock event: %w", err)
+	}
+	return nil
+}
+
+// saveEvent writes an event's own fields; head and floor belong to the feed.
+func (tx *tx) saveEvent(ctx context.Context, e *liveblog.Event) error {
+	summary, err := jsonValue(e.Summary.Points)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE events SET title = $1, description = $2, state = $3, time_zone = $4,
+		summary = $5, summary_updated_at = $6, coverage_started_at = $7, coverage_ended_at = $8,
+		updated_at = $9, version = $10 WHERE id = $11`,
+		e.Title, e.Description, e.State, e.TimeZone, summary, timeValue(e.Summary.UpdatedAt),
+		timeValue(e.CoverageStartedAt), timeValue(e.CoverageEndedAt), e.UpdatedAt, e.Version, e.ID)
+	if err != nil {
+		return fmt.Errorf("save event: %w", err)
+	}
+	return nil
+}
