@@ -1,0 +1,289 @@
+// Package stream is the live stream: a per-event hub that turns an event's
+// change feed into Server-Sent Events frames, encodes each frame once, and
+// writes the same bytes to every reader of the event.
+//
+// The store is the record. An announcement ("event E has changes up to S")
+// only tells the hub to read from its own position, so a lost, repeated or
+// reordered announcement can neither open a gap nor repeat a change; a
+// periodic poll repairs a lost one. Each reader is a cursor into a ring of
+// recent frames: it writes every frame above its cursor in order, resumes
+// from the ring or the store on Last-Event-ID, and is disconnected when it
+// falls so far behind that the ring has moved past it.
+package stream
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/liveblog/liveblog"
+)
+
+// Defaults for Config.
+const (
+	// DefaultRingSize keeps about twenty minutes of a busy live page (a change
+	// every five seconds) in memory, so that a phone that lost signal for a
+	// while resumes without a store read, at roughly a megabyte of rendered
+	// HTML per event.
+	DefaultRingSize = 256
+
+	// DefaultHeartbeat is well under the 60-second idle timeouts of common
+	// proxies and load balancers, and bounds how long a vanished reader holds
+	// a connection.
+	DefaultHeartbeat = 15 * time.Second
+
+	// DefaultWriteTimeout lets a reader on a poor mobile link take a frame,
+	// while a reader whose socket stays full that long is not coming back.
+	DefaultWriteTimeout = 10 * time.Second
+
+	// DefaultPollInterval bounds how late a change can be when its
+	// announcement was lost, at the cost of one small query per event with
+	// readers per interval.
+	DefaultPollInterval = 5 * time.Second
+
+	// DefaultRetryHint is the reconnection delay sent at shutdown: long enough
+	// for a restarted node to listen again. Each reader gets a value between
+	// it and twice it, so a large audience does not reconnect at once.
+	DefaultRetryHint = 2 * time.Second
+
+	// DefaultIdleTimeout keeps an event's ring for a minute after its last
+	// reader left, so that a lone reader who reconnects resumes from memory
+	// instead of the hub re-reading and re-encoding the ring.
+	DefaultIdleTimeout = time.Minute
+)
+
+// Config tunes a Hub. Zero fields take the Default* values.
+type Config struct {
+	// RingSize is how many recent frames are kept per event, for resuming
+	// without a store read and as the slack a slow reader has before it is
+	// disconnected.
+	RingSize int
+	// Heartbeat is the interval of comment frames on an idle stream; it is
+	// also how dead readers are found.
+	Heartbeat time.Duration
+	// WriteTimeout bounds each write; a reader that cannot take a frame
+	// within it is disconnected.
+	WriteTimeout time.Duration
+	// PollInterval is how often the store is read for events with readers,
+	// in case an announcement was lost.
+	PollInterval time.Duration
+	// RetryHint is sent as retry: when the hub shuts down gracefully.
+	RetryHint time.Duration
+	// IdleTimeout is how long an event's ring is kept after its last reader
+	// left.
+	IdleTimeout time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.RingSize <= 0 {
+		c.RingSize = DefaultRingSize
+	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = DefaultHeartbeat
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.RetryHint <= 0 {
+		c.RetryHint = DefaultRetryHint
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	return c
+}
+
+// Source is what the hub reads: an event and its change feed. A
+// liveblog.Store satisfies it.
+type Source interface {
+	FindEventByID(ctx context.Context, id int64) (*liveblog.Event, error)
+	FindChanges(ctx context.Context, filter liveblog.ChangeFilter) (*liveblog.ChangeBatch, error)
+}
+
+var _ Source = liveblog.Store(nil)
+
+// EncodeFunc renders a change into the data: payload of its frame. ev is the
+// event as of the change. It must not keep c or the returned slice's backing
+// array for later mutation: the hub shares the frame among readers.
+type EncodeFunc func(ev *liveblog.Event, c *liveblog.Change) ([]byte, error)
+
+// Stats is a snapshot of the hub's counters.
+type Stats struct {
+	Subscribers    int   // open streams, counting a reader who left silently until a write finds it gone
+	Events         int   // events with at least one open stream
+	FramesEncoded  int64 // change frames encoded, into the ring or for a replay
+	ReadersDropped int64 // streams closed for a slow reader: it fell behind the ring or a write missed its deadline
+	ResetsSent     int64 // reset frames sent to readers whose position the feed could not serve
+}
+
+// Hub fans an instance's change feeds out to its readers. It is an
+// Announcer: the store (or the broker) calls Announce after every commit.
+type Hub struct {
+	src    Source
+	encode EncodeFunc
+	cfg    Config
+	logger *slog.Logger
+
+	// ctx is cancelled by Shutdown; it bounds the hub's own store reads, and
+	// its Done channel tells every stream to say retry and go.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.RWMutex
+	events  map[int64]*entry
+	closed  bool
+	streams sync.WaitGroup // ServeStream calls in progress
+	workers sync.WaitGroup // entry goroutines
+
+	subscribers    atomic.Int64
+	framesEncoded  atomic.Int64
+	readersDropped atomic.Int64
+	resetsSent     atomic.Int64
+}
+
+var _ liveblog.Announcer = (*Hub)(nil)
+
+// NewHub returns a hub reading from src and rendering data: payloads with
+// encode. A nil logger discards. The hub starts no goroutine until an event
+// has a reader.
+func NewHub(src Source, encode EncodeFunc, cfg Config, logger *slog.Logger) *Hub {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Hub{
+		src:    src,
+		encode: encode,
+		cfg:    cfg.withDefaults(),
+		logger: logger,
+		ctx:    ctx,
+		cancel: cancel,
+		events: make(map[int64]*entry),
+	}
+}
+
+// Announce tells the hub that eventID's feed has changes up to head. It never
+// blocks on a store read: the event's own goroutine does the reading, and
+// announcements that arrive while it reads are folded into one more read.
+// Events without readers are ignored; a reader who arrives later starts from
+// the store.
+func (h *Hub) Announce(_ context.Context, eventID, head int64) {
+	h.mu.RLock()
+	e := h.events[eventID]
+	h.mu.RUnlock()
+	if e == nil || head <= e.last.Load() {
+		return
+	}
+	e.poke()
+}
+
+// Resync makes the hub read the feed of every event it serves, as a broker
+// asks after it may have missed announcements (it lost its connection). Like
+// Announce, it does not wait for the reads.
+func (h *Hub) Resync() {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, e := range h.events {
+		e.poke()
+	}
+}
+
+// Shutdown stops the hub: new streams are refused with 503, every open stream
+// is sent a retry: hint and closed, and Shutdown waits for them and for the
+// hub's own goroutines until ctx is done. A stream blocked writing to a
+// stalled reader ends within WriteTimeout.
+//
+// Streams on hijacked connections are not seen by http.Server.Shutdown,
+// so a server must call this too.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.cancel()
+
+	done := make(chan struct{})
+	go func() {
+		h.streams.Wait()
+		h.workers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	h.mu.RLock()
+	events := 0
+	for _, e := range h.events {
+		if e.subs > 0 {
+			events++
+		}
+	}
+	h.mu.RUnlock()
+	return Stats{
+		Subscribers:    int(h.subscribers.Load()),
+		Events:         events,
+		FramesEncoded:  h.framesEncoded.Load(),
+		ReadersDropped: h.readersDropped.Load(),
+		ResetsSent:     h.resetsSent.Load(),
+	}
+}
+
+var errShutdown = errors.New("stream: hub is shut down")
+
+// join registers a stream with the entry of ev, starting the entry when ev
+// has no other reader.
+func (h *Hub) join(ev *liveblog.Event) (*entry, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, errShutdown
+	}
+	e := h.events[ev.ID]
+	if e == nil {
+		e = newEntry(h, ev)
+		h.events[ev.ID] = e
+		h.workers.Add(1)
+		go e.run()
+	}
+	e.subs++
+	h.streams.Add(1)
+	h.subscribers.Add(1)
+	return e, nil
+}
+
+func (h *Hub) leave(e *entry) {
+	h.mu.Lock()
+	e.subs--
+	if e.subs == 0 {
+		e.idleSince = time.Now()
+	}
+	h.mu.Unlock()
+	h.subscribers.Add(-1)
+	h.streams.Done()
+}
+
+// remove forgets e if it is still the entry of its event and, unless force,
+// has had no reader for the idle timeout. It reports whether e was removed.
+func (h *Hub) remove(e *entry, force bool) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !force && (e.subs > 0 || time.Since(e.idleSince) < h.cfg.IdleTimeout) {
+		return false
+	}
+	if h.events[e.id] == e {
+		delete(h.events, e.id)
+	}
+	return true
+}

@@ -1,0 +1,419 @@
+package stream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/liveblog/liveblog"
+)
+
+// ServeStream is the body of GET /live/{slug}/stream for the event ev, which
+// the caller has looked up. It streams the event's changes after the
+// reader's position until the reader leaves, falls too far behind, the
+// coverage ends, or the hub shuts down.
+//
+// The position is the Last-Event-ID header, else the after query parameter
+// (EventSource cannot set headers on its first request, so a page passes the
+// head it was rendered at), else the event's head: live changes only. A
+// position the feed cannot serve gets a reset frame; a malformed one a 400
+// problem. A reader of ended coverage who has everything gets 204, which
+// tells EventSource to stop reconnecting.
+//
+// On HTTP/1.x the connection is hijacked once the request is accepted and
+// ServeStream returns at once, leaving the stream to a goroutine of the hub
+// that owns nothing but the connection: net/http holds two goroutines and
+// about 25 KiB per open HTTP/1.1 request, several times what an idle reader
+// needs here. The response is then delimited by closing the connection, and the
+// headers already set on w are sent with it. A reader that left is found by
+// the next heartbeat or frame that cannot be written. Where hijacking is not
+// possible (HTTP/2, writers that do not unwrap to net/http's), ServeStream
+// streams through w and returns when the stream ends.
+func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, ev *liveblog.Event) {
+	pos, ok, err := Position(r)
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, liveblog.EINVALID, "Invalid request", liveblog.ErrorMessage(err), liveblog.ErrorField(err))
+		return
+	}
+	if !ok {
+		pos = ev.Head
+	}
+	if ev.State == liveblog.CoverageEnded && pos == ev.Head {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+
+	// A GET route also serves HEAD, whose response must have no body.
+	if r.Method == http.MethodHead {
+		setHeaders(w.Header())
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+
+	e, err := h.join(ev)
+	if err != nil {
+		w.Header().Set("Retry-After", strconv.Itoa(int(h.cfg.RetryHint.Seconds()+1)))
+		writeProblem(w, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "This server is restarting; reconnect in a moment.", "")
+		return
+	}
+	setHeaders(w.Header())
+
+	s := &stream{h: h, e: e, ctx: r.Context(), rc: http.NewResponseController(w)}
+	if s.hijack(w, r) {
+		go func() {
+			defer h.leave(e)
+			defer s.conn.Close()
+			s.serve(pos)
+		}()
+		return
+	}
+	defer h.leave(e)
+	s.w = w
+	w.WriteHeader(http.StatusOK)
+	s.serve(pos)
+}
+
+func setHeaders(hdr http.Header) {
+	hdr.Set("Content-Type", "text/event-stream")
+	hdr.Set("Cache-Control", "no-store")
+	// nginx buffers proxied responses unless told not to, which would hold
+	// frames back until its buffer fills.
+	hdr.Set("X-Accel-Buffering", "no")
+}
+
+// stream is one reader's connection: a cursor (the last sequence written) and
+// the means to write. It holds no frames of its own; frames are the ring's.
+type stream struct {
+	h   *Hub
+	e   *entry
+	ctx context.Context // the request's while inside the handler; never done once hijacked
+
+	// Exactly one of conn (hijacked) and w is set once streaming starts.
+	conn       net.Conn
+	w          http.ResponseWriter
+	rc         *http.ResponseController
+	noDeadline bool
+
+	cursor int64
+	hb     *time.Timer
+}
+
+// hijack takes the connection from net/http and writes the response head on
+// it. It reports false, leaving w untouched, where hijacking is not possible.
+func (s *stream) hijack(w http.ResponseWriter, r *http.Request) bool {
+	if r.ProtoMajor != 1 {
+		return false
+	}
+	conn, brw, err := s.rc.Hijack()
+	if err != nil {
+		return false
+	}
+	// A stream request has no body and browsers do not pipeline, so nothing
+	// the client sent after the request is lost by dropping brw; dropping it
+	// is the point, it holds net/http's buffers.
+	_ = brw
+	hdr := w.Header()
+	hdr.Set("Connection", "close")
+	hdr.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	var head bytes.Buffer
+	head.WriteString("HTTP/1.1 200 OK\r\n")
+	hdr.Write(&head)
+	head.WriteString("\r\n")
+	s.conn, s.rc, s.ctx = conn, nil, context.Background()
+	if err := s.write(head.Bytes()); err != nil {
+		// The reader is gone already; the stream will find out at its first
+		// write and end.
+		s.fail(err)
+	}
+	return true
+}
+
+// serve sends the headers, waits for the event's ring, and streams.
+func (s *stream) serve(pos int64) {
+	s.hb = time.NewTimer(s.h.cfg.Heartbeat)
+	defer s.hb.Stop()
+	// Whatever ended the stream, let net/http (or the closing of a hijacked
+	// connection) finish within a fresh deadline rather than one that may
+	// already have passed.
+	defer s.setDeadline()
+	if err := s.flush(); err != nil {
+		if errors.Is(err, http.ErrNotSupported) {
+			s.h.logger.LogAttrs(s.ctx, slog.LevelError, "stream: response writer cannot flush; a wrapping middleware must implement Unwrap")
+		}
+		s.fail(err)
+		return
+	}
+	select {
+	case <-s.e.ready:
+	case <-s.ctx.Done():
+		return
+	case <-s.h.ctx.Done():
+		s.sayRetry()
+		return
+	}
+	s.run(pos)
+}
+
+func (s *stream) run(pos int64) {
+	s.cursor = pos
+	// Beyond the ring's newest frame is either beyond the head, or changes
+	// the hub has not read yet; only the store can tell which.
+	if pos > s.e.last.Load() && !s.catchUp() {
+		return
+	}
+	// fresh: the stream was caught up when it last looked at the ring. A
+	// frame missing then means a burst bigger than the ring, to be read from
+	// the store; a frame missing while the stream is working through a
+	// backlog means the reader is too slow, and it is dropped.
+	fresh := true
+	for {
+		// Load the signal before looking for frames: a publish after this
+		// point closes this very signal, so no wake-up can be missed.
+		sig := s.e.sig.Load()
+		wrote := false
+		for s.cursor < s.e.last.Load() {
+			f := s.e.frame(s.cursor + 1)
+			if f == nil {
+				if !fresh {
+					s.drop("fell behind the ring")
+					return
+				}
+				if !s.catchUp() {
+					return
+				}
+				continue
+			}
+			if err := s.write(f.data); err != nil {
+				s.fail(err)
+				return
+			}
+			s.cursor = f.seq
+			wrote, fresh = true, false
+		}
+		if wrote {
+			if err := s.flush(); err != nil {
+				s.fail(err)
+				return
+			}
+		}
+		// Ended coverage gets no more changes worth streaming, and reader
+		// pages stop streaming once they have seen it end.
+		if s.e.ended.Load() && s.cursor >= s.e.last.Load() {
+			return
+		}
+		fresh = true
+		select {
+		case <-sig.c:
+		case <-s.hb.C:
+			if err := s.beat(); err != nil {
+				s.fail(err)
+				return
+			}
+		case <-s.ctx.Done():
+			return
+		case <-s.e.gone:
+			// The entry stops when the hub shuts down (or its feed
+			// diverged); the hub's own Done is not waited on as well, so
+			// that an idle stream parks on as few channels as possible.
+			if s.h.ctx.Err() != nil {
+				s.sayRetry()
+			}
+			return
+		}
+	}
+}
+
+// catchUp writes changes after the cursor from the store until the ring
+// holds the next one or the stream has reached the head. It reports whether
+// the stream can go on.
+func (s *stream) catchUp() bool {
+	empty := 0
+	for {
+		b, err := s.h.src.FindChanges(s.ctx, liveblog.ChangeFilter{EventID: s.e.id, After: s.cursor, Limit: liveblog.MaxChangesPerRead})
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.h.logger.LogAttrs(s.ctx, slog.LevelError, "stream: cannot read changes for a reader",
+					slog.Int64("event_id", s.e.id), slog.Int64("after", s.cursor), slog.Any("error", err))
+			}
+			return false
+		}
+		if b.NeedsReset(s.cursor) {
+			return s.reset(b.Head)
+		}
+		ev := s.e.ev.Load()
+		for _, c := range b.Changes {
+			if c.Seq != s.cursor+1 {
+				s.h.logger.LogAttrs(s.ctx, slog.LevelError, "stream: change feed has a gap",
+					slog.Int64("event_id", s.e.id), slog.Int64("want", s.cursor+1), slog.Int64("got", c.Seq))
+				return false
+			}
+			if c.Event != nil {
+				ev = c.Event
+			}
+			if err := s.write(s.h.newFrame(ev, c).data); err != nil {
+				s.fail(err)
+				return false
+			}
+			s.cursor = c.Seq
+		}
+		if len(b.Changes) > 0 {
+			if err := s.flush(); err != nil {
+				s.fail(err)
+				return false
+			}
+		}
+		if len(b.Changes) == 0 && s.cursor < s.e.last.Load() {
+			// The hub read changes committed after this read; read again,
+			// but never loop on a store that contradicts the ring.
+			if empty++; empty > 1 {
+				s.drop("store is behind the ring")
+				return false
+			}
+			continue
+		}
+		if len(b.Changes) == 0 || s.cursor >= b.Head || s.e.frame(s.cursor+1) != nil {
+			return true
+		}
+	}
+}
+
+// reset tells the reader its position cannot be served from the feed and
+// moves its cursor to head, from where it streams live.
+func (s *stream) reset(head int64) bool {
+	var b [64]byte
+	data := strconv.AppendInt(append(b[:0], `{"head":`...), head, 10)
+	data = append(data, '}')
+	if err := s.write(AppendFrame(nil, head, "reset", data)); err != nil {
+		s.fail(err)
+		return false
+	}
+	if err := s.flush(); err != nil {
+		s.fail(err)
+		return false
+	}
+	s.h.resetsSent.Add(1)
+	s.cursor = head
+	return true
+}
+
+func (s *stream) setDeadline() {
+	deadline := time.Now().Add(s.h.cfg.WriteTimeout)
+	if s.conn != nil {
+		s.conn.SetWriteDeadline(deadline)
+		return
+	}
+	if s.noDeadline {
+		return
+	}
+	if err := s.rc.SetWriteDeadline(deadline); errors.Is(err, http.ErrNotSupported) {
+		s.noDeadline = true
+	}
+}
+
+// write sets a deadline for each frame, so that a reader whose socket is
+// full can hold its own stream up for WriteTimeout and nothing else.
+func (s *stream) write(p []byte) error {
+	s.setDeadline()
+	var err error
+	if s.conn != nil {
+		_, err = s.conn.Write(p)
+	} else {
+		_, err = s.w.Write(p)
+	}
+	return err
+}
+
+// flush sends what has been written and restarts the heartbeat interval:
+// a stream that just carried a message needs no heartbeat. A hijacked
+// connection is unbuffered, each write already went out.
+func (s *stream) flush() error {
+	var err error
+	if s.conn == nil {
+		err = s.rc.Flush()
+	}
+	if s.hb != nil {
+		s.hb.Reset(s.h.cfg.Heartbeat)
+	}
+	return err
+}
+
+func (s *stream) beat() error {
+	if err := s.write(heartbeat); err != nil {
+		return err
+	}
+	return s.flush()
+}
+
+// sayRetry tells the reader when to reconnect, spread over [RetryHint,
+// 2×RetryHint) so that a large audience does not return in one instant.
+func (s *stream) sayRetry() {
+	hint := s.h.cfg.RetryHint
+	ms := (hint + rand.N(hint)).Milliseconds()
+	var b [32]byte
+	if s.write(appendRetry(b[:0], ms)) == nil {
+		s.flush()
+	}
+}
+
+// fail ends a stream whose write failed. Only a write that ran out of time
+// drops a reader; any other failure means the reader had already gone.
+func (s *stream) fail(err error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		s.drop(err.Error())
+	}
+}
+
+func (s *stream) drop(why string) {
+	s.h.readersDropped.Add(1)
+	s.h.logger.LogAttrs(s.ctx, slog.LevelDebug, "stream: dropped reader",
+		slog.Int64("event_id", s.e.id), slog.Int64("cursor", s.cursor), slog.String("reason", why))
+}
+
+// Position returns the stream position a request asks for: Last-Event-ID,
+// else the after query parameter. ok is false when neither is given. A value
+// that is not a sequence number is an invalid-input error naming its field.
+func Position(r *http.Request) (pos int64, ok bool, err error) {
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		return parseSeq("Last-Event-ID", v)
+	}
+	if q := r.URL.Query(); q.Has("after") {
+		return parseSeq("after", q.Get("after"))
+	}
+	return 0, false, nil
+}
+
+func parseSeq(field, v string) (int64, bool, error) {
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return 0, false, liveblog.FieldError(field, "%s must be a change sequence number: a whole number, 0 or more.", field)
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, false, liveblog.FieldError(field, "%s must be a change sequence number: a whole number, 0 or more.", field)
+	}
+	return n, true, nil
+}
+
+// writeProblem writes an RFC 9457 problem document shaped like the http
+// package's (which imports this one, so the type URIs are repeated here).
+func writeProblem(w http.ResponseWriter, status int, code, title, detail, field string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(struct {
+		Type   string `json:"type"`
+		Title  string `json:"title"`
+		Status int    `json:"status"`
+		Detail string `json:"detail"`
+		Field  string `json:"field,omitempty"`
+	}{"https://liveblog.dev/problems/" + code, title, status, detail, field})
+}
