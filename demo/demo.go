@@ -87,19 +87,25 @@ func (c coverage) seed(ctx context.Context, store liveblog.Store) error {
 	}
 	ev := c.event
 	ev.State = liveblog.CoverageScheduled
+	if c.state == liveblog.CoverageLive || c.state == liveblog.CoverageEnded {
+		// The event is created in its final state with coverage times taken
+		// from its posts, so the page does not say coverage started "just
+		// now" above posts from hours ago.
+		first, last := c.postTimes()
+		ev.State = c.state
+		ev.CoverageStartedAt = first.Add(-5 * time.Minute)
+		if c.state == liveblog.CoverageEnded {
+			ev.CoverageEndedAt = last.Add(10 * time.Minute)
+		}
+	}
 	if err := store.CreateEvent(ctx, &ev); err != nil {
 		return err
 	}
 	if c.state == "" || c.state == liveblog.CoverageScheduled {
 		return nil
 	}
-	// Coverage goes live before anything is published, as it does in a real
-	// newsroom, so the feed reads in the order readers would have seen it.
 	cur, err := store.FindEventByID(ctx, ev.ID)
 	if err != nil {
-		return err
-	}
-	if cur, err = store.SetCoverage(ctx, cur.ID, liveblog.CoverageLive, cur.Version); err != nil {
 		return err
 	}
 	if len(c.summary) > 0 {
@@ -134,16 +140,21 @@ func (c coverage) seed(ctx context.Context, store liveblog.Store) error {
 			}
 		}
 	}
-	if c.state == liveblog.CoverageEnded {
-		cur, err = store.FindEventByID(ctx, cur.ID)
-		if err != nil {
-			return err
+	return nil
+}
+
+// postTimes returns the publishing times of the first and last seeded posts.
+func (c coverage) postTimes() (first, last time.Time) {
+	for _, sp := range c.posts {
+		t := sp.post.PublishedAt
+		if first.IsZero() || t.Before(first) {
+			first = t
 		}
-		if _, err := store.SetCoverage(ctx, cur.ID, liveblog.CoverageEnded, cur.Version); err != nil {
-			return err
+		if t.After(last) {
+			last = t
 		}
 	}
-	return nil
+	return first, last
 }
 
 // Helpers that keep the coverage below readable as prose.

@@ -272,7 +272,7 @@ var templates = []func(d *desk) liveblog.Post{
 			Headline:     "The clean-up begins in " + town,
 			Contributors: byline(d.pick2(townReporter, coastReporter)),
 			Blocks: blocks(
-				figure(d.pics[scene], alt[scene], "The scene in "+town+" this morning", "Illustration: liveblog demo"),
+				figure(d.pics[scene], alt[scene], "The scene in "+town+" this morning", "liveblog demo"),
 				text("In "+town+", people are starting to clear up where the wind allows. Council crews are out with chainsaws and road sweepers, and shops are sweeping glass from the pavement."),
 			),
 		}
