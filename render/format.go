@@ -138,9 +138,10 @@ func stateNote(s liveblog.CoverageState) string {
 	return ""
 }
 
-// firstLine returns a short plain-text description of a post for link
-// previews: the first line of its first text block, cut at a word boundary.
-func firstLine(p *liveblog.Post) string {
+// Excerpt returns a short plain-text description of a post for link
+// previews, feeds and structured data: the first line of its first text
+// block, cut at a word boundary; "" when it has no text.
+func Excerpt(p *liveblog.Post) string {
 	const max = 200
 	var text string
 	for _, b := range p.Blocks {
@@ -169,8 +170,9 @@ func firstLine(p *liveblog.Post) string {
 	return strings.TrimRight(cut, " ,;:-–") + "…"
 }
 
-// firstImage returns the source of a post's first displayable image.
-func firstImage(p *liveblog.Post) string {
+// FirstImage returns the source of a post's first displayable image, a path
+// on this instance or an absolute URL; "" when it has none.
+func FirstImage(p *liveblog.Post) string {
 	for _, b := range p.Blocks {
 		if b.Type == liveblog.BlockImage {
 			if src := SafeURL(b.Src); src != "" {
@@ -179,4 +181,17 @@ func firstImage(p *liveblog.Post) string {
 		}
 	}
 	return ""
+}
+
+// Title returns what a post is called where a title is required (feed
+// entries, structured data): its headline, else its excerpt, else its time,
+// as "Update at 09:45 GMT".
+func Title(p *liveblog.Post, loc *time.Location) string {
+	if p.Headline != "" {
+		return p.Headline
+	}
+	if line := Excerpt(p); line != "" {
+		return line
+	}
+	return "Update at " + FormatClock(p.PublishedAt, loc)
 }

@@ -18,10 +18,13 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/media"
 	"github.com/liveblog/liveblog/web"
 )
 
@@ -42,8 +45,8 @@ const (
 // for stream frames; each page gets its own copy of them plus its file.
 var (
 	partialFiles = []string{"layout.html", "post.html", "summary.html"}
-	pageFiles    = []string{"index.html", "live.html", "error.html"}
-	assetNames   = []string{"style.css", "reader.js", "favicon.svg"}
+	pageFiles    = []string{"index.html", "live.html", "error.html", "embed.html"}
+	assetNames   = []string{"style.css", "reader.js", "favicon.svg", "embed.js"}
 )
 
 // Engine renders pages and fragments. It is safe for concurrent use.
@@ -56,6 +59,11 @@ type Engine struct {
 	pages    map[string]*template.Template
 	zones    sync.Map // zone name -> *time.Location
 	buffers  sync.Pool
+
+	// static and root are set by NewStatic: links to the site's own paths
+	// become files relative to the page, root leading to the top.
+	static bool
+	root   string
 }
 
 // New parses every template. A template that is missing or does not parse,
@@ -98,6 +106,10 @@ func New() (*Engine, error) {
 		}
 		e.pages[file] = t
 	}
+	// The embed is a document of its own, without the site's frame.
+	if e.pages["embed.html"].Lookup("embed") == nil {
+		return nil, fmt.Errorf("render: embed.html does not define \"embed\"")
+	}
 	return e, nil
 }
 
@@ -109,6 +121,10 @@ func checkFiles() error {
 		return fmt.Errorf("render: %w", err)
 	}
 	for _, entry := range entries {
+		// The desk's templates are the http package's (see http/desk.go).
+		if strings.HasPrefix(entry.Name(), "desk_") {
+			continue
+		}
 		if !slices.Contains(partialFiles, entry.Name()) && !slices.Contains(pageFiles, entry.Name()) {
 			return fmt.Errorf("render: template file %s is not used by the engine", entry.Name())
 		}
@@ -127,9 +143,10 @@ func paths(files []string) []string {
 func (e *Engine) funcs() template.FuncMap {
 	return template.FuncMap{
 		"site": func() string { return e.SiteName },
+		"home": func() string { return e.local("/") },
 		"asset": func(name string) (string, error) {
 			if p := web.AssetPath(name); p != "" {
-				return p, nil
+				return e.local(p), nil
 			}
 			return "", fmt.Errorf("no asset static/%s", name)
 		},
@@ -137,12 +154,13 @@ func (e *Engine) funcs() template.FuncMap {
 		"formatTime":  FormatTime,
 		"formatClock": FormatClock,
 		"rfc3339":     rfc3339,
-		"safeURL":     SafeURL,
+		"safeURL":     func(raw string) string { return e.local(SafeURL(raw)) },
 		"host":        host,
 		"lines":       lines,
 		"paragraphs":  paragraphs,
 		"stateLabel":  stateLabel,
 		"stateNote":   stateNote,
+		"srcset":      e.srcSet,
 	}
 }
 
@@ -237,7 +255,7 @@ func (e *Engine) postView(ev *liveblog.Event, loc *time.Location, p *liveblog.Po
 		Post:      p,
 		Loc:       loc,
 		Sort:      liveblog.CursorOf(p).String(),
-		Permalink: Permalink(ev, p.ID),
+		Permalink: e.local(Permalink(ev, p.ID)),
 	}
 }
 
@@ -253,4 +271,68 @@ func EventPath(ev *liveblog.Event) string { return "/live/" + url.PathEscape(ev.
 // Permalink returns the path of a post's own page.
 func Permalink(ev *liveblog.Event, postID int64) string {
 	return fmt.Sprintf("%s/posts/%d", EventPath(ev), postID)
+}
+
+// NewStatic returns an engine that renders pages to be saved as files and
+// served by any static server: a static archive of an event (see the archive
+// package). Links to the site's own paths become relative files under root,
+// the path from the page to the archive's top directory ("" for a page there,
+// "../" for one a directory down):
+//
+//	/                        root + "index.html"
+//	/live/SLUG               root + "index.html"
+//	/live/SLUG/posts/ID      root + "posts/ID.html"
+//	/static/NAME, /media/NAME  root + "static/NAME", root + "media/NAME"
+//
+// Any other path of the site is left out (an empty link), since the archive
+// has no file for it. Pages load no script, open no stream and offer no view
+// choices or feeds; PageView.OlderURL and NewerURL name the other pages.
+func NewStatic(root string) (*Engine, error) {
+	e, err := New()
+	if err != nil {
+		return nil, err
+	}
+	e.static, e.root = true, root
+	return e, nil
+}
+
+// local returns how a page links to p, a path of this site or any other
+// URL: as it is, or on a static engine as the file that holds it.
+func (e *Engine) local(p string) string {
+	if !e.static || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return p
+	}
+	if p == "/" {
+		return e.root + "index.html"
+	}
+	if strings.HasPrefix(p, web.StaticPrefix) || strings.HasPrefix(p, "/media/") {
+		return e.root + p[1:]
+	}
+	if rest, ok := strings.CutPrefix(p, "/live/"); ok {
+		slug, post, isPost := strings.Cut(rest, "/posts/")
+		switch {
+		case !isPost && !strings.ContainsAny(rest, "/?#"):
+			return e.root + "index.html"
+		case isPost && !strings.ContainsAny(slug, "/?#") && post != "" && strings.Trim(post, "0123456789") == "":
+			return e.root + "posts/" + post + ".html"
+		}
+	}
+	return ""
+}
+
+// srcSet is the srcset of the uploaded image src (see media.SrcSet), each
+// candidate linked as the engine links the site's paths.
+func (e *Engine) srcSet(src string, width int) string {
+	if !e.static {
+		return media.SrcSet(src, width)
+	}
+	vs := media.Variants(src, width)
+	if len(vs) < 2 {
+		return ""
+	}
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = e.local(v.Src) + " " + strconv.Itoa(v.Width) + "w"
+	}
+	return strings.Join(parts, ", ")
 }

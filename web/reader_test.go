@@ -17,6 +17,7 @@ import (
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/render"
 	"github.com/liveblog/liveblog/web"
+	"github.com/liveblog/liveblog/web/webtest"
 )
 
 // These tests run reader.js in a real headless Chromium against a page and a
@@ -27,16 +28,7 @@ import (
 
 func chromium(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	t.Skip("no Chromium on this machine")
-	return ""
+	return webtest.Chromium(t)
 }
 
 // browserRun is the outcome of loading a page in the browser.

@@ -146,20 +146,37 @@ func AssetPath(name string) string {
 func StaticHandler() http.Handler { return http.HandlerFunc(serveStatic) }
 
 func serveStatic(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
-		return
-	}
 	name := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/"), strings.TrimPrefix(StaticPrefix, "/"))
 	a, ok := byPath[name]
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
+	serveAsset(w, r, a, "public, max-age=31536000, immutable")
+}
+
+// AssetHandler serves the static file name (e.g. "embed.js") at an address
+// that does not change between releases, for the few files other sites link
+// to and so cannot follow a fingerprint. cacheControl says how long a copy
+// may be used: a release reaches those sites only as their copies expire.
+// It panics when there is no such file, which is a build defect.
+func AssetHandler(name, cacheControl string) http.Handler {
+	a, ok := assets[name]
+	if !ok {
+		panic("web: no asset static/" + name)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serveAsset(w, r, a, cacheControl) })
+}
+
+func serveAsset(w http.ResponseWriter, r *http.Request, a *asset, cacheControl string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", a.contentType)
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Cache-Control", cacheControl)
 	h.Set("X-Content-Type-Options", "nosniff")
 	body, etag := a.body, a.etag
 	if a.gzipped != nil {

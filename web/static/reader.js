@@ -8,6 +8,12 @@
  * before is ignored, and a missing one makes the script reconnect from the
  * last applied position, so a reader never misses or doubles an update.
  *
+ * It also does what only a script can: shows recent times as "5 min ago"
+ * (the clock time stays in the title and shows on focus), keeps the key
+ * events list current, gives each post a share button (or, where the
+ * browser cannot share, a copy-link one), and, in an embedded view, tells
+ * the host page its height.
+ *
  * Without this script the page is complete; it just does not move.
  */
 
@@ -15,6 +21,10 @@ const MIN_DELAY = 1000; // first reconnect wait after the server refused the str
 const MAX_DELAY = 60000; // cap, so a long outage does not leave readers behind for long
 const HEALTHY_AFTER = 15000; // a stream open this long resets the backoff
 const NEAR_TOP = 200; // px: a reader this close to the top sees new posts at once
+const MINUTE = 60000;
+const HOUR = 60 * MINUTE;
+const RELATIVE_UNTIL = 24 * HOUR; // past this, "26 hours ago" says less than the clock time
+const EXCERPT = 200; // characters of a key event's title without a headline, as the server cuts it
 
 const LABELS = { live: "LIVE", paused: "Paused", ended: "Coverage ended", scheduled: "Starting soon" };
 const NOTES = {
@@ -31,8 +41,11 @@ function start(main) {
   const posts = $("posts");
   const pinned = $("pinned");
   const button = $("new-posts");
+  const keyList = $("key-events"); // absent in the key events view, whose posts are the list
   const first = data.first === "true"; // only the newest page receives new posts
   const keyOnly = data.keyOnly === "true";
+  const embed = data.embed === "true";
+  const limit = Number(data.limit) || 0; // an embed keeps only this many posts
   const dir = data.order === "oldest" ? -1 : 1;
   const hasOlder = !!main.querySelector(".pager-older");
   const queue = new Map(); // element id -> article published while the reader was scrolled down
@@ -47,6 +60,14 @@ function start(main) {
   let baseTitle = document.title;
 
   focusLinked(data.focus);
+  for (const el of main.querySelectorAll(".post")) addActions(el);
+  relativeTimes(main);
+  setInterval(() => relativeTimes(main), MINUTE);
+  // On paper "5 min ago" means nothing: print the clock times.
+  addEventListener("beforeprint", () => absoluteTimes(main));
+  addEventListener("afterprint", () => relativeTimes(main));
+  main.addEventListener("click", onClick);
+  if (embed) reportHeight();
   if (data.state === "ended" || !data.stream) return;
   button.addEventListener("click", reveal);
   document.addEventListener("visibilitychange", () => {
@@ -118,8 +139,11 @@ function start(main) {
         return f.html ? upsert(f) : remove(f.post_id);
       case "post.deleted":
         return remove(f.post_id);
-      case "summary.updated":
-        return $("summary").replaceWith(parse(f.html));
+      case "summary.updated": {
+        const el = parse(f.html);
+        $("summary").replaceWith(el);
+        return relativeTimes(el);
+      }
       case "coverage.changed":
         return setState(f.state);
       case "event.updated":
@@ -129,6 +153,9 @@ function start(main) {
 
   function upsert(f) {
     const el = parse(f.html);
+    addActions(el);
+    relativeTimes(el);
+    listKeyEvent(el, f.key_event);
     const old = $(el.id);
     const fresh = f.kind === "post.published" && !old;
     if (keyOnly && !f.key_event && !f.pinned) return remove(f.post_id);
@@ -143,21 +170,21 @@ function start(main) {
       if (queue.delete(el.id)) showButton();
       old?.remove();
       pinned.append(el);
-      if (fresh) notice(el);
+      if (fresh) notice(el, f.key_event);
     } else if (queue.has(el.id)) {
       queue.set(el.id, el);
     } else if (old && old.parentNode !== pinned) {
       old.replaceWith(el);
     } else if (old || fresh || keyOnly) {
       old?.remove(); // unpinned: back to its place in time
-      place(el, fresh);
+      place(el, fresh, f.key_event);
     }
   }
 
   // place puts an article into #posts in sort order, or, for a new post
   // while the reader is further down, behind the button, so that the page
   // never moves under the reader's eyes.
-  function place(el, fresh) {
+  function place(el, fresh, key) {
     if (!first || !fits(el)) return;
     if (fresh && dir > 0 && scrollY > NEAR_TOP) {
       queue.set(el.id, el);
@@ -165,7 +192,7 @@ function start(main) {
     } else {
       insert(el);
     }
-    if (fresh) notice(el);
+    if (fresh) notice(el, key);
   }
 
   // fits reports whether a post belongs on this page rather than on an older
@@ -176,10 +203,10 @@ function start(main) {
   }
 
   function insert(el) {
-    for (const child of posts.children) {
-      if (dir * compare(el, child) > 0) return child.before(el);
+    sorted(posts, el, dir);
+    while (limit && posts.children.length > limit) {
+      (dir > 0 ? posts.lastElementChild : posts.firstElementChild).remove();
     }
-    posts.append(el);
   }
 
   function reveal() {
@@ -191,12 +218,13 @@ function start(main) {
       top.tabIndex = -1;
       top.focus({ preventScroll: true });
     }
-    posts.scrollIntoView({ behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+    posts.scrollIntoView({ behavior: motion() });
   }
 
   function remove(id) {
     if (queue.delete("post-" + id)) showButton();
     $("post-" + id)?.remove();
+    listKeyEvent(null, false, id);
   }
 
   function showButton() {
@@ -204,13 +232,96 @@ function start(main) {
     button.textContent = queue.size === 1 ? "1 new post" : queue.size + " new posts";
   }
 
-  function notice(el) {
+  function notice(el, key) {
     const headline = el.querySelector(".post-headline");
-    say(headline ? "New post: " + headline.textContent : "New post");
+    const what = key ? "New key event" : "New post";
+    say(headline ? what + ": " + headline.textContent : what);
     if (document.hidden) {
       unseen++;
       setTitle();
     }
+  }
+
+  // listKeyEvent keeps the key events list in step with a post: listed,
+  // newest first, while it is a key event, and gone when it is not or is
+  // removed. Applying the same post twice leaves the list as it was, which
+  // is what lets the server read the list a moment after the page.
+  function listKeyEvent(el, key, id) {
+    if (!keyList) return;
+    const list = keyList.querySelector("ol");
+    id = el ? el.id.slice("post-".length) : String(id);
+    const old = [...list.children].find((li) => li.dataset.post === id);
+    if (key && el) {
+      const li = keyItem(el, id);
+      if (old) old.replaceWith(li);
+      else sorted(list, li, 1);
+      while (list.children.length > Number(keyList.dataset.max || 0)) list.lastElementChild.remove();
+    } else {
+      old?.remove();
+    }
+    keyList.hidden = list.children.length === 0;
+  }
+
+  function onClick(event) {
+    const target = event.target;
+    const action = target.closest?.(".post-actions button");
+    if (action) return act(action);
+    const link = target.closest?.(".key-events a");
+    const el = link && $("post-" + link.parentNode.dataset.post);
+    if (!el || event.button || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    // The post is on this page: go to it rather than reload the page around
+    // it. The link still works as a permalink everywhere else.
+    event.preventDefault();
+    history.pushState(null, "", "#" + el.id);
+    el.tabIndex = -1;
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ behavior: motion(), block: "start" });
+  }
+
+  function act(button) {
+    const url = new URL(button.dataset.url, location.href).href;
+    if (button.dataset.action === "share") {
+      // A reader who closes the share sheet rejects the promise; that is
+      // not an error worth saying.
+      navigator.share({ title: button.dataset.title, url }).catch(() => {});
+      return;
+    }
+    navigator.clipboard.writeText(url).then(
+      () => {
+        say("Link copied.");
+        button.textContent = "Link copied";
+        setTimeout(() => (button.textContent = "Copy link"), 3000);
+      },
+      () => say("The link could not be copied."),
+    );
+  }
+
+  // addActions gives a post a share or a copy-link button, whichever the
+  // browser can do. A reader without script keeps the permalink.
+  function addActions(el) {
+    const link = el.querySelector(".post-header a");
+    if (embed || !link || el.querySelector(".post-actions")) return;
+    const bar = document.createElement("p");
+    bar.className = "post-actions";
+    const title = titleOf(el);
+    const add = (action, label) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "post-action";
+      b.dataset.action = action;
+      b.dataset.url = link.getAttribute("href");
+      b.dataset.title = title;
+      b.textContent = label;
+      // The visible label leads the name, and the post's title tells one
+      // post's button from the next in a screen reader's list of buttons.
+      b.setAttribute("aria-label", label + ": " + title);
+      bar.append(b);
+    };
+    // The share sheet offers copying too, so one button is enough: share
+    // where the browser can, copy the link where it cannot.
+    if (navigator.share) add("share", "Share");
+    else if (navigator.clipboard?.writeText) add("copy", "Copy link");
+    if (bar.children.length) el.append(bar);
   }
 
   function setState(state) {
@@ -249,6 +360,20 @@ function start(main) {
     announcer.textContent = "";
     if (text) setTimeout(() => (announcer.textContent = text), 50);
   }
+
+  // reportHeight tells the page that frames this embed how tall it is, so
+  // the frame can fit it with no scroll bar of its own: at once, whenever it
+  // changes, and when the host's script asks (it may load after the first
+  // report).
+  function reportHeight() {
+    if (window.parent === window) return;
+    const send = () =>
+      window.parent.postMessage({ type: "liveblog:height", height: Math.ceil(document.documentElement.getBoundingClientRect().height) }, "*");
+    new ResizeObserver(send).observe(document.documentElement);
+    addEventListener("message", (e) => {
+      if (e.source === window.parent && e.data?.type === "liveblog:ping") send();
+    });
+  }
 }
 
 // focusLinked brings a permalink's post into view, unless the address already
@@ -261,13 +386,91 @@ function focusLinked(id) {
   el.focus();
 }
 
+// relativeTimes shows each time under a day old as its age ("5 min ago"),
+// keeping the clock time in data-abs and the title, where the stylesheet
+// shows it on focus. Run again, it brings the ages up to date.
+function relativeTimes(root) {
+  const now = Date.now();
+  for (const t of root.querySelectorAll("time[datetime]")) {
+    const abs = t.dataset.abs || t.textContent;
+    const age = now - Date.parse(t.dateTime);
+    if (!(age < RELATIVE_UNTIL)) {
+      if (t.dataset.abs) t.textContent = abs;
+      continue;
+    }
+    t.dataset.abs = abs;
+    t.title = abs;
+    t.textContent = ago(age);
+  }
+}
+
+function absoluteTimes(root) {
+  for (const t of root.querySelectorAll("time[data-abs]")) t.textContent = t.dataset.abs;
+}
+
+function ago(ms) {
+  if (ms < MINUTE) return "Just now";
+  if (ms < HOUR) return Math.floor(ms / MINUTE) + " min ago";
+  const h = Math.floor(ms / HOUR);
+  return h === 1 ? "1 hour ago" : h + " hours ago";
+}
+
+// keyItem is the key events list's entry for an article, as the server
+// renders it: its title linked to its permalink, and its time.
+function keyItem(el, id) {
+  const li = document.createElement("li");
+  li.dataset.sort = el.dataset.sort;
+  li.dataset.post = id;
+  const a = document.createElement("a");
+  a.href = el.querySelector(".post-header a").getAttribute("href");
+  a.textContent = titleOf(el);
+  li.append(a);
+  const time = el.querySelector(".post-time time");
+  if (time) li.append(" ", time.cloneNode(true));
+  return li;
+}
+
+// titleOf is what a post is called: its headline, or else the first line of
+// its first text, cut as the server cuts it (render.Excerpt).
+function titleOf(el) {
+  const h = el.querySelector(".post-headline");
+  if (h) return h.textContent;
+  const block = el.querySelector(".post-body > p:not(.embed-card), .post-body > ul > li, .post-body blockquote p");
+  if (!block) return "Update";
+  // The first line: the text before the first line break.
+  const walk = document.createTreeWalker(block, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+  let text = "";
+  for (let n = walk.nextNode(); n && n.nodeName !== "BR"; n = walk.nextNode()) {
+    if (n.nodeType === Node.TEXT_NODE) text += n.data;
+  }
+  text = text.trim();
+  if ([...text].length <= EXCERPT) return text;
+  let cut = [...text].slice(0, EXCERPT).join("");
+  const space = cut.lastIndexOf(" ");
+  if (space > EXCERPT / 2) cut = cut.slice(0, space);
+  return cut.replace(/[ ,;:\-–]+$/, "") + "…";
+}
+
+// sorted inserts el among parent's children by data-sort: newest first when
+// dir is 1, oldest first when -1.
+function sorted(parent, el, dir) {
+  for (const child of parent.children) {
+    if (dir * compare(el, child) > 0) return child.before(el);
+  }
+  parent.append(el);
+}
+
+function motion() {
+  return matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+}
+
 function parse(html) {
   const t = document.createElement("template");
   t.innerHTML = html;
   return t.content.firstElementChild;
 }
 
-// compare orders two articles by data-sort ("micros-id"), newer first > 0.
+// compare orders two elements by data-sort ("micros-id"), newer first > 0.
 // Microseconds since 1970 stay well inside a double's exact integers.
 function compare(a, b) {
   const [x, i] = a.dataset.sort.split("-").map(Number);
