@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/liveblog/liveblog"
@@ -79,22 +80,24 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// parseWithArg parses flags that may come before or after one positional
-// argument (a file, a slug), and returns that argument.
+// parseWithArg parses flags given before, after or on both sides of one
+// positional argument (a file, a slug), and returns that argument. The flag
+// package stops at the first argument that is not a flag; parsing resumes
+// after it.
 func parseWithArg(fs *flag.FlagSet, args []string) (string, error) {
 	var arg string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		arg, args = args[0], args[1:]
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			return arg, nil
+		}
+		if arg != "" {
+			return "", fmt.Errorf("%s: unexpected argument %q", strings.TrimPrefix(fs.Name(), "liveblog "), fs.Arg(0))
+		}
+		arg, args = fs.Arg(0), fs.Args()[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		return "", err
-	}
-	if arg == "" && fs.NArg() == 1 {
-		arg = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return "", fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-	}
-	return arg, nil
 }
 
 // runImportJSON imports an event document written by `liveblog export`.
@@ -124,11 +127,15 @@ func runImportJSON(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := os.MkdirAll(cfg.MediaDir(), 0o755); err != nil {
 		return fmt.Errorf("import json: %w", err)
 	}
-	store, err := openStore(ctx, cfg)
+	db, err := openInstance(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer db.Close()
+	store, ok := db.(transfer.Store)
+	if !ok {
+		return errors.New("import json: this database cannot take in an exported event yet (it has no ImportEvent)")
+	}
 	opts := transfer.ImportOptions{Slug: *slug, MediaDir: cfg.MediaDir()}
 	if *mediaFrom != "" {
 		opts.Media = os.DirFS(*mediaFrom)
