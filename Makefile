@@ -7,7 +7,7 @@ ADDR    ?= 127.0.0.1:8080
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/liveblog/liveblog.Version=$(VERSION)
 
-.PHONY: run build test test-short bench lint fmt clean
+.PHONY: run build test test-short bench lint fmt clean audit
 
 ## run: serve the demo newsroom on http://$(ADDR) with its data in $(DATA)
 run:
@@ -20,7 +20,8 @@ build:
 ## test: the whole suite (browser, PostgreSQL and NATS tests skip with a note when absent, fail on CI)
 test:
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 15m ./...
+	@bash scripts/test-backends
+	@$(GO) test -count=1 -timeout 15m ./...; status=$$?; bash scripts/test-backends; exit $$status
 
 ## test-short: the quick suite without the browser and multi-node tests
 test-short:
@@ -29,6 +30,11 @@ test-short:
 ## bench: Go micro-benchmarks (the load scenarios are documented in BENCHMARKS.md)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## audit: axe-core and Lighthouse figures for reader pages of a running demo (`make run` first);
+## needs Node 18.16+ and Chromium; URL="..." picks the pages. After it, `go test ./http -run TestAxe` runs axe too.
+audit:
+	cd tools && npm ci --no-audit --no-fund && node audit.mjs $(URL)
 
 ## lint: formatting and vet
 lint:
