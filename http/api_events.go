@@ -83,6 +83,9 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
+	if err := authorize(r, liveblog.ActionCreateEvent, nil); err != nil {
+		return err
+	}
 	var req eventRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
@@ -118,6 +121,9 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := authorize(r, liveblog.ActionEditEvent, nil); err != nil {
+		return err
+	}
 	var req eventUpdateRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
@@ -141,6 +147,9 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) setCoverage(w http.ResponseWriter, r *http.Request) error {
 	ev, err := s.findEvent(r)
 	if err != nil {
+		return err
+	}
+	if err := authorize(r, liveblog.ActionSetCoverage, nil); err != nil {
 		return err
 	}
 	var req coverageRequest
@@ -172,6 +181,9 @@ func (s *Server) setCoverage(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) replaceSummary(w http.ResponseWriter, r *http.Request) error {
 	ev, err := s.findEvent(r)
 	if err != nil {
+		return err
+	}
+	if err := authorize(r, liveblog.ActionEditSummary, nil); err != nil {
 		return err
 	}
 	var req summaryRequest

@@ -134,6 +134,12 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
+	if err := authorize(r, liveblog.ActionCreatePost, nil); err != nil {
+		return err
+	}
+	if err := authorizeFlags(r, &liveblog.Post{}, &req.Breaking, &req.KeyEvent, &req.Pinned); err != nil {
+		return err
+	}
 	p := &liveblog.Post{
 		EventID:      ev.ID,
 		Headline:     req.Headline,
@@ -175,6 +181,12 @@ func (s *Server) updatePost(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
+	if err := authorize(r, liveblog.ActionEditPost, p); err != nil {
+		return err
+	}
+	if err := authorizeFlags(r, p, req.Breaking, req.KeyEvent, nil); err != nil {
+		return err
+	}
 	upd := req.PostUpdate
 	if upd.Version, err = editedVersion(r, req.Version); err != nil {
 		return err
@@ -198,6 +210,9 @@ func (s *Server) deletePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := authorize(r, liveblog.ActionDeletePost, p); err != nil {
+		return err
+	}
 	version, err := s.optionalVersion(w, r)
 	if err != nil {
 		return err
@@ -219,6 +234,9 @@ func (s *Server) restorePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := authorize(r, liveblog.ActionRestorePost, p); err != nil {
+		return err
+	}
 	version, err := s.optionalVersion(w, r)
 	if err != nil {
 		return err
@@ -238,6 +256,9 @@ func (s *Server) restorePost(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) pinPost(w http.ResponseWriter, r *http.Request) error {
 	_, p, err := s.findPost(r)
 	if err != nil {
+		return err
+	}
+	if err := authorize(r, liveblog.ActionPinPost, p); err != nil {
 		return err
 	}
 	var req pinRequest

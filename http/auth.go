@@ -34,8 +34,37 @@ func (s *Server) authenticate(next handlerFunc) handlerFunc {
 		} else if err != nil {
 			return err
 		}
-		return next(w, r.WithContext(context.WithValue(r.Context(), tokenKey, tok)))
+		u, err := s.tokenUser(r.Context(), tok)
+		if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
+			return invalid()
+		} else if err != nil {
+			return err
+		}
+		ctx := context.WithValue(r.Context(), tokenKey, tok)
+		return next(w, r.WithContext(context.WithValue(ctx, userKey, u)))
 	}
+}
+
+// tokenUser returns whom a token acts as. A token that belongs to a user
+// carries that user's role, and stops working when the user is disabled. A
+// token without a user predates accounts, or serves a machine (the wire
+// desk, an import): it keeps the full newsroom rights tokens always had,
+// which are an editor's (the API has no users or tokens to manage).
+func (s *Server) tokenUser(ctx context.Context, tok *liveblog.Token) (*liveblog.User, error) {
+	if tok.UserID == 0 {
+		return &liveblog.User{Name: tok.Name, Role: liveblog.RoleEditor}, nil
+	}
+	if s.desk.users == nil {
+		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "User not found.")
+	}
+	u, err := s.desk.users.FindUserByID(ctx, tok.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "User not found.")
+	}
+	return u, nil
 }
 
 // bearerToken returns the credential of an "Authorization: Bearer ..."

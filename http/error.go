@@ -39,6 +39,7 @@ var kinds = map[string]struct {
 	codePreconditionRequired: {http.StatusPreconditionRequired, "Precondition required"},
 	liveblog.EINTERNAL:       {http.StatusInternalServerError, "Internal error"},
 	codeUnavailable:          {http.StatusServiceUnavailable, "Service unavailable"},
+	codeTooManyRequests:      {http.StatusTooManyRequests, "Too many requests"},
 }
 
 // ProblemTypeBase prefixes the code of an error to form the type member of a

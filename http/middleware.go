@@ -27,6 +27,9 @@ const ContentSecurityPolicy = "default-src 'self'; img-src 'self' https: data:; 
 type requestInfo struct {
 	id     string
 	format errorFormat
+	// route is the pattern of the route that took the request, "" for
+	// none, for metrics by route rather than by path.
+	route string
 }
 
 type contextKey int
@@ -146,13 +149,17 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
+			elapsed := time.Since(start)
+			if s.cfg.ObserveRequest != nil {
+				s.cfg.ObserveRequest(infoOf(r.Context()).route, status, elapsed)
+			}
 			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", infoOf(r.Context()).id),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", elapsed),
 			)
 		}()
 		next.ServeHTTP(rec, r)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/feed"
 	"github.com/liveblog/liveblog/render"
 	"github.com/liveblog/liveblog/stream"
 	"github.com/liveblog/liveblog/web"
@@ -77,6 +78,24 @@ type Config struct {
 	// MediaDir holds uploaded and demo images, served under /media/. Empty
 	// serves none.
 	MediaDir string
+
+	// BehindProxy says that a reverse proxy terminates the connections:
+	// the client's address is the last one in X-Forwarded-For (for sign-in
+	// throttling) and X-Forwarded-Proto says whether it came over TLS (for
+	// Secure cookies). Leave it off when clients connect directly, or they
+	// could write those headers themselves.
+	BehindProxy bool
+
+	// ReadyChecks are the dependencies GET /readyz asks besides the store's
+	// database, such as the broker; ReadyTimeout bounds each answer.
+	ReadyChecks  []ReadyCheck
+	ReadyTimeout time.Duration
+	// Metrics, when set, is served at GET /metrics.
+	Metrics http.Handler
+	// ObserveRequest, when set, is told of every request as it ends: the
+	// route pattern that took it ("GET /live/{slug}", "" for none), the
+	// status, and how long it took.
+	ObserveRequest func(route string, status int, elapsed time.Duration)
 }
 
 func (c Config) withDefaults() Config {
@@ -98,6 +117,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
+	if c.ReadyTimeout <= 0 {
+		c.ReadyTimeout = DefaultReadyTimeout
+	}
 	return c
 }
 
@@ -114,6 +136,10 @@ type Server struct {
 	// build identifies the templates and assets of this binary, so that a
 	// page's ETag changes when a release changes how pages look.
 	build string
+	// desk is the newsroom's desk, served when the store keeps accounts.
+	desk *desk
+	// pages keeps rendered reader pages (see servePage).
+	pages pageCache
 }
 
 // NewServer returns a server reading and writing store, streaming through
@@ -130,6 +156,7 @@ func NewServer(cfg Config, store liveblog.Store, hub *stream.Hub, engine *render
 		logger: logger,
 		build:  buildID(),
 	}
+	s.desk = newDesk(s.cfg, store)
 	s.mux = s.routes()
 	s.handler = withRequestID(withSecurityHeaders(s.logRequests(s.recoverPanics(http.HandlerFunc(s.route)))))
 	return s
@@ -149,9 +176,25 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET /live/{slug}/stream", s.public(s.serveStream))
 	mux.Handle("GET /live/{slug}/changes", s.public(s.listChanges))
 
+	// Feeds, for readers and sites that follow an event away from its page.
+	mux.Handle("GET /live/{slug}/feed.atom", s.public(s.serveFeed(feed.Atom)))
+	mux.Handle("GET /live/{slug}/feed.rss", s.public(s.serveFeed(feed.RSS)))
+	mux.Handle("GET /live/{slug}/feed.json", s.public(s.serveFeed(feed.JSON)))
+
+	// Embedding on other sites: the framed view, the host page's script and
+	// oEmbed discovery.
+	mux.Handle("GET /live/{slug}/embed", s.page(s.showEmbed))
+	mux.Handle("GET /embed.js", embedScript)
+	mux.Handle("GET /oembed", s.public(s.serveOEmbed))
+
 	mux.Handle("GET /static/", web.StaticHandler())
 	mux.Handle("GET /media/{name}", s.public(s.serveMedia))
+	// Probes and metrics, for the load balancer and the operator.
 	mux.Handle("GET /healthz", s.public(s.health))
+	mux.Handle("GET /readyz", s.public(s.ready))
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", s.cfg.Metrics)
+	}
 
 	// JSON API for the newsroom; every route needs a bearer token.
 	mux.Handle("GET /api/v1/events", s.api(s.listEvents))
@@ -167,6 +210,29 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("DELETE /api/v1/events/{slug}/posts/{id}", s.api(s.deletePost))
 	mux.Handle("PUT /api/v1/events/{slug}/posts/{id}/pin", s.api(s.pinPost))
 	mux.Handle("POST /api/v1/events/{slug}/posts/{id}/restore", s.api(s.restorePost))
+
+	// The desk, where journalists sign in and write. Pages for people;
+	// the composer's script calls the same routes for JSON.
+	mux.Handle("GET /desk/login", s.deskOpen(s.showLogin))
+	mux.Handle("POST /desk/login", s.deskOpen(s.login))
+	mux.Handle("POST /desk/logout", s.deskSigned(s.logout))
+	mux.Handle("GET /desk/password", s.deskSigned(s.showPassword))
+	mux.Handle("POST /desk/password", s.deskSigned(s.changePassword))
+	mux.Handle("POST /desk/profile", s.deskSigned(s.updateProfile))
+	mux.Handle("GET /desk/{$}", s.deskSigned(s.showDashboard))
+	mux.Handle("POST /desk/events", s.deskSigned(s.createDeskEvent))
+	mux.Handle("GET /desk/events/{slug}", s.deskSigned(s.showEventDesk))
+	mux.Handle("GET /desk/events/{slug}/queue", s.deskSigned(s.showQueue))
+	mux.Handle("POST /desk/events/{slug}/coverage", s.deskSigned(s.setDeskCoverage))
+	mux.Handle("POST /desk/events/{slug}/summary", s.deskSigned(s.replaceDeskSummary))
+	mux.Handle("POST /desk/events/{slug}/preview", s.deskSigned(s.previewPost))
+	mux.Handle("POST /desk/events/{slug}/posts", s.deskSigned(s.createDeskPost))
+	mux.Handle("GET /desk/events/{slug}/posts/{id}", s.deskSigned(s.getDeskPost))
+	mux.Handle("PUT /desk/events/{slug}/posts/{id}", s.deskSigned(s.updateDeskPost))
+	mux.Handle("GET /desk/events/{slug}/posts/{id}/history", s.deskSigned(s.showHistory))
+	mux.Handle("POST /desk/events/{slug}/posts/{id}/delete", s.deskSigned(s.deleteDeskPost))
+	mux.Handle("POST /desk/events/{slug}/posts/{id}/restore", s.deskSigned(s.restoreDeskPost))
+	mux.Handle("POST /desk/media", s.deskSigned(s.uploadImage))
 
 	return mux
 }
@@ -195,6 +261,7 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 // problem document under /api/, an error page elsewhere.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
+	infoOf(r.Context()).route = pattern
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r)
 		return

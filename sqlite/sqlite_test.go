@@ -380,3 +380,11 @@ func TestTwoProcesses(t *testing.T) {
 		}
 	}
 }
+
+func TestUserStore(t *testing.T) {
+	livetest.TestUserStore(t, func(t *testing.T, now func() time.Time) liveblog.UserStore {
+		s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
+		s.Now = now
+		return s
+	})
+}

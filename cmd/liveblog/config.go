@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/nats"
 )
 
 // Defaults. The address is loopback so that a first run never exposes an
@@ -24,10 +26,36 @@ type Config struct {
 	Addr    string
 	DataDir string
 	Verbose bool
+	// BehindProxy trusts a reverse proxy's X-Forwarded-For (sign-in
+	// throttling) and X-Forwarded-Proto (Secure cookies); see
+	// lbhttp.Config.BehindProxy.
+	BehindProxy bool
+
+	// Database is where the record is kept: empty for the SQLite file in
+	// DataDir, "sqlite:PATH" for another SQLite file, or a postgres:// URL
+	// for the database that every node of a multi-node instance shares.
+	Database string
+	// NATS is the URL (or comma-separated URLs) of the NATS cluster that
+	// carries announcements between nodes; empty for a single process.
+	NATS string
+	// NATSSubject is the prefix of the announcement subjects; instances
+	// that share a NATS cluster each need their own.
+	NATSSubject string
+
+	// envErr is a setting's *_FILE that could not be read, reported when
+	// the store or broker is opened: falling back to the default would
+	// start a node of a cluster on a SQLite file of its own.
+	envErr error
 }
 
-// DatabasePath is the SQLite file of the instance.
-func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "liveblog.db") }
+// DatabasePath is the SQLite file of the instance: the one Database names,
+// else liveblog.db in the data directory.
+func (c Config) DatabasePath() string {
+	if path, ok := strings.CutPrefix(c.Database, sqliteScheme); ok {
+		return path
+	}
+	return filepath.Join(c.DataDir, "liveblog.db")
+}
 
 // MediaDir is where uploaded and demo images are stored.
 func (c Config) MediaDir() string { return filepath.Join(c.DataDir, "media") }
@@ -38,9 +66,17 @@ func newFlagSet(name string, stderr io.Writer, cfg *Config, serving bool) *flag.
 	fs := flag.NewFlagSet("liveblog "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.DataDir, "data", env("LIVEBLOG_DATA", DefaultData), "data directory (env LIVEBLOG_DATA)")
+	fs.StringVar(&cfg.Database, "database", envOrFile("LIVEBLOG_DATABASE", &cfg.envErr),
+		"database: empty for SQLite in --data, sqlite:PATH, or postgres://user:pass@host/db (env LIVEBLOG_DATABASE or LIVEBLOG_DATABASE_FILE)")
 	if serving {
 		fs.StringVar(&cfg.Addr, "addr", env("LIVEBLOG_ADDR", DefaultAddr), "address to listen on (env LIVEBLOG_ADDR)")
 		fs.BoolVar(&cfg.Verbose, "verbose", env("LIVEBLOG_VERBOSE", "") != "", "log every request (env LIVEBLOG_VERBOSE)")
+		fs.BoolVar(&cfg.BehindProxy, "behind-proxy", env("LIVEBLOG_BEHIND_PROXY", "") != "",
+			"a reverse proxy terminates connections: trust its X-Forwarded-For and X-Forwarded-Proto (env LIVEBLOG_BEHIND_PROXY)")
+		fs.StringVar(&cfg.NATS, "nats", envOrFile("LIVEBLOG_NATS", &cfg.envErr),
+			"NATS URL(s) that carry announcements between nodes; empty for one process (env LIVEBLOG_NATS or LIVEBLOG_NATS_FILE)")
+		fs.StringVar(&cfg.NATSSubject, "nats-subject", env("LIVEBLOG_NATS_SUBJECT", nats.DefaultSubject),
+			"subject prefix of the announcements; one per instance sharing a NATS cluster (env LIVEBLOG_NATS_SUBJECT)")
 	}
 	return fs
 }
@@ -50,6 +86,26 @@ func env(name, fallback string) string {
 		return v
 	}
 	return fallback
+}
+
+// envOrFile returns the variable name, or else the trimmed content of the
+// file that name_FILE points at: URLs that carry a password are better kept
+// in a secret file than in the environment, which every child process and
+// /proc/PID/environ shows. A file that cannot be read is recorded in *errp.
+func envOrFile(name string, errp *error) string {
+	if v := env(name, ""); v != "" {
+		return v
+	}
+	path := env(name+"_FILE", "")
+	if path == "" {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		*errp = errors.Join(*errp, fmt.Errorf("%s_FILE: %w", name, err))
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 func versionString() string {

@@ -4,8 +4,13 @@
 //	liveblog demo      serve a demo newsroom that keeps publishing
 //	liveblog serve     serve for real
 //	liveblog token     create, list and revoke API tokens
-//	liveblog import    import a text dump of a live page
+//	liveblog user      create and manage newsroom accounts
+//	liveblog import    import a text dump of a live page, or an exported event
+//	liveblog export    write an event as a lossless JSON document
+//	liveblog archive   write an event as a static site
 //	liveblog backup    make a consistent online backup
+//	liveblog restore   restore a backup into a data directory
+//	liveblog migrate   copy an instance from SQLite to PostgreSQL
 //	liveblog version   print the version
 package main
 
@@ -40,12 +45,20 @@ Usage:
 Commands:
   demo      serve a demo newsroom that keeps publishing (for a first look)
   serve     serve the newsroom and its reader pages
-  token     manage API tokens: token create --name NAME | token list | token revoke ID
+  token     manage API tokens: token create --name NAME [--user EMAIL] | token list | token revoke ID
+  user      manage newsroom accounts: user create --admin|--editor|--reporter --email E --name N | list | ...
   import    import coverage: import text FILE --event SLUG [--year Y] [--zone Z] [--dry-run]
-  backup    write a consistent online backup: backup --out FILE
+            | import json FILE [--slug NEW] [--media-dir DIR]
+  export    write an event as a JSON document: export SLUG [--media-dir DIR] > event.json
+  archive   write an event as a static site: archive SLUG --out DIR [--site-name NAME]
+  backup    write a consistent online backup of the database and media: backup --out FILE.tar
+  restore   restore a backup: restore --from FILE.tar --data DIR [--force]
+  migrate   copy an instance from SQLite to PostgreSQL: migrate --to postgres://... [--from sqlite:PATH]
   version   print the version
 
-Every command that touches an instance's data takes --data DIR (env LIVEBLOG_DATA).
+Every command that touches an instance's data takes --data DIR (env LIVEBLOG_DATA);
+serve, token and user also take --database postgres://... (env LIVEBLOG_DATABASE)
+for an instance of several nodes, and serve takes --nats URL (env LIVEBLOG_NATS).
 Run "liveblog <command> -h" for its flags.
 `
 
@@ -64,10 +77,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runServe(ctx, rest, stderr, true)
 	case "token":
 		return runToken(ctx, rest, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, stdin, stdout, stderr)
 	case "import":
 		return runImport(ctx, rest, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, stdout, stderr)
+	case "archive":
+		return runArchive(ctx, rest, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return nil

@@ -9,15 +9,16 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/demo"
 	lbhttp "github.com/liveblog/liveblog/http"
-	"github.com/liveblog/liveblog/inmem"
+	"github.com/liveblog/liveblog/metrics"
+	"github.com/liveblog/liveblog/nats"
 	"github.com/liveblog/liveblog/render"
-	"github.com/liveblog/liveblog/sqlite"
 	"github.com/liveblog/liveblog/stream"
 )
 
@@ -33,8 +34,11 @@ const (
 	ShutdownTimeout = 10 * time.Second
 )
 
-// App is a running instance: the store, the broker, the hub and the HTTP
-// server wired together. The end-to-end test runs it on port 0.
+// App is a running node of an instance: the store, the broker, the hub and
+// the HTTP server wired together. A single binary runs one App on SQLite
+// with the in-process broker; a larger newsroom runs one per machine, all on
+// one PostgreSQL database and one NATS cluster. The end-to-end tests run
+// them on port 0.
 type App struct {
 	Config Config
 	Demo   bool
@@ -43,8 +47,9 @@ type App struct {
 	NewsroomInterval time.Duration
 	Logger           *slog.Logger
 
-	store    *sqlite.Store
-	broker   *inmem.Broker
+	store    Database
+	broker   Broker
+	metrics  *metrics.Metrics
 	hub      *stream.Hub
 	server   *http.Server
 	listener net.Listener
@@ -54,23 +59,55 @@ type App struct {
 
 // Open opens the data, wires the adapters and starts listening; Serve then
 // serves until the context ends.
-func (a *App) Open(ctx context.Context) error {
+func (a *App) Open(ctx context.Context) (err error) {
 	if a.Logger == nil {
 		a.Logger = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(a.Config.MediaDir(), 0o755); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	store, err := sqlite.Open(ctx, a.Config.DatabasePath())
+	// Whatever is open when a later step fails is closed again, newest
+	// first.
+	var closers []func() error
+	defer func() {
+		if err != nil {
+			for _, c := range slices.Backward(closers) {
+				c()
+			}
+		}
+	}()
+
+	a.metrics = metrics.New()
+	if isPostgres(a.Config.Database) && a.Config.NATS == "" {
+		// Right for one node on PostgreSQL; with several, each would hear
+		// only its own writes and find the others' by polling.
+		a.Logger.Warn("no --nats: changes written on other nodes reach this node's readers only by polling, up to " +
+			stream.DefaultPollInterval.String() + " late; give every node the same --nats when there are several")
+	}
+	broker, err := openBroker(a.Config, a.Logger)
+	if err != nil {
+		return err
+	}
+	a.broker = broker
+	closers = append(closers, broker.Close)
+	if nb, ok := broker.(*nats.Broker); ok {
+		a.metrics.WatchBroker(func() metrics.BrokerStats {
+			s := nb.Stats()
+			return metrics.BrokerStats{Sent: s.Sent, Dropped: s.Dropped, Received: s.Received,
+				Malformed: s.Malformed, Resyncs: s.Resyncs, Reconnects: s.Reconnects}
+		})
+	}
+
+	store, err := openDatabase(ctx, a.Config, a.metrics.Announcer(broker))
 	if err != nil {
 		return err
 	}
 	a.store = store
+	closers = append(closers, store.Close)
 
 	if a.Demo {
 		ev, err := demo.Seed(ctx, store, a.Config.MediaDir(), time.Now())
 		if err != nil {
-			store.Close()
 			return fmt.Errorf("demo: %w", err)
 		}
 		a.Logger.Info("demo event ready", "slug", ev.Slug)
@@ -78,19 +115,22 @@ func (a *App) Open(ctx context.Context) error {
 
 	engine, err := render.New()
 	if err != nil {
-		store.Close()
 		return err
 	}
-	a.broker = inmem.NewBroker()
-	store.Announcer = a.broker
-	a.hub = stream.NewHub(store, engine.FrameData, stream.Config{}, a.Logger)
-	a.broker.Subscribe(func(an liveblog.Announcement) { deliver(a.hub, an) })
+	a.hub = stream.NewHub(store, a.metrics.Encoder(engine.FrameData), stream.Config{}, a.Logger)
+	a.metrics.WatchHub(a.hub.Stats)
+	broker.Subscribe(a.metrics.Subscriber(func(an liveblog.Announcement) { deliver(a.hub, an) }))
 
-	srv := lbhttp.NewServer(lbhttp.Config{MediaDir: a.Config.MediaDir()}, store, a.hub, engine, a.Logger)
+	srv := lbhttp.NewServer(lbhttp.Config{
+		MediaDir:       a.Config.MediaDir(),
+		BehindProxy:    a.Config.BehindProxy,
+		ReadyChecks:    []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
+		Metrics:        a.metrics.Handler(),
+		ObserveRequest: a.metrics.ObserveRequest,
+	}, store, a.hub, engine, a.Logger)
 	a.server = srv.HTTPServer(a.Config.Addr)
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
-		store.Close()
 		return err
 	}
 	a.listener = ln
@@ -134,11 +174,18 @@ func (a *App) Serve(ctx context.Context) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
-	a.Logger.Info("serving", "url", a.URL(), "data", a.Config.DataDir)
+	a.Logger.Info("serving", "url", a.URL(), "data", a.Config.DataDir,
+		"database", databaseName(a.Config), "broker", brokerName(a.Config))
 
 	select {
 	case err := <-errc:
+		// The listener failed (or was closed under the server): nothing
+		// more can be served. Stop the hub too, or its goroutines would
+		// keep reading a closed store.
 		a.cancel()
+		hctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer cancel()
+		a.hub.Shutdown(hctx)
 		a.wg.Wait()
 		a.close()
 		return err
@@ -175,8 +222,14 @@ func (a *App) runScheduler(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
+			// Every node runs this; the store publishes each due post once
+			// (PostgreSQL's row locks), so the others find nothing to do.
 			posts, err := a.store.PublishDuePosts(ctx, now)
-			if err != nil && ctx.Err() == nil {
+			if ctx.Err() != nil {
+				return
+			}
+			a.metrics.SchedulerRun(len(posts), err)
+			if err != nil {
 				a.Logger.Error("publishing scheduled posts", "err", err)
 			}
 			for _, p := range posts {
@@ -208,12 +261,4 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, isDemo bool)
 		fmt.Fprintf(stderr, "\n  liveblog demo: open %s/live/%s in a browser\n\n", app.URL(), demo.Slug)
 	}
 	return app.Serve(ctx)
-}
-
-// openStore opens an instance's store for the data commands.
-func openStore(ctx context.Context, cfg Config) (*sqlite.Store, error) {
-	if _, err := os.Stat(cfg.DataDir); err != nil {
-		return nil, fmt.Errorf("data directory %s: %w (run liveblog serve or demo first, or pass --data)", cfg.DataDir, err)
-	}
-	return sqlite.Open(ctx, cfg.DatabasePath())
 }

@@ -21,19 +21,27 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch args[0] {
 	case "create":
 		name := fs.String("name", "", "what the token is for, e.g. \"wire desk\" (required)")
+		owner := fs.String("user", "", "email of the user the token acts as, with that user's role; without it the token has full newsroom rights")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
 		if *name == "" {
 			return errors.New("token create: --name is required")
 		}
-		store, err := openStore(ctx, cfg)
+		store, err := openInstance(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		defer store.Close()
 		secret, hash := liveblog.NewTokenSecret()
 		t := &liveblog.Token{Name: *name, Hash: hash}
+		if *owner != "" {
+			u, err := store.FindUserByEmail(ctx, *owner)
+			if err != nil {
+				return fmt.Errorf("token create: --user: %s", describe(err))
+			}
+			t.UserID = u.ID
+		}
 		if err := store.CreateToken(ctx, t); err != nil {
 			return fmt.Errorf("token create: %w", err)
 		}
@@ -44,7 +52,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		store, err := openStore(ctx, cfg)
+		store, err := openInstance(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -54,9 +62,13 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tLAST USED\tREVOKED")
+		fmt.Fprintln(tw, "ID\tNAME\tUSER\tCREATED\tLAST USED\tREVOKED")
 		for _, t := range tokens {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, stamp(t.CreatedAt), stamp(t.LastUsedAt), stamp(t.RevokedAt))
+			user := "-"
+			if t.UserID != 0 {
+				user = strconv.FormatInt(t.UserID, 10)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, user, stamp(t.CreatedAt), stamp(t.LastUsedAt), stamp(t.RevokedAt))
 		}
 		return tw.Flush()
 	case "revoke":
@@ -67,7 +79,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if fs.NArg() != 1 || err != nil {
 			return errors.New("token revoke: want the token's ID (see token list)")
 		}
-		store, err := openStore(ctx, cfg)
+		store, err := openInstance(ctx, cfg)
 		if err != nil {
 			return err
 		}

@@ -104,6 +104,7 @@ function startDesk(root) {
   let queue = Promise.resolve(); // saves run one after another
   let lastIntent = null; // what the last refused save meant to do, for "save mine over theirs"
   const conflict = { post: null }; // the colleague's post when a save was refused as stale
+  let revisions = []; // the post's history as last shown
 
   clearComposer();
   watchCoverage();
@@ -296,6 +297,18 @@ function startDesk(root) {
     flush().then(clearComposer);
   });
   $("delete-post").addEventListener("click", remove);
+  $("history-button").addEventListener("click", history);
+  $("history-list").addEventListener("click", (e) => {
+    const button = e.target.closest("[data-restore]");
+    if (!button || !current) return;
+    const rev = revisions[Number(button.dataset.restore)];
+    // The old text goes into the composer over the current version; it
+    // reaches readers only when the journalist presses Update.
+    fill(Object.assign({}, rev.post, { id: current.id, version: current.version, status: current.status, correction_note: "" }));
+    dirty = true;
+    say("The version of " + clock(new Date(rev.at)) + " is in the composer. Press Update to publish it again.");
+    $("headline").focus();
+  });
   $("conflict-load").addEventListener("click", () => {
     fill(conflict.post);
     hideConflict();
@@ -377,6 +390,8 @@ function startDesk(root) {
     $("correction").hidden = post.status !== "published";
     $("schedule-at").value = post.scheduled_at ? localInput(new Date(post.scheduled_at)) : "";
     $("delete-post").hidden = false;
+    $("history-button").hidden = post.status !== "published";
+    $("history").hidden = true;
     $("publish").textContent = post.status === "published" ? "Update" : "Publish";
     $("composer-heading").textContent =
       { draft: "Draft", scheduled: "Scheduled post", published: "Editing a published post" }[post.status] || "Post";
@@ -412,6 +427,8 @@ function startDesk(root) {
     $("correction").hidden = true;
     $("schedule-at").value = "";
     $("delete-post").hidden = true;
+    $("history-button").hidden = true;
+    $("history").hidden = true;
     $("publish").textContent = "Publish";
     $("composer-heading").textContent = "New post";
     $("preview").hidden = true;
@@ -505,6 +522,36 @@ function startDesk(root) {
     clearComposer();
     say("Deleted.");
     refreshQueue();
+  }
+
+  async function history() {
+    const res = await send("GET", base + "/posts/" + current.id + "/history");
+    if (!res.ok) {
+      say(problemText(res), true);
+      return;
+    }
+    revisions = res.data.revisions;
+    const list = $("history-list");
+    list.replaceChildren();
+    revisions.forEach((rev, i) => {
+      const li = document.createElement("li");
+      const head = document.createElement("p");
+      head.className = "desk-hint";
+      head.textContent = (rev.kind === "post.published" ? "Published " : "Edited ") + new Date(rev.at).toLocaleString();
+      const restore = document.createElement("button");
+      restore.type = "button";
+      restore.className = "small";
+      restore.dataset.restore = i;
+      restore.textContent = i === 0 ? "Current" : "Restore this version";
+      restore.disabled = i === 0;
+      head.append(" ", restore);
+      const body = document.createElement("div");
+      body.className = "history-post";
+      body.append(parseHTML(rev.html));
+      li.append(head, body);
+      list.append(li);
+    });
+    $("history").hidden = false;
   }
 
   async function loadPost(id) {

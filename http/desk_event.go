@@ -1,0 +1,279 @@
+package http
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/render"
+)
+
+// eventDesk is the data of an event's desk: the composer, the event's
+// controls, the queue of unpublished posts, and the live view, which is the
+// reader page's DOM driven by the reader's own script and stream, so the
+// desk shows exactly what readers see, as they see it.
+type eventDesk struct {
+	Event       *liveblog.Event
+	ReaderURL   string
+	StreamURL   string
+	Summary     template.HTML
+	SummaryText string
+	Pinned      template.HTML
+	Posts       []template.HTML
+	Queue       *queueView
+	// Bylines are the newsroom's contributor profiles, for the byline
+	// picker; Mine is the signed-in user's, which a new post starts with.
+	Bylines []liveblog.Contributor
+	Mine    liveblog.Contributor
+	Moves   []coverageMove
+}
+
+// coverageMove is a coverage button: the state it moves to, and the states
+// it is offered in.
+type coverageMove struct {
+	To     liveblog.CoverageState
+	Label  string
+	From   string // space-separated states
+	Hidden bool
+}
+
+var coverageMoves = []struct {
+	to    liveblog.CoverageState
+	label string
+	from  []liveblog.CoverageState
+}{
+	{liveblog.CoverageLive, "Start coverage", []liveblog.CoverageState{liveblog.CoverageScheduled}},
+	{liveblog.CoverageLive, "Resume", []liveblog.CoverageState{liveblog.CoveragePaused}},
+	{liveblog.CoveragePaused, "Pause", []liveblog.CoverageState{liveblog.CoverageLive}},
+	{liveblog.CoverageEnded, "End coverage", []liveblog.CoverageState{liveblog.CoverageScheduled, liveblog.CoverageLive, liveblog.CoveragePaused}},
+}
+
+// queueView is the list of an event's posts that readers do not see:
+// drafts, scheduled posts and, for editors, deleted ones.
+type queueView struct {
+	Event *liveblog.Event
+	Items []queueItem
+	CSRF  string
+}
+
+type queueItem struct {
+	Post       *liveblog.Post
+	Title      string
+	Author     string
+	CanEdit    bool
+	CanRestore bool
+}
+
+func (s *Server) showEventDesk(w http.ResponseWriter, r *http.Request) error {
+	ev, err := s.findEvent(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u := userOf(ctx)
+	page, err := s.store.FindPage(ctx, liveblog.PageFilter{Slug: ev.Slug, Limit: liveblog.DefaultPageSize})
+	if err != nil {
+		return err
+	}
+	ev = page.Event // read with the posts, so its head matches them
+	users, err := s.desk.users.FindUsers(ctx)
+	if err != nil {
+		return err
+	}
+	d := &eventDesk{
+		Event:       ev,
+		ReaderURL:   render.EventPath(ev),
+		StreamURL:   render.EventPath(ev) + "/stream",
+		SummaryText: strings.Join(ev.Summary.Points, "\n"),
+		Mine:        u.Byline,
+	}
+	for _, other := range users {
+		if !other.Disabled {
+			d.Bylines = append(d.Bylines, other.Byline)
+		}
+	}
+	var buf bytes.Buffer
+	if err := s.engine.Summary(&buf, ev); err != nil {
+		return err
+	}
+	d.Summary = template.HTML(buf.String()) // rendered, and escaped, by the reader's templates
+	if page.Pinned != nil {
+		buf.Reset()
+		if err := s.engine.Post(&buf, ev, page.Pinned); err != nil {
+			return err
+		}
+		d.Pinned = template.HTML(buf.String())
+	}
+	for _, p := range page.Posts {
+		if page.Pinned != nil && p.ID == page.Pinned.ID {
+			continue
+		}
+		buf.Reset()
+		if err := s.engine.Post(&buf, ev, p); err != nil {
+			return err
+		}
+		d.Posts = append(d.Posts, template.HTML(buf.String()))
+	}
+	if d.Queue, err = s.queue(r, ev, users); err != nil {
+		return err
+	}
+	for _, m := range coverageMoves {
+		from := make([]string, len(m.from))
+		for i, st := range m.from {
+			from[i] = string(st)
+		}
+		d.Moves = append(d.Moves, coverageMove{To: m.to, Label: m.label, From: strings.Join(from, " "),
+			Hidden: !slices.Contains(m.from, ev.State)})
+	}
+	return s.renderDesk(w, r, http.StatusOK, "desk_event", &deskView{Title: ev.Title, Reader: true, Data: d})
+}
+
+// showQueue renders the queue alone, for the desk's script to refresh it
+// after a save.
+func (s *Server) showQueue(w http.ResponseWriter, r *http.Request) error {
+	ev, err := s.findEvent(r)
+	if err != nil {
+		return err
+	}
+	users, err := s.desk.users.FindUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	q, err := s.queue(r, ev, users)
+	if err != nil {
+		return err
+	}
+	return s.writeTemplate(w, http.StatusOK, deskTemplates["desk_event"], "desk_queue", q)
+}
+
+// queue lists the event's unpublished posts, most recently changed first.
+func (s *Server) queue(r *http.Request, ev *liveblog.Event, users []*liveblog.User) (*queueView, error) {
+	u := userOf(r.Context())
+	statuses := []liveblog.PostStatus{liveblog.StatusDraft, liveblog.StatusScheduled}
+	if liveblog.Can(u, liveblog.ActionRestorePost, nil) {
+		statuses = append(statuses, liveblog.StatusDeleted)
+	}
+	posts, err := s.store.FindPosts(r.Context(), liveblog.PostFilter{EventID: ev.ID, Statuses: statuses, Limit: liveblog.MaxPageSize})
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	for _, other := range users {
+		names[other.ID] = other.Name
+	}
+	q := &queueView{Event: ev}
+	if sess := sessionOf(r.Context()); sess != nil {
+		q.CSRF = csrfToken(sess.secret)
+	}
+	for _, p := range posts {
+		title := p.Headline
+		if title == "" {
+			title = render.Excerpt(p)
+		}
+		if title == "" {
+			title = "Untitled post"
+		}
+		author := names[p.AuthorID]
+		if author == "" {
+			author = "the newsroom"
+		}
+		q.Items = append(q.Items, queueItem{Post: p, Title: title, Author: author,
+			CanEdit:    p.Status != liveblog.StatusDeleted && liveblog.Can(u, liveblog.ActionEditPost, p),
+			CanRestore: p.Status == liveblog.StatusDeleted && liveblog.Can(u, liveblog.ActionRestorePost, p)})
+	}
+	slices.SortStableFunc(q.Items, func(a, b queueItem) int { return b.Post.UpdatedAt.Compare(a.Post.UpdatedAt) })
+	return q, nil
+}
+
+// eventResult answers the desk's script after an event change.
+type eventResult struct {
+	Event *liveblog.Event `json:"event"`
+}
+
+// setDeskCoverage moves coverage. The form says which state it saw the
+// event in, so that two editors pressing "End" and "Pause" at once do not
+// both succeed; no other version is needed for a state machine.
+func (s *Server) setDeskCoverage(w http.ResponseWriter, r *http.Request) error {
+	ev, err := s.findEvent(r)
+	if err != nil {
+		return err
+	}
+	if err := authorize(r, liveblog.ActionSetCoverage, nil); err != nil {
+		return err
+	}
+	from, to := liveblog.CoverageState(r.PostFormValue("from")), liveblog.CoverageState(r.PostFormValue("state"))
+	if !to.Valid() {
+		return liveblog.FieldError("state", "Coverage state must be live, paused or ended.")
+	}
+	if from != ev.State {
+		return liveblog.Errorf(liveblog.ECONFLICT, "Coverage is already %s: someone else changed it. The desk now shows the current state.", stateLabel(ev.State))
+	}
+	if !ev.State.CanMoveTo(to) {
+		return liveblog.FieldError("state", "Coverage cannot go from %s to %s.", ev.State, to)
+	}
+	if ev, err = s.store.SetCoverage(r.Context(), ev.ID, to, ev.Version); err != nil {
+		return err
+	}
+	return s.deskDone(w, r, ev)
+}
+
+// summaryConflict answers an edit of key points that a colleague changed
+// first, with their points, so the editor can merge instead of guessing.
+type summaryConflict struct {
+	*problem
+	CurrentPoints []string `json:"current_points"`
+}
+
+func (s *Server) replaceDeskSummary(w http.ResponseWriter, r *http.Request) error {
+	ev, err := s.findEvent(r)
+	if err != nil {
+		return err
+	}
+	if err := authorize(r, liveblog.ActionEditSummary, nil); err != nil {
+		return err
+	}
+	version, ok := parseID(r.PostFormValue("version"))
+	if !ok {
+		return liveblog.FieldError("version", "The form does not say which version of the key points it edits; reload the desk.")
+	}
+	var points []string
+	for line := range strings.Lines(r.PostFormValue("points")) {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- "))
+		if line != "" {
+			points = append(points, line)
+		}
+	}
+	if points == nil {
+		points = []string{}
+	}
+	if err := liveblog.ValidateSummary(points); err != nil {
+		return renameField(err, "summary.points", "points")
+	}
+	updated, err := s.store.ReplaceSummary(r.Context(), ev.ID, points, int(version))
+	if liveblog.ErrorCode(err) == liveblog.ECONFLICT && wantsJSON(r) {
+		current, ferr := s.store.FindEventByID(r.Context(), ev.ID)
+		if ferr != nil {
+			return ferr
+		}
+		p := newProblem(err, infoOf(r.Context()).id)
+		p.Detail = "Someone else changed the key points while you were editing. Theirs are below; merge yours in and save again."
+		p.CurrentVersion = current.Version
+		return writeProblemWith(w, p.Status, summaryConflict{problem: p, CurrentPoints: current.Summary.Points})
+	} else if err != nil {
+		return err
+	}
+	return s.deskDone(w, r, updated)
+}
+
+// deskDone answers a successful event change: the event for the script,
+// or back to the desk for a form sent without it.
+func (s *Server) deskDone(w http.ResponseWriter, r *http.Request, ev *liveblog.Event) error {
+	if wantsJSON(r) {
+		return writeJSON(w, http.StatusOK, eventResult{Event: ev})
+	}
+	http.Redirect(w, r, deskEventPath(ev), http.StatusSeeOther)
+	return nil
+}

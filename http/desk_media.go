@@ -1,0 +1,49 @@
+package http
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/media"
+)
+
+// maxUploadBytes is the largest image accepted (see media.MaxBytes).
+const maxUploadBytes = media.MaxBytes
+
+// uploadImage stores an image from the composer. The body is the file
+// itself, its type in Content-Type, so nothing is buffered but the image;
+// what it is, though, is decided by its contents (see package media), never
+// by its name or declared type.
+func (s *Server) uploadImage(w http.ResponseWriter, r *http.Request) error {
+	if err := authorize(r, liveblog.ActionUploadMedia, nil); err != nil {
+		return err
+	}
+	if s.cfg.MediaDir == "" {
+		return liveblog.Errorf(liveblog.ENOTFOUND, "This instance has no media directory, so it cannot take uploads.")
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, media.MaxBytes+1))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok || len(data) > media.MaxBytes {
+		return &liveblog.Error{Code: liveblog.ETOOLARGE, Field: "image",
+			Message: fmt.Sprintf("The image is larger than %d MiB; export it smaller and upload again.", media.MaxBytes>>20)}
+	} else if err != nil {
+		return liveblog.Errorf(liveblog.EINVALID, "The upload was cut short; try again.")
+	}
+	if len(data) == 0 {
+		return liveblog.FieldError("image", "The upload is empty.")
+	}
+	// Decoding takes memory in proportion to the pixels (see desk.heavy).
+	select {
+	case s.desk.heavy <- struct{}{}:
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+	img, err := (&media.Library{Dir: s.cfg.MediaDir}).Save(data)
+	<-s.desk.heavy
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, img)
+}
