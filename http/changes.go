@@ -29,7 +29,7 @@ type changeList struct {
 // liveblog.MaxChangesPerRead at a time. A client with more to read asks
 // again from the last seq it got.
 func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) error {
-	ev, err := s.findEvent(r)
+	ev, err := s.liveEvent(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return err
 	}

@@ -52,18 +52,18 @@ func (s *Server) showEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.store.FindPage(r.Context(), liveblog.PageFilter{
-		Slug: slug, Before: before, After: after, KeyOnly: keyOnly, OldestFirst: oldest, Limit: liveblog.DefaultPageSize,
-	})
-	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
-		return errNoEvent
-	} else if err != nil {
-		return err
-	}
 	// The view is keyed by the parameters as parsed, so that utm_ tags and
 	// the like do not split a cache.
 	view := []string{strconv.FormatBool(keyOnly), strconv.FormatBool(oldest), cursorKey(before), cursorKey(after)}
-	return s.writePage(w, r, render.PageView{Page: page, KeyOnly: keyOnly, OldestFirst: oldest, Origin: s.cfg.Origin}, view...)
+	return s.servePage(w, r, slug, errNoEvent, view, func(ctx context.Context) (render.PageView, error) {
+		page, err := s.store.FindPage(ctx, liveblog.PageFilter{
+			Slug: slug, Before: before, After: after, KeyOnly: keyOnly, OldestFirst: oldest, Limit: liveblog.DefaultPageSize,
+		})
+		if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
+			return render.PageView{}, errNoEvent
+		}
+		return render.PageView{Page: page, KeyOnly: keyOnly, OldestFirst: oldest, Origin: s.cfg.Origin}, err
+	})
 }
 
 // showPost is a post's permalink: the page of the event that holds the
@@ -77,34 +77,21 @@ func (s *Server) showPost(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errNoPost
 	}
-	// FindPage finds only a published post of this event; a draft, a
-	// deleted post or another event's post is not found.
-	page, err := s.store.FindPage(r.Context(), liveblog.PageFilter{Slug: slug, Around: id, Limit: liveblog.DefaultPageSize})
-	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
-		return errNoPost
-	} else if err != nil {
-		return err
-	}
-	return s.writePage(w, r, render.PageView{Page: page, FocusPostID: id, Origin: s.cfg.Origin}, "post", strconv.FormatInt(id, 10))
+	return s.servePage(w, r, slug, errNoPost, []string{"post", strconv.FormatInt(id, 10)}, func(ctx context.Context) (render.PageView, error) {
+		// FindPage finds only a published post of this event; a draft, a
+		// deleted post or another event's post is not found.
+		page, err := s.store.FindPage(ctx, liveblog.PageFilter{Slug: slug, Around: id, Limit: liveblog.DefaultPageSize})
+		if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
+			return render.PageView{}, errNoPost
+		}
+		return render.PageView{Page: page, FocusPostID: id, Origin: s.cfg.Origin}, err
+	})
 }
 
 var (
 	errNoEvent = liveblog.Errorf(liveblog.ENOTFOUND, "There is no live event at this address.")
 	errNoPost  = liveblog.Errorf(liveblog.ENOTFOUND, "This live event has no such post, or it has been taken down.")
 )
-
-// writePage renders a reader page, or answers 304 when the reader already
-// has it. A page follows from the event's version (its own fields), its
-// head (every post change moves it), the view, and the release.
-func (s *Server) writePage(w http.ResponseWriter, r *http.Request, v render.PageView, view ...string) error {
-	ev := v.Page.Event
-	parts := append([]string{"page", strconv.FormatInt(ev.ID, 10),
-		strconv.Itoa(ev.Version), strconv.FormatInt(ev.Head, 10)}, view...)
-	if s.cached(w, r, parts...) {
-		return nil
-	}
-	return s.engine.Page(w, v)
-}
 
 // cached sets the validators of a page that follows from parts and reports
 // whether the request's If-None-Match already names it, in which case it has
@@ -149,7 +136,7 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, p *probl
 // serveStream hands the request to the hub, which writes the stream and its
 // own errors.
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) error {
-	ev, err := s.findEvent(r)
+	ev, err := s.liveEvent(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return err
 	}
@@ -162,21 +149,4 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.hub.ServeStream(w, r, ev)
 	return nil
-}
-
-// pinger is a store that can say whether its database answers.
-type pinger interface {
-	Ping(ctx context.Context) error
-}
-
-// health answers a load balancer's probe: 200 when the store answers.
-func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Cache-Control", "no-store")
-	if p, ok := s.store.(pinger); ok {
-		if err := p.Ping(r.Context()); err != nil {
-			s.logger.ErrorContext(r.Context(), "health check failed", "request_id", infoOf(r.Context()).id, "err", err)
-			return liveblog.Errorf(codeUnavailable, "The database is not answering.")
-		}
-	}
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }

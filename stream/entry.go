@@ -30,6 +30,7 @@ type entry struct {
 
 	slots []atomic.Pointer[frame]
 	last  atomic.Int64 // sequence of the newest frame; before the first fill, where the ring starts
+	told  atomic.Int64 // the highest head announced, which the ring may not have reached yet
 	ev    atomic.Pointer[liveblog.Event]
 	ended atomic.Bool
 	sig   atomic.Pointer[signal]
@@ -80,6 +81,17 @@ func (e *entry) setEvent(ev *liveblog.Event) {
 	e.ended.Store(ev.State == liveblog.CoverageEnded)
 }
 
+// announced records head as committed. Announcements may arrive out of
+// order, so only a higher head is kept.
+func (e *entry) announced(head int64) {
+	for {
+		told := e.told.Load()
+		if head <= told || e.told.CompareAndSwap(told, head) {
+			return
+		}
+	}
+}
+
 // poke asks the entry's goroutine to read the store, without waiting.
 func (e *entry) poke() {
 	select {
@@ -110,6 +122,9 @@ func (e *entry) frame(seq int64) *frame {
 // idle timeout, or the feed diverges.
 func (e *entry) run() {
 	defer e.h.workers.Done()
+	// Streams look at gone only when woken, so that an idle one waits on
+	// as few channels as possible: close it, then wake them.
+	defer e.wake()
 	defer close(e.gone)
 	ctx := e.h.ctx
 

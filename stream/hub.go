@@ -49,6 +49,14 @@ const (
 	// it and twice it, so a large audience does not reconnect at once.
 	DefaultRetryHint = 2 * time.Second
 
+	// DefaultSendBuffer bounds the kernel's send buffer of a hijacked
+	// stream. A frame is a few KiB, so this is dozens of frames of slack,
+	// while an unbounded buffer grows to megabytes (on loopback at once)
+	// for a reader who stopped reading: kernel memory the process does not
+	// see, and minutes of frames before the write timeout can start to run.
+	// The kernel doubles the value for its own bookkeeping.
+	DefaultSendBuffer = 64 << 10
+
 	// DefaultIdleTimeout keeps an event's ring for a minute after its last
 	// reader left, so that a lone reader who reconnects resumes from memory
 	// instead of the hub re-reading and re-encoding the ring.
@@ -75,6 +83,9 @@ type Config struct {
 	// IdleTimeout is how long an event's ring is kept after its last reader
 	// left.
 	IdleTimeout time.Duration
+	// SendBuffer is the socket send buffer (SO_SNDBUF) of a hijacked
+	// stream's connection; negative leaves the kernel's own sizing.
+	SendBuffer int
 }
 
 func (c Config) withDefaults() Config {
@@ -95,6 +106,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.SendBuffer == 0 {
+		c.SendBuffer = DefaultSendBuffer
 	}
 	return c
 }
@@ -177,10 +191,44 @@ func (h *Hub) Announce(_ context.Context, eventID, head int64) {
 	h.mu.RLock()
 	e := h.events[eventID]
 	h.mu.RUnlock()
-	if e == nil || head <= e.last.Load() {
+	if e == nil {
+		return
+	}
+	e.announced(head)
+	if head <= e.last.Load() {
 		return
 	}
 	e.poke()
+}
+
+// Head returns the newest sequence of eventID's feed that the hub knows to
+// be committed, whether it has read that change yet or has only been told
+// of it, and false when the hub does not follow the event (it has had no
+// reader for a while) or has not read its feed yet. Since every change to
+// an event moves its head, a page or response derived from the event at
+// this head is current, with no store read: this is what lets the http
+// package answer a crowd from memory. With an in-process broker the head is
+// announced before the write returns, so an editor who just published never
+// gets the page from before.
+func (h *Hub) Head(eventID int64) (int64, bool) {
+	h.mu.RLock()
+	e := h.events[eventID]
+	h.mu.RUnlock()
+	if e == nil {
+		return 0, false
+	}
+	select {
+	case <-e.ready:
+	default:
+		return 0, false
+	}
+	select {
+	case <-e.gone:
+		// A stopped entry no longer hears announcements.
+		return 0, false
+	default:
+	}
+	return max(e.told.Load(), e.last.Load()), true
 }
 
 // Resync makes the hub read the feed of every event it serves, as a broker

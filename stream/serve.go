@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/liveblog/liveblog"
@@ -102,8 +103,19 @@ type stream struct {
 	rc         *http.ResponseController
 	noDeadline bool
 
+	// raw writes to conn without blocking, when conn is a socket: see
+	// write. rawWrite is bound once, so that a write allocates nothing.
+	raw      syscall.RawConn
+	rawWrite func(fd uintptr) bool
+	pending  []byte
+	written  int
+	rawErr   error
+
 	cursor int64
 	hb     *time.Timer
+	// active is when the stream last sent something; the heartbeat is due
+	// a Heartbeat after it.
+	active time.Time
 }
 
 // hijack takes the connection from net/http and writes the response head on
@@ -128,6 +140,15 @@ func (s *stream) hijack(w http.ResponseWriter, r *http.Request) bool {
 	hdr.Write(&head)
 	head.WriteString("\r\n")
 	s.conn, s.rc, s.ctx = conn, nil, context.Background()
+	if sc, ok := conn.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			s.raw = raw
+			s.rawWrite = s.writeSome
+		}
+	}
+	if tc, ok := conn.(*net.TCPConn); ok && s.h.cfg.SendBuffer > 0 {
+		tc.SetWriteBuffer(s.h.cfg.SendBuffer)
+	}
 	if err := s.write(head.Bytes()); err != nil {
 		// The reader is gone already; the stream will find out at its first
 		// write and end.
@@ -138,6 +159,7 @@ func (s *stream) hijack(w http.ResponseWriter, r *http.Request) bool {
 
 // serve sends the headers, waits for the event's ring, and streams.
 func (s *stream) serve(pos int64) {
+	s.active = time.Now()
 	s.hb = time.NewTimer(s.h.cfg.Heartbeat)
 	defer s.hb.Stop()
 	// Whatever ended the stream, let net/http (or the closing of a hijacked
@@ -209,23 +231,35 @@ func (s *stream) run(pos int64) {
 		if s.e.ended.Load() && s.cursor >= s.e.last.Load() {
 			return
 		}
+		// The entry stops when the hub shuts down (or its feed diverged),
+		// and then wakes its streams; gone is looked at here rather than
+		// waited on, and the hub's own Done not at all, so that an idle
+		// stream parks on as few channels as possible (every one of them
+		// is locked each time ten thousand streams park and wake).
+		select {
+		case <-s.e.gone:
+			if s.h.ctx.Err() != nil {
+				s.sayRetry()
+			}
+			return
+		default:
+		}
 		fresh = true
 		select {
 		case <-sig.c:
 		case <-s.hb.C:
+			// The timer is not reset for every frame, which would cost a
+			// timer update per delivery; it is moved on when it fires early.
+			if idle := time.Since(s.active); idle < s.h.cfg.Heartbeat {
+				s.hb.Reset(s.h.cfg.Heartbeat - idle)
+				continue
+			}
 			if err := s.beat(); err != nil {
 				s.fail(err)
 				return
 			}
+			s.hb.Reset(s.h.cfg.Heartbeat)
 		case <-s.ctx.Done():
-			return
-		case <-s.e.gone:
-			// The entry stops when the hub shuts down (or its feed
-			// diverged); the hub's own Done is not waited on as well, so
-			// that an idle stream parks on as few channels as possible.
-			if s.h.ctx.Err() != nil {
-				s.sayRetry()
-			}
 			return
 		}
 	}
@@ -318,30 +352,73 @@ func (s *stream) setDeadline() {
 	}
 }
 
-// write sets a deadline for each frame, so that a reader whose socket is
-// full can hold its own stream up for WriteTimeout and nothing else.
+// write writes p with a deadline, so that a reader whose socket is full can
+// hold its own stream up for WriteTimeout and nothing else.
+//
+// A hijacked socket almost always has room for a frame, and then the frame
+// is written without waiting and without a deadline: setting one costs a
+// timer update for every frame to every reader, a good part of the hub's
+// own work per delivery. Only a write that finds the socket full sets the
+// deadline and waits.
 func (s *stream) write(p []byte) error {
+	if s.raw != nil {
+		s.pending, s.written, s.rawErr = p, 0, nil
+		err := s.raw.Write(s.rawWrite)
+		n := s.written
+		if err == nil {
+			err = s.rawErr
+		}
+		s.pending, s.rawErr = nil, nil
+		if err != nil || n == len(p) {
+			return err
+		}
+		p = p[n:]
+	}
 	s.setDeadline()
 	var err error
 	if s.conn != nil {
-		_, err = s.conn.Write(p)
+		if _, err = s.conn.Write(p); err == nil && s.raw != nil {
+			// The next frame's write without waiting would fail on this
+			// deadline once it has passed.
+			err = s.conn.SetWriteDeadline(time.Time{})
+		}
 	} else {
 		_, err = s.w.Write(p)
 	}
 	return err
 }
 
-// flush sends what has been written and restarts the heartbeat interval:
-// a stream that just carried a message needs no heartbeat. A hijacked
+// writeSome writes as much of s.pending as the socket takes now. It always
+// reports done, so that RawConn.Write never waits.
+func (s *stream) writeSome(fd uintptr) bool {
+	for s.written < len(s.pending) {
+		n, err := syscall.Write(int(fd), s.pending[s.written:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			if err != syscall.EAGAIN {
+				s.rawErr = err
+			}
+			return true
+		}
+		if n <= 0 {
+			return true
+		}
+		s.written += n
+	}
+	return true
+}
+
+// flush sends what has been written and notes the stream as active: a
+// stream that just carried a message needs no heartbeat. A hijacked
 // connection is unbuffered, each write already went out.
 func (s *stream) flush() error {
 	var err error
 	if s.conn == nil {
 		err = s.rc.Flush()
 	}
-	if s.hb != nil {
-		s.hb.Reset(s.h.cfg.Heartbeat)
-	}
+	s.active = time.Now()
 	return err
 }
 
