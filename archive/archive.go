@@ -15,9 +15,13 @@
 //	posts/ID.html       each post's permalink page
 //	media/...           the images the posts show
 //	static/...          the stylesheet and icons, under their fingerprinted names
+//	feed.atom, feed.rss, feed.json
+//	                    the feeds, written when the archive's public address is known
 package archive
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +34,7 @@ import (
 	"strings"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/feed"
 	"github.com/liveblog/liveblog/media"
 	"github.com/liveblog/liveblog/render"
 	"github.com/liveblog/liveblog/web"
@@ -48,6 +53,10 @@ type Options struct {
 	// SiteName names the site in titles and the header; empty means
 	// render.DefaultSiteName.
 	SiteName string
+	// Origin is the absolute URL the archive will be served from, such as
+	// "https://archive.example.com/storm-2025". Feed readers need absolute
+	// links, so the archive's feeds are written only when it is set.
+	Origin string
 }
 
 // Result says what Write wrote.
@@ -55,6 +64,7 @@ type Result struct {
 	Pages int // event pages: index.html and page-N.html
 	Posts int // permalink pages under posts/
 	Media int // files copied under media/
+	Feeds int // feed.atom, feed.rss and feed.json, when Options.Origin is set
 	// Missing lists the media files that posts show and Options.Media does
 	// not have; their images are broken in the archive as they were live.
 	Missing []string
@@ -156,6 +166,13 @@ func Write(ctx context.Context, store liveblog.Store, slug, dir string, opts Opt
 	}
 	if err := copyAssets(work); err != nil {
 		return nil, err
+	}
+	if opts.Origin != "" {
+		n, err := writeFeeds(work, pages, opts)
+		if err != nil {
+			return nil, err
+		}
+		res.Feeds = n
 	}
 
 	// An empty dir was allowed; it makes way for the finished archive.
@@ -267,4 +284,44 @@ func writeFile(name string, b []byte) error {
 		return err
 	}
 	return os.WriteFile(name, b, 0o644)
+}
+
+// archivePaths lays a feed's links out as the archive's files are.
+var archivePaths = &feed.Paths{
+	Event: "/index.html",
+	Post:  func(id int64) string { return "/posts/" + strconv.FormatInt(id, 10) + ".html" },
+	Feed:  func(f feed.Format) string { return "/feed." + string(f) },
+}
+
+// writeFeeds writes the event's feed in every format, with the latest posts
+// as the instance's own feed carries them, linking to the archive's pages.
+func writeFeeds(work string, pages []*liveblog.Page, opts Options) (int, error) {
+	var posts []*liveblog.Post
+	for _, pg := range pages {
+		if pg.Pinned != nil {
+			posts = append(posts, pg.Pinned)
+		}
+		posts = append(posts, pg.Posts...)
+		if len(posts) > feed.MaxPosts {
+			break
+		}
+	}
+	latest := feed.Select(&liveblog.Page{Posts: posts}, false)
+	f := &feed.Feed{
+		Event:    pages[0].Event,
+		Posts:    latest,
+		Origin:   strings.TrimSuffix(opts.Origin, "/"),
+		SiteName: cmp.Or(opts.SiteName, render.DefaultSiteName),
+		Paths:    archivePaths,
+	}
+	for _, format := range feed.Formats {
+		var b bytes.Buffer
+		if err := feed.Encode(&b, format, f); err != nil {
+			return 0, fmt.Errorf("archive: feed: %w", err)
+		}
+		if err := writeFile(filepath.Join(work, "feed."+string(format)), b.Bytes()); err != nil {
+			return 0, err
+		}
+	}
+	return len(feed.Formats), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -18,10 +19,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/archive"
+	"github.com/liveblog/liveblog/feed"
 	"github.com/liveblog/liveblog/sqlite"
 )
 
@@ -440,4 +443,65 @@ func checkLink(t *testing.T, dir, name string, l link) {
 	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(target))); err != nil {
 		t.Errorf("%s: <%s %s=%q>: no file %s", name, l.tag, l.attr, l.url, target)
 	}
+}
+
+func TestWriteFeeds(t *testing.T) {
+	c := newCoverage(t)
+	const origin = "https://archive.example.org/river-rescue"
+
+	t.Run("OK", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "archive")
+		res, err := archive.Write(context.Background(), c.store, c.event.Slug, out, archive.Options{Media: os.DirFS(c.media), Origin: origin + "/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := res.Feeds, 3; got != want {
+			t.Fatalf("Feeds = %d, want %d", got, want)
+		}
+		for _, name := range []string{"feed.atom", "feed.rss", "feed.json"} {
+			t.Run(name, func(t *testing.T) {
+				f, err := os.Open(filepath.Join(out, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				parsed, err := gofeed.NewParser().Parse(f)
+				if err != nil {
+					t.Fatalf("parse: %v", err)
+				}
+				if got, want := len(parsed.Items), min(postCount, feed.MaxPosts); got != want {
+					t.Fatalf("%d items, want %d", got, want)
+				}
+				if got, want := parsed.Link, origin+"/index.html"; got != want {
+					t.Errorf("feed link = %q, want %q", got, want)
+				}
+				newest := c.posts[len(c.posts)-1]
+				if got, want := parsed.Items[0].Title, newest.Headline; got != want {
+					t.Errorf("first item = %q, want the newest post %q", got, want)
+				}
+				for _, it := range parsed.Items {
+					rel, ok := strings.CutPrefix(it.Link, origin+"/")
+					if !ok {
+						t.Fatalf("item link %q is not under the archive's origin", it.Link)
+					}
+					if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(rel))); err != nil {
+						t.Errorf("item link %q names no file in the archive: %v", it.Link, err)
+					}
+					if strings.Contains(it.Title, "EMBARGOED") || strings.Contains(it.Title, "Taken down") {
+						t.Errorf("feed carries %q, which readers never saw", it.Title)
+					}
+				}
+			})
+		}
+	})
+
+	t.Run("NoOrigin", func(t *testing.T) {
+		out, res := c.write(t)
+		if res.Feeds != 0 {
+			t.Errorf("Feeds = %d without an origin, want 0", res.Feeds)
+		}
+		if _, err := os.Stat(filepath.Join(out, "feed.atom")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("feed.atom written without an origin: %v", err)
+		}
+	})
 }

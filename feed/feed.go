@@ -71,6 +71,17 @@ type Feed struct {
 	Origin string
 	// SiteName names the publisher: the feed's author and generator.
 	SiteName string
+	// Paths, when set, replaces the instance's own paths below Origin, for
+	// a copy of the site laid out differently, such as a static archive.
+	Paths *Paths
+}
+
+// Paths are the addresses, relative to a feed's Origin, of the event page,
+// each post's permalink and the feed in each format. Each starts with "/".
+type Paths struct {
+	Event string
+	Post  func(id int64) string
+	Feed  func(Format) string
 }
 
 // Encode writes f in format.
@@ -140,6 +151,9 @@ func (f *Feed) title() string {
 // pageURL is the event page this feed follows: the key events view for the
 // key events feed.
 func (f *Feed) pageURL() string {
+	if f.Paths != nil {
+		return f.Origin + f.Paths.Event
+	}
 	u := f.Origin + render.EventPath(f.Event)
 	if f.KeyOnly {
 		u += "?" + render.QueryKeyOnly + "=1"
@@ -150,6 +164,9 @@ func (f *Feed) pageURL() string {
 // feedURL returns the address of the feed in format: the path the http
 // package serves it at, with the key events query when it is that feed.
 func (f *Feed) feedURL(format Format) string {
+	if f.Paths != nil {
+		return f.Origin + f.Paths.Feed(format)
+	}
 	u := f.Origin + render.EventPath(f.Event) + "/feed." + string(format)
 	if f.KeyOnly {
 		u += "?" + render.QueryKeyOnly + "=1"
@@ -158,6 +175,9 @@ func (f *Feed) feedURL(format Format) string {
 }
 
 func (f *Feed) postURL(p *liveblog.Post) string {
+	if f.Paths != nil {
+		return f.Origin + f.Paths.Post(p.ID)
+	}
 	return f.Origin + render.Permalink(f.Event, p.ID)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 
 	"github.com/liveblog/liveblog/archive"
@@ -16,6 +17,7 @@ func runArchive(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlagSet("archive", stderr, &cfg, false)
 	out := fs.String("out", "", "directory to write the site into (required; must not exist or be empty)")
 	site := fs.String("site-name", "", "the site's name in page titles and the header (default liveblog)")
+	origin := fs.String("origin", "", "absolute URL the archive will be served from, e.g. https://archive.example.com/SLUG; feeds are written only with it")
 	slug, err := parseWithArg(fs, args)
 	if err != nil {
 		return err
@@ -28,13 +30,21 @@ func runArchive(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer store.Close()
-	res, err := archive.Write(ctx, store, slug, *out, archive.Options{Media: os.DirFS(cfg.MediaDir()), SiteName: *site})
+	if *origin != "" {
+		if u, err := url.Parse(*origin); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return errors.New("archive: --origin must be an absolute http(s) URL")
+		}
+	}
+	res, err := archive.Write(ctx, store, slug, *out, archive.Options{Media: os.DirFS(cfg.MediaDir()), SiteName: *site, Origin: *origin})
 	if err != nil {
 		return fmt.Errorf("archive: %s", describe(err))
 	}
 	for _, name := range res.Missing {
 		fmt.Fprintf(stderr, "archive: warning: posts show /media/%s, which is not in %s; its image is broken in the archive\n", name, cfg.MediaDir())
 	}
-	fmt.Fprintf(stdout, "archived %s into %s: %d pages, %d post pages, %d media files\n", slug, *out, res.Pages, res.Posts, res.Media)
+	if *origin == "" {
+		fmt.Fprintln(stderr, "archive: no feeds written: feed readers need absolute links, so pass --origin with the archive's address")
+	}
+	fmt.Fprintf(stdout, "archived %s into %s: %d pages, %d post pages, %d media files, %d feeds\n", slug, *out, res.Pages, res.Posts, res.Media, res.Feeds)
 	return nil
 }
