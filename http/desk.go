@@ -188,6 +188,14 @@ func wantsJSON(r *http.Request) bool {
 		strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
 }
 
+// formBody reports whether the body is a form that r.PostFormValue would
+// parse: URL-encoded or multipart.
+func formBody(r *http.Request) bool {
+	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	mt = strings.TrimSpace(mt)
+	return strings.EqualFold(mt, "application/x-www-form-urlencoded") || strings.EqualFold(mt, "multipart/form-data")
+}
+
 var errNoDesk = liveblog.Errorf(liveblog.ENOTFOUND, "The desk is not available: this instance's store keeps no accounts.")
 
 // deskRoute adapts a desk handler: no caching, the error format the caller
@@ -206,7 +214,14 @@ func (s *Server) deskRoute(signIn bool, h handlerFunc) http.Handler {
 			if err := s.desk.cop.Check(r); err != nil {
 				return errCrossSite
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, max(s.cfg.MaxBodyBytes, maxUploadBytes+1<<20))
+			// Only an upload is large. A form is parsed whole into memory
+			// (PostFormValue), on the sign-in route before anyone is known,
+			// at several times its size, so it gets the API's limit.
+			limit := max(s.cfg.MaxBodyBytes, maxUploadBytes+1<<20)
+			if formBody(r) {
+				limit = s.cfg.MaxBodyBytes
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		sess, err := s.findSession(r)
 		if err != nil {
@@ -229,7 +244,7 @@ func (s *Server) deskRoute(signIn bool, h handlerFunc) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), sessionKey, sess)
 		ctx = context.WithValue(ctx, userKey, sess.User)
-		return h(w, r.WithContext(ctx))
+		return h(w, s.withAudit(r.WithContext(ctx), sess.User))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := infoOf(r.Context())

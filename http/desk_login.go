@@ -60,11 +60,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	ok, u, err := s.checkPassword(w, r, email, password)
 	if err != nil {
 		if liveblog.ErrorCode(err) == codeTooManyRequests {
+			s.recordAudit(r.Context(), &liveblog.AuditEntry{Action: liveblog.AuditSignInFailure, Address: s.clientAddress(r), Detail: email + " (throttled)"})
 			return fail(http.StatusTooManyRequests, errThrottled)
 		}
 		return err
 	}
 	if !ok {
+		s.recordAudit(r.Context(), &liveblog.AuditEntry{Action: liveblog.AuditSignInFailure, Address: s.clientAddress(r), Detail: email})
 		return fail(http.StatusUnauthorized, errWrongLogin)
 	}
 	// A fresh session at every sign-in: an id planted in the browser
@@ -80,6 +82,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	s.recordAudit(r.Context(), &liveblog.AuditEntry{Action: liveblog.AuditSignIn, UserID: u.ID, UserName: u.Name, Address: s.clientAddress(r)})
 	s.setSessionCookie(w, r, secret, sess)
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
 	return nil
@@ -93,7 +96,9 @@ const codeTooManyRequests = "too_many_requests"
 // address first. It answers "too many requests" when either is over its
 // limit, without looking at the password.
 func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, password string) (bool, *liveblog.User, error) {
-	ctx := r.Context()
+	// Counting an attempt is not the action a password change is logged
+	// as; the audit entry waits for the write it stands for.
+	ctx := liveblog.WithAudit(r.Context(), nil)
 	attempt := newRequestID() + newRequestID()
 	keys := []string{"account:" + email, "address:" + s.clientAddress(r)}
 	counts, err := s.desk.users.RecordLoginAttempt(ctx, attempt, keys, time.Now().Add(-LoginWindow))

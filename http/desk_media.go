@@ -45,5 +45,6 @@ func (s *Server) uploadImage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.recordAudit(r.Context(), liveblog.AuditFrom(r.Context()))
 	return writeJSON(w, http.StatusCreated, img)
 }

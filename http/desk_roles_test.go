@@ -20,6 +20,10 @@ import (
 type roleFixture struct {
 	ev                                    *liveblog.Event
 	editorPost, reporterPost, deletedPost *liveblog.Post
+	// user is a reporter of the fixture's own, with a token, for the
+	// user management routes.
+	user  *liveblog.User
+	token *liveblog.Token
 }
 
 func (e *deskEnv) roleFixture(t *testing.T) *roleFixture {
@@ -32,6 +36,12 @@ func (e *deskEnv) roleFixture(t *testing.T) *roleFixture {
 	f.deletedPost = e.newPost(t, ev, e.editor)
 	var err error
 	if f.deletedPost, err = e.store.DeletePost(context.Background(), f.deletedPost.ID, f.deletedPost.Version); err != nil {
+		t.Fatal(err)
+	}
+	f.user = e.newUser(t, ev.Slug+"-user@example.com", "User "+ev.Slug, liveblog.RoleReporter)
+	_, hash := liveblog.NewTokenSecret()
+	f.token = &liveblog.Token{Name: "fixture", Hash: hash, UserID: f.user.ID}
+	if err := e.store.CreateToken(context.Background(), f.token); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -130,6 +140,28 @@ func TestDeskRoles(t *testing.T) {
 		{"UploadImage", func(f *roleFixture) (string, string, string, string) {
 			return "POST", "/desk/media", "image/png", png
 		}, map[string]int{"Anonymous": 401, "Reporter": 201, "Editor": 201, "Admin": 201}},
+		{"AuditLog", func(f *roleFixture) (string, string, string, string) {
+			return "GET", "/desk/audit", "", ""
+		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 403, "Admin": 200}},
+		{"Users", func(f *roleFixture) (string, string, string, string) {
+			return "GET", "/desk/users", "", ""
+		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 403, "Admin": 200}},
+		{"CreateUser", func(f *roleFixture) (string, string, string, string) {
+			return "POST", "/desk/users", form, url.Values{"name": {"New " + f.ev.Slug}, "email": {f.ev.Slug + "@example.com"},
+				"role": {"reporter"}, "password": {"a long enough password"}}.Encode()
+		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 403, "Admin": 303}},
+		{"ChangeRole", func(f *roleFixture) (string, string, string, string) {
+			return "POST", "/desk/users/" + strconv.FormatInt(f.user.ID, 10), form, "version=1&role=editor"
+		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 403, "Admin": 303}},
+		{"DisableUser", func(f *roleFixture) (string, string, string, string) {
+			return "POST", "/desk/users/" + strconv.FormatInt(f.user.ID, 10), form, "version=1&disabled=true"
+		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 403, "Admin": 303}},
+		{"CreateToken", func(f *roleFixture) (string, string, string, string) {
+			return "POST", "/desk/users/" + strconv.FormatInt(f.user.ID, 10) + "/tokens", form, "name=script"
+		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 403, "Admin": 201}},
+		{"RevokeToken", func(f *roleFixture) (string, string, string, string) {
+			return "POST", "/desk/users/" + strconv.FormatInt(f.user.ID, 10) + "/tokens/" + strconv.FormatInt(f.token.ID, 10) + "/revoke", form, ""
+		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 403, "Admin": 303}},
 		{"SignOut", func(f *roleFixture) (string, string, string, string) {
 			return "POST", "/desk/logout", form, ""
 		}, map[string]int{"Anonymous": 401}},

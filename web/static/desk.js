@@ -105,10 +105,13 @@ function startDesk(root) {
   let lastIntent = null; // what the last refused save meant to do, for "save mine over theirs"
   const conflict = { post: null }; // the colleague's post when a save was refused as stale
   let revisions = []; // the post's history as last shown
+  let beatPost = -1; // the post the last presence heartbeat named, 0 for none
+  let beatTimer = 0;
 
   clearComposer();
   watchCoverage();
   addEditButtons();
+  watchPresence();
 
   // Event controls.
   root.addEventListener("desk:done", (e) => {
@@ -566,8 +569,55 @@ function startDesk(root) {
       return;
     }
     fill(res.data.post);
+    heartbeat();
     say("Editing “" + (res.data.post.headline || "untitled post") + "”.");
     $("headline").focus();
+  }
+
+  // watchPresence tells colleagues who is on this desk and which post each
+  // has open, so two people do not write the same update. A heartbeat every
+  // interval (and whenever the composer gets a different post) records this
+  // desk in the database and answers with everyone's, whichever node they
+  // are on.
+  function watchPresence() {
+    composer.addEventListener("focusin", () => {
+      if (((current && current.id) || 0) !== beatPost) heartbeat();
+    });
+    heartbeat();
+  }
+
+  async function heartbeat() {
+    clearTimeout(beatTimer);
+    beatPost = (current && current.id) || 0;
+    const res = await send("POST", base + "/presence", new URLSearchParams({ post: beatPost }));
+    beatTimer = setTimeout(heartbeat, (res.ok && res.data.interval) || 10000);
+    if (res.ok) showPresence(res.data.present);
+  }
+
+  function showPresence(present) {
+    const list = $("presence");
+    const me = root.dataset.user;
+    const others = present.filter((p) => String(p.user_id) !== me);
+    list.replaceChildren(
+      ...others.map((p) => {
+        const li = document.createElement("li");
+        li.dataset.user = p.user_id;
+        if (!p.post_id) {
+          li.textContent = p.user_name + " is on this desk";
+        } else {
+          const title = p.headline || "an untitled post";
+          const short = title.length > 40 ? title.slice(0, 40) + "…" : title;
+          li.textContent = p.user_name + " is editing “" + short + "”";
+          li.dataset.post = p.post_id;
+          if (current && current.id === p.post_id) {
+            li.className = "presence-same";
+            li.textContent += " too: agree who carries on before you both save";
+          }
+        }
+        return li;
+      }),
+    );
+    list.hidden = others.length === 0;
   }
 
   async function refreshQueue() {
