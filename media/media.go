@@ -5,9 +5,9 @@
 //
 // An upload is checked in order of cost: its size in bytes, then its header
 // (image.DecodeConfig reads only the dimensions, so a 30000×30000 PNG bomb is
-// refused before a byte of it is decompressed), then the pixels. Only
-// JPEG, PNG and GIF are accepted: golang.org/x/image/webp is not a
-// dependency of this module, so WebP is refused with a message saying so.
+// refused before a byte of it is decompressed), then the pixels. JPEG, PNG,
+// GIF and WebP are accepted; Go has no WebP encoder, so a WebP upload is
+// stored as JPEG, or as PNG when it has transparency.
 package media
 
 import (
@@ -25,6 +25,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"golang.org/x/image/webp"
 
 	"github.com/liveblog/liveblog"
 )
@@ -69,7 +71,7 @@ var (
 	errTooLarge = &liveblog.Error{Code: liveblog.ETOOLARGE, Field: "image",
 		Message: fmt.Sprintf("The image is larger than %d MiB; export it smaller and upload again.", MaxBytes>>20)}
 	errFormat = liveblog.FieldError("image",
-		"This is not a JPEG, PNG or GIF image (WebP is not supported yet): the file's contents say otherwise, whatever its name.")
+		"This is not a JPEG, PNG, GIF or WebP image: the file's contents say otherwise, whatever its name.")
 	errDamaged = liveblog.FieldError("image", "The image is damaged or cut short; save it again and upload the new file.")
 )
 
@@ -96,13 +98,15 @@ func (l *Library) Save(data []byte) (*Image, error) {
 	sum := sha256.Sum256(data)
 	base := hex.EncodeToString(sum[:16])
 	ext := ".jpg"
-	if format != "jpeg" {
+	if format == "png" || format == "gif" {
 		// PNG keeps transparency and sharp edges; a GIF becomes its first
 		// frame as a PNG.
 		ext = ".png"
 	}
-	if img, err := l.existing(base + ext); err == nil {
-		return img, nil
+	if format != "webp" {
+		if img, err := l.existing(base + ext); err == nil {
+			return img, nil
+		}
 	}
 
 	var src image.Image
@@ -115,11 +119,23 @@ func (l *Library) Save(data []byte) (*Image, error) {
 		// The first frame only: decoding every frame of an animation
 		// could take far more memory than its header admits.
 		src, err = gif.Decode(bytes.NewReader(data))
+	case "webp":
+		src, err = webp.Decode(bytes.NewReader(data))
 	default:
 		return nil, errFormat
 	}
 	if err != nil {
 		return nil, errDamaged
+	}
+	if format == "webp" {
+		// Whether a WebP keeps its transparency as PNG or becomes a JPEG
+		// photo is only known from its pixels.
+		if !opaque(src) {
+			ext = ".png"
+		}
+		if img, err := l.existing(base + ext); err == nil {
+			return img, nil
+		}
 	}
 
 	w, h := fit(src.Bounds().Dx(), src.Bounds().Dy(), MaxStoredEdge)
@@ -251,4 +267,20 @@ func SrcSet(src string, width int) string {
 		parts[i] = v.Src + " " + strconv.Itoa(v.Width) + "w"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// opaque reports whether every pixel of img is fully opaque.
+func opaque(img image.Image) bool {
+	if o, ok := img.(interface{ Opaque() bool }); ok {
+		return o.Opaque()
+	}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if _, _, _, a := img.At(x, y).RGBA(); a != 0xffff {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -224,11 +224,11 @@ func TestSaveRefused(t *testing.T) {
 		{"TruncatedJPEG", jpg[:len(jpg)/2], liveblog.EINVALID, "damaged"},
 		{"TruncatedPNG", pngBuf.Bytes()[:pngBuf.Len()-30], liveblog.EINVALID, "damaged"},
 		{"HeaderOnly", jpg[:20], liveblog.EINVALID, "damaged"},
-		{"PDF", []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"), liveblog.EINVALID, "not a JPEG, PNG or GIF"},
-		{"SVG", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>`), liveblog.EINVALID, "not a JPEG, PNG or GIF"},
-		{"HTML", []byte("<!doctype html><html><script>alert(document.cookie)</script></html>"), liveblog.EINVALID, "not a JPEG, PNG or GIF"},
-		{"WebP", []byte("RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00"), liveblog.EINVALID, "WebP is not supported yet"},
-		{"Empty", nil, liveblog.EINVALID, "not a JPEG, PNG or GIF"},
+		{"PDF", []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"), liveblog.EINVALID, "not a JPEG, PNG, GIF or WebP"},
+		{"SVG", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>`), liveblog.EINVALID, "not a JPEG, PNG, GIF or WebP"},
+		{"HTML", []byte("<!doctype html><html><script>alert(document.cookie)</script></html>"), liveblog.EINVALID, "not a JPEG, PNG, GIF or WebP"},
+		{"TruncatedWebP", []byte("RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00"), liveblog.EINVALID, "damaged"},
+		{"Empty", nil, liveblog.EINVALID, "not a JPEG, PNG, GIF or WebP"},
 		{"Bomb", pngHeader(30000, 30000), liveblog.EINVALID, "limit is 40 megapixels"},
 		{"TooWide", pngHeader(liveblog.MaxImageDimension+1, 10), liveblog.EINVALID, "limit is 40 megapixels"},
 		{"TooManyBytes", make([]byte, MaxBytes+1), liveblog.ETOOLARGE, "larger than 15 MiB"},
@@ -323,4 +323,46 @@ func decodeFile(t *testing.T, path string) image.Config {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+func TestSaveWebP(t *testing.T) {
+	for _, tt := range []struct {
+		file, ext string
+		w, h      int
+	}{
+		// testdata/photo.webp is lossy and opaque, alpha.webp lossless with
+		// a transparent background; both were made with cwebp from images
+		// drawn for these tests.
+		{"photo.webp", ".jpg", 64, 40},
+		{"alpha.webp", ".png", 32, 32},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			img, err := (&Library{Dir: dir}).Save(data)
+			if err != nil {
+				t.Fatalf("Save: %v", err)
+			}
+			if !strings.HasSuffix(img.Src, tt.ext) {
+				t.Errorf("Src = %q, want a %s file", img.Src, tt.ext)
+			}
+			if img.Width != tt.w || img.Height != tt.h {
+				t.Errorf("size = %d×%d, want %d×%d", img.Width, img.Height, tt.w, tt.h)
+			}
+			stored, err := os.ReadFile(filepath.Join(dir, strings.TrimPrefix(img.Src, "/media/")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, format, err := image.DecodeConfig(bytes.NewReader(stored)); err != nil || "."+map[string]string{"jpeg": "jpg"}[format] != tt.ext && "."+format != tt.ext {
+				t.Errorf("stored file decodes as %q (%v), want %s", format, err, tt.ext)
+			}
+			again, err := (&Library{Dir: dir}).Save(data)
+			if err != nil || again.Src != img.Src {
+				t.Errorf("second Save = %v, %v; want the same file %q", again, err, img.Src)
+			}
+		})
+	}
 }
