@@ -18,6 +18,7 @@ const (
 	codePreconditionRequired = "precondition_required"
 	codeMethodNotAllowed     = "method_not_allowed"
 	codeUnavailable          = "unavailable"
+	codeUnprocessable        = "unprocessable"
 )
 
 // kinds maps every error code to its HTTP status and the title of its
@@ -36,6 +37,7 @@ var kinds = map[string]struct {
 	liveblog.EGONE:           {http.StatusGone, "Gone"},
 	liveblog.ETOOLARGE:       {http.StatusRequestEntityTooLarge, "Content too large"},
 	codeUnsupportedMediaType: {http.StatusUnsupportedMediaType, "Unsupported media type"},
+	codeUnprocessable:        {http.StatusUnprocessableEntity, "Unprocessable content"},
 	codePreconditionRequired: {http.StatusPreconditionRequired, "Precondition required"},
 	liveblog.EINTERNAL:       {http.StatusInternalServerError, "Internal error"},
 	codeUnavailable:          {http.StatusServiceUnavailable, "Service unavailable"},
@@ -124,11 +126,12 @@ func (s *Server) page(h handlerFunc) http.Handler { return s.handle(formatPage, 
 func (s *Server) public(h handlerFunc) http.Handler { return s.handle(formatProblem, h) }
 
 // api is for the authenticated JSON API. Its answers depend on the caller's
-// credentials, so no cache may keep them.
+// credentials, so no cache may keep them. A write may carry an
+// Idempotency-Key (see idempotent).
 func (s *Server) api(h handlerFunc) http.Handler {
 	return s.handle(formatProblem, func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Cache-Control", "no-store")
-		return s.authenticate(h)(w, r)
+		return s.authenticate(s.idempotent(h))(w, r)
 	})
 }
 

@@ -26,16 +26,25 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 	if err := requireJSON(r); err != nil {
 		return err
 	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return decodeBody(body, v)
+}
+
+// readBody reads the whole request body, up to Config.MaxBodyBytes.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	limit := s.cfg.MaxBodyBytes
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return &liveblog.Error{Code: liveblog.ETOOLARGE,
+			return nil, &liveblog.Error{Code: liveblog.ETOOLARGE,
 				Message: fmt.Sprintf("The request body is larger than the limit of %s (%d bytes).", formatBytes(limit), limit)}
 		}
-		return liveblog.Errorf(liveblog.EINVALID, "The request body could not be read.")
+		return nil, liveblog.Errorf(liveblog.EINVALID, "The request body could not be read.")
 	}
-	return decodeBody(body, v)
+	return body, nil
 }
 
 // requireJSON refuses a body that is not declared as JSON. Browsers send

@@ -63,6 +63,7 @@ func (s *Store) CreateEvent(ctx context.Context, e *liveblog.Event) error {
 			return fmt.Errorf("insert event: %w", err)
 		}
 		*e = next
+		tx.result = e
 		return nil
 	})
 }
@@ -189,6 +190,7 @@ func (s *Store) changeEvent(ctx context.Context, id int64, version int, edit fun
 			}
 		}
 		out = e
+		tx.result = e
 		return nil
 	})
 	return out, err

@@ -63,6 +63,7 @@ func (s *Store) CreatePost(ctx context.Context, p *liveblog.Post) error {
 			}
 		}
 		*p = next
+		tx.result = p
 		return nil
 	})
 }
@@ -272,6 +273,7 @@ func (s *Store) UpdatePost(ctx context.Context, id int64, upd liveblog.PostUpdat
 			}
 		}
 		out = next
+		tx.result = next
 		return nil
 	})
 	return out, err
@@ -317,6 +319,7 @@ func (s *Store) DeletePost(ctx context.Context, id int64, version int) (*liveblo
 			}
 		}
 		out = p
+		tx.result = p
 		return nil
 	})
 	return out, err
@@ -350,6 +353,7 @@ func (s *Store) RestorePost(ctx context.Context, id int64, version int) (*livebl
 			return err
 		}
 		out = p
+		tx.result = p
 		return nil
 	})
 	return out, err
@@ -374,6 +378,7 @@ func (s *Store) PinPost(ctx context.Context, id int64, pinned bool, version int)
 			return liveblog.FieldError("pinned", "Only a published post can be pinned.")
 		}
 		out = p
+		tx.result = p
 		if p.Pinned == pinned {
 			return nil
 		}

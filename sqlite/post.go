@@ -71,6 +71,7 @@ func (s *Store) CreatePost(ctx context.Context, p *liveblog.Post) error {
 			}
 		}
 		*p = next
+		tx.result = p
 		return nil
 	})
 }
@@ -290,6 +291,7 @@ func (s *Store) UpdatePost(ctx context.Context, id int64, upd liveblog.PostUpdat
 			}
 		}
 		out = next
+		tx.result = next
 		return nil
 	})
 	return out, err
@@ -346,6 +348,7 @@ func (s *Store) DeletePost(ctx context.Context, id int64, version int) (*liveblo
 			}
 		}
 		out = p
+		tx.result = p
 		return nil
 	})
 	return out, err
@@ -379,6 +382,7 @@ func (s *Store) RestorePost(ctx context.Context, id int64, version int) (*livebl
 			return err
 		}
 		out = p
+		tx.result = p
 		return nil
 	})
 	return out, err
@@ -403,6 +407,7 @@ func (s *Store) PinPost(ctx context.Context, id int64, pinned bool, version int)
 			return liveblog.FieldError("pinned", "Only a published post can be pinned.")
 		}
 		out = p
+		tx.result = p
 		if p.Pinned == pinned {
 			return nil
 		}

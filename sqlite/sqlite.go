@@ -239,6 +239,10 @@ type tx struct {
 	*sql.Tx
 	now   time.Time
 	heads map[int64]int64
+	// result is what a mutation returns (its post or event), set by the
+	// mutation so that an idempotent request's response can be made from it
+	// and stored before commit.
+	result any
 }
 
 // update runs fn in a write transaction and, once it has committed, announces
@@ -253,8 +257,22 @@ func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
+	if req := liveblog.IdempotencyFrom(ctx); req != nil && t.result != nil {
+		if err := t.recordIdempotent(ctx, req, t.result); err != nil {
+			return err
+		}
+	}
+	audit := liveblog.AuditFrom(ctx)
+	if audit != nil && !audit.Recorded() {
+		if err := t.recordAudit(ctx, audit); err != nil {
+			return err
+		}
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if audit != nil {
+		audit.MarkRecorded()
 	}
 	if s.Announcer != nil && len(t.heads) > 0 {
 		// The write has happened whether or not the caller is still there.

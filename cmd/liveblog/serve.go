@@ -20,6 +20,7 @@ import (
 	"github.com/liveblog/liveblog/nats"
 	"github.com/liveblog/liveblog/render"
 	"github.com/liveblog/liveblog/stream"
+	"github.com/liveblog/liveblog/webhook"
 )
 
 // Timing of the serving process.
@@ -32,6 +33,11 @@ const (
 	// ShutdownTimeout bounds a graceful stop: streams are told to retry and
 	// closed at once, so this only waits for in-flight page and API requests.
 	ShutdownTimeout = 10 * time.Second
+
+	// IdempotencyPurgeInterval is how often expired Idempotency-Keys are
+	// deleted. They are ignored from the moment they expire, so this only
+	// bounds the table to about a day and an hour of writes.
+	IdempotencyPurgeInterval = time.Hour
 )
 
 // App is a running node of an instance: the store, the broker, the hub and
@@ -45,7 +51,10 @@ type App struct {
 	// NewsroomInterval is how often the demo newsroom acts; zero means
 	// demo.DefaultInterval. Tests shorten it to see a change at once.
 	NewsroomInterval time.Duration
-	Logger           *slog.Logger
+	// Stream tunes the hub; zero fields take the stream package's defaults.
+	// Tests shrink the ring to make readers fall out of it sooner.
+	Stream stream.Config
+	Logger *slog.Logger
 
 	store    Database
 	broker   Broker
@@ -98,7 +107,20 @@ func (a *App) Open(ctx context.Context) (err error) {
 		})
 	}
 
-	store, err := openDatabase(ctx, a.Config, a.metrics.Announcer(broker))
+	var announcer liveblog.Announcer = broker
+	if _, ok := broker.(*nats.Broker); ok {
+		// This node's own hub hears of its commits before the write is
+		// answered, not a NATS round trip later: its pages, polling answers
+		// and streams are current the moment a write (a takedown above all)
+		// returns. Hearing the same head again over NATS costs it nothing.
+		announcer = liveblog.AnnouncerFunc(func(ctx context.Context, eventID, head int64) {
+			if a.hub != nil {
+				a.hub.Announce(ctx, eventID, head)
+			}
+			broker.Announce(ctx, eventID, head)
+		})
+	}
+	store, err := openDatabase(ctx, a.Config, a.metrics.Announcer(announcer))
 	if err != nil {
 		return err
 	}
@@ -117,7 +139,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	a.hub = stream.NewHub(store, a.metrics.Encoder(engine.FrameData), stream.Config{}, a.Logger)
+	a.hub = stream.NewHub(store, a.metrics.Encoder(engine.FrameData), a.Stream, a.Logger)
 	a.metrics.WatchHub(a.hub.Stats)
 	broker.Subscribe(a.metrics.Subscriber(func(an liveblog.Announcement) { deliver(a.hub, an) }))
 
@@ -156,10 +178,24 @@ func (a *App) Serve(ctx context.Context) error {
 	ctx, a.cancel = context.WithCancel(ctx)
 	defer a.cancel()
 
-	a.wg.Add(1)
+	a.wg.Add(2)
 	go func() {
 		defer a.wg.Done()
 		a.runScheduler(ctx)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.purgeIdempotencyKeys(ctx)
+	}()
+	// Webhooks are sent beside the scheduler, never from a write: each
+	// announcement only wakes the worker, which reads the feed itself.
+	hooks := webhook.NewWorker(a.store, webhook.Config{Logger: a.Logger})
+	stopWaking := a.broker.Subscribe(func(liveblog.Announcement) { hooks.Wake() })
+	defer stopWaking()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		hooks.Run(ctx)
 	}()
 	if a.Demo {
 		a.wg.Add(1)
@@ -235,6 +271,29 @@ func (a *App) runScheduler(ctx context.Context) {
 			for _, p := range posts {
 				a.Logger.Info("published scheduled post", "post", p.ID, "event", p.EventID)
 			}
+		}
+	}
+}
+
+// purgeIdempotencyKeys deletes expired Idempotency-Keys now and then. Every
+// node runs it; deleting what another node deleted first costs nothing.
+func (a *App) purgeIdempotencyKeys(ctx context.Context) {
+	t := time.NewTicker(IdempotencyPurgeInterval)
+	defer t.Stop()
+	for {
+		n, err := a.store.DeleteExpiredIdempotencyRecords(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			a.Logger.Error("deleting expired idempotency keys", "err", err)
+		} else if n > 0 {
+			a.Logger.Debug("deleted expired idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }
