@@ -219,7 +219,7 @@ func ValidateLink(field, raw string, allowMailto bool) error {
 	if raw == "" {
 		return FieldError(field, "A URL is required.")
 	}
-	if len(raw) > MaxURLLength || !utf8.ValidString(raw) || strings.ContainsAny(raw, " \t\r\n\x00") {
+	if len(raw) > MaxURLLength || !utf8.ValidString(raw) || strings.ContainsFunc(raw, unsafeURLRune) {
 		return FieldError(field, "Not a valid URL.")
 	}
 	u, err := url.Parse(raw)
@@ -249,7 +249,9 @@ func ValidateLink(field, raw string, allowMailto bool) error {
 func ValidateImageSource(field, src string) error {
 	if strings.HasPrefix(src, "/media/") {
 		name := strings.TrimPrefix(src, "/media/")
-		if name == "" || len(name) > 200 || strings.Contains(name, "..") || strings.ContainsAny(name, "?#\\ \t\r\n\x00") {
+		// Browsers read %2e as a dot in a path, so "/media/%2e%2e/x" would
+		// leave /media/ as surely as "..".
+		if name == "" || len(name) > 200 || !utf8.ValidString(name) || strings.Contains(name, "..") || strings.ContainsAny(name, "?#%") || strings.ContainsFunc(name, unsafeURLRune) {
 			return FieldError(field, "Not a valid media reference.")
 		}
 		return nil
@@ -259,3 +261,10 @@ func ValidateImageSource(field, src string) error {
 	}
 	return ValidateLink(field, src, false)
 }
+
+// unsafeURLRune reports the characters no stored URL may hold: spaces and
+// control characters, which browsers strip or split on ("java\tscript:"),
+// and the backslash, which they read as a slash. render.SafeURL drops a URL
+// holding one at render time; refusing it here tells the editor instead of
+// silently losing the link.
+func unsafeURLRune(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }

@@ -54,7 +54,9 @@ func SafeURL(raw string) string {
 		}
 	}
 	if strings.HasPrefix(raw, "/media/") {
-		if strings.Contains(raw, "..") {
+		// A browser reads %2e as a dot in a path: "/media/%2e%2e/desk/"
+		// is /desk/. Media names never hold a %.
+		if strings.Contains(raw, "..") || strings.Contains(raw, "%") {
 			return ""
 		}
 		return raw
