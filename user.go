@@ -261,6 +261,9 @@ const (
 	ActionManageUsers Action = "users.manage"
 	// ActionManageTokens is creating and revoking API tokens.
 	ActionManageTokens Action = "tokens.manage"
+	// ActionManageWebhooks is adding and removing an event's syndication
+	// webhooks and reading their delivery log.
+	ActionManageWebhooks Action = "event.webhooks"
 )
 
 // Can reports whether u may do a. p is the post acted on, nil for actions on

@@ -140,6 +140,8 @@ type Server struct {
 	desk *desk
 	// pages keeps rendered reader pages (see servePage).
 	pages pageCache
+	// keys holds the Idempotency-Keys of the writes running on this node.
+	keys keyLocks
 }
 
 // NewServer returns a server reading and writing store, streaming through
@@ -210,6 +212,11 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("DELETE /api/v1/events/{slug}/posts/{id}", s.api(s.deletePost))
 	mux.Handle("PUT /api/v1/events/{slug}/posts/{id}/pin", s.api(s.pinPost))
 	mux.Handle("POST /api/v1/events/{slug}/posts/{id}/restore", s.api(s.restorePost))
+	// Syndication partners' webhooks and their delivery log (webhook/).
+	mux.Handle("GET /api/v1/events/{slug}/webhooks", s.api(s.listWebhooks))
+	mux.Handle("POST /api/v1/events/{slug}/webhooks", s.api(s.createWebhook))
+	mux.Handle("DELETE /api/v1/events/{slug}/webhooks/{id}", s.api(s.deleteWebhook))
+	mux.Handle("GET /api/v1/events/{slug}/webhooks/{id}/deliveries", s.api(s.listWebhookAttempts))
 
 	// The desk, where journalists sign in and write. Pages for people;
 	// the composer's script calls the same routes for JSON.
@@ -233,6 +240,14 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("POST /desk/events/{slug}/posts/{id}/delete", s.deskSigned(s.deleteDeskPost))
 	mux.Handle("POST /desk/events/{slug}/posts/{id}/restore", s.deskSigned(s.restoreDeskPost))
 	mux.Handle("POST /desk/media", s.deskSigned(s.uploadImage))
+	mux.Handle("GET /desk/audit", s.deskSigned(s.showAudit))
+	mux.Handle("GET /desk/events/{slug}/presence", s.deskSigned(s.listPresence))
+	mux.Handle("POST /desk/events/{slug}/presence", s.deskSigned(s.listPresence))
+	mux.Handle("GET /desk/users", s.deskSigned(s.showUsers))
+	mux.Handle("POST /desk/users", s.deskSigned(s.createUser))
+	mux.Handle("POST /desk/users/{id}", s.deskSigned(s.updateUser))
+	mux.Handle("POST /desk/users/{id}/tokens", s.deskSigned(s.createUserToken))
+	mux.Handle("POST /desk/users/{id}/tokens/{token}/revoke", s.deskSigned(s.revokeUserToken))
 
 	return mux
 }
