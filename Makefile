@@ -27,9 +27,44 @@ test:
 test-short:
 	$(GO) test -count=1 -short ./...
 
-## bench: Go micro-benchmarks (the load scenarios are documented in BENCHMARKS.md)
+## bench: Go micro-benchmarks: stream frames and fan-out, page rendering, the stores' hot queries,
+## the reader page and changes handlers. The idle-reader benchmark opens a fixed number of streams.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -skip 'IdleReader' -benchmem ./...
+	$(GO) test -run '^$$' -bench 'IdleReader' -benchtime=5000x ./stream/
+
+## bench-load: the load scenarios S1-S7 against a liveblog serve process (about 20 minutes; needs wrk
+## and nginx for S6; BENCHMARKS.md says how to read the table it prints). LOADFLAGS="-scenarios s2" picks some.
+bench-load: build
+	$(GO) build -o bin/liveblog-load ./cmd/liveblog-load
+	bin/liveblog-load run --bin bin/liveblog $(LOADFLAGS)
+
+## bench-load-quick: the same scenarios with 1,000 readers and short runs, as a smoke check (about 3 minutes)
+bench-load-quick: build
+	$(GO) build -o bin/liveblog-load ./cmd/liveblog-load
+	bin/liveblog-load run --bin bin/liveblog -quick $(LOADFLAGS)
+.PHONY: bench-load bench-load-quick
+
+## reliability: the long crash, chaos and takedown tests (RELIABILITY.md); about 10 minutes, and
+## the two-node takedown needs PostgreSQL. The quick versions run in `make test`.
+reliability:
+	LIVEBLOG_CRASH_LONG=1 LIVEBLOG_CHAOS_LONG=1 LIVEBLOG_TAKEDOWN_LONG=1 \
+		$(GO) test -count=1 -timeout 60m -v -run '^(TestCrash|TestChaos|TestTakedown)$$' ./cmd/liveblog
+.PHONY: reliability
+
+## security: the long security tests (SECURITY.md): every XSS payload through every field and page in
+## Chromium, 10,000 idle connections and slowhttptest's attacks on a liveblog serve process (needs
+## slowhttptest), and five minutes of each fuzz target; about 40 minutes. Quick versions run in `make test`.
+security:
+	LIVEBLOG_SECURITY_LONG=1 $(GO) test -count=1 -timeout 60m -v -run '^TestStoredXSS$$' ./http
+	LIVEBLOG_SECURITY_LONG=1 $(GO) test -count=1 -timeout 20m -v -run '^(TestIdleConnections|TestSlowHTTP)$$' ./cmd/liveblog
+	$(GO) test -run '^$$' -fuzz '^FuzzRenderPost$$' -fuzztime 5m ./render
+	$(GO) test -run '^$$' -fuzz '^FuzzSafeURL$$' -fuzztime 5m ./render
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendFrame$$' -fuzztime 5m ./stream
+	$(GO) test -run '^$$' -fuzz '^FuzzPosition$$' -fuzztime 5m ./stream
+	$(GO) test -run '^$$' -fuzz '^FuzzParseCursor$$' -fuzztime 5m .
+	$(GO) test -run '^$$' -fuzz '^FuzzQuery$$' -fuzztime 5m ./http
+.PHONY: security
 
 ## audit: axe-core and Lighthouse figures for reader pages of a running demo (`make run` first);
 ## needs Node 18.16+ and Chromium; URL="..." picks the pages. After it, `go test ./http -run TestAxe` runs axe too.

@@ -1,6 +1,8 @@
 package http
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -37,31 +39,46 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	batch, err := s.store.FindChanges(r.Context(), liveblog.ChangeFilter{EventID: ev.ID, After: after, Limit: liveblog.MaxChangesPerRead})
+	load := func() (*pageEntry, error) {
+		batch, err := s.store.FindChanges(r.Context(), liveblog.ChangeFilter{EventID: ev.ID, After: after, Limit: liveblog.MaxChangesPerRead})
+		if err != nil {
+			return nil, err
+		}
+		// Everything in the response follows from these: a change, once
+		// written, only changes again by way of a later change (which moves
+		// the head), and trimming moves the floor.
+		etag := digestETag("changes", strconv.FormatInt(ev.ID, 10), ev.Slug,
+			strconv.FormatInt(after, 10), strconv.FormatInt(batch.Head, 10), strconv.FormatInt(batch.Floor, 10))
+		list := changeList{Event: ev.Slug, Head: batch.Head, Floor: batch.Floor, Changes: batch.Changes}
+		if batch.NeedsReset(after) {
+			list.Reset = true
+			list.Changes = nil
+		}
+		if list.Changes == nil {
+			list.Changes = []*liveblog.Change{}
+		}
+		b, err := json.Marshal(list)
+		if err != nil {
+			return nil, fmt.Errorf("encode response: %w", err)
+		}
+		state := feedState{head: batch.Head, version: ev.Version, floor: batch.Floor}
+		return newPageEntry(state, etag, "application/json", changesCacheControl, append(b, '\n')), nil
+	}
+	var entry *pageEntry
+	if f, ok := s.feed(ev.ID); ok && f.Head == ev.Head {
+		// Pollers at the head ask again and again for an answer that
+		// changes only with the feed: it is read, encoded and compressed
+		// once.
+		key := pageKey{ev.ID, "changes\x00" + strconv.FormatInt(after, 10)}
+		entry, err = s.pages.get(key, feedState{head: f.Head, version: ev.Version, floor: f.Floor}, load)
+	} else {
+		entry, err = load()
+	}
 	if err != nil {
 		return err
 	}
-	// Everything in the response follows from these: a change, once
-	// written, only changes again by way of a later change (which moves the
-	// head), and trimming moves the floor.
-	etag := digestETag("changes", strconv.FormatInt(ev.ID, 10), ev.Slug,
-		strconv.FormatInt(after, 10), strconv.FormatInt(batch.Head, 10), strconv.FormatInt(batch.Floor, 10))
-	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", changesCacheControl)
-	if notModified(r, etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	list := changeList{Event: ev.Slug, Head: batch.Head, Floor: batch.Floor, Changes: batch.Changes}
-	if batch.NeedsReset(after) {
-		list.Reset = true
-		list.Changes = nil
-	}
-	if list.Changes == nil {
-		list.Changes = []*liveblog.Change{}
-	}
-	return writeJSON(w, http.StatusOK, list)
+	writeKept(w, r, entry)
+	return nil
 }
 
 // afterParam reads a feed position: a whole number, 0 (the start) when

@@ -155,3 +155,17 @@ func BenchmarkCreatePost(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFindEventBySlug is the read every stream connection, changes poll
+// and reader page starts with.
+func BenchmarkFindEventBySlug(b *testing.B) {
+	ctx := context.Background()
+	s := mustOpen(b, filepath.Join(b.TempDir(), "bench.db"))
+	seed(b, s, "event", 100)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.FindEventBySlug(ctx, "event"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -31,6 +31,7 @@ type entry struct {
 	slots []atomic.Pointer[frame]
 	last  atomic.Int64 // sequence of the newest frame; before the first fill, where the ring starts
 	told  atomic.Int64 // the highest head announced, which the ring may not have reached yet
+	floor atomic.Int64 // the feed's floor at the latest read
 	ev    atomic.Pointer[liveblog.Event]
 	ended atomic.Bool
 	sig   atomic.Pointer[signal]
@@ -187,6 +188,7 @@ func (e *entry) refresh(ctx context.Context, initial bool) error {
 		if err != nil {
 			return fmt.Errorf("stream: read changes of event %d after %d: %w", e.id, last, err)
 		}
+		e.floor.Store(b.Floor)
 		if b.NeedsReset(last) {
 			if !initial || b.Floor > b.Head {
 				return fmt.Errorf("%w: event %d at %d, feed floor %d head %d", errDiverged, e.id, last, b.Floor, b.Head)

@@ -201,34 +201,42 @@ func (h *Hub) Announce(_ context.Context, eventID, head int64) {
 	e.poke()
 }
 
-// Head returns the newest sequence of eventID's feed that the hub knows to
-// be committed, whether it has read that change yet or has only been told
-// of it, and false when the hub does not follow the event (it has had no
-// reader for a while) or has not read its feed yet. Since every change to
-// an event moves its head, a page or response derived from the event at
-// this head is current, with no store read: this is what lets the http
-// package answer a crowd from memory. With an in-process broker the head is
-// announced before the write returns, so an editor who just published never
-// gets the page from before.
-func (h *Hub) Head(eventID int64) (int64, bool) {
+// Feed is what the hub knows of an event's change feed.
+type Feed struct {
+	// Head is the newest change known to be committed: read by the hub, or
+	// only announced to it so far.
+	Head int64
+	// Floor is the feed's floor as of the hub's latest read of it, which is
+	// at most PollInterval old: trimming the feed is not announced.
+	Floor int64
+}
+
+// Feed returns what the hub knows of eventID's feed, and false when the hub
+// does not follow the event (it has had no reader for a while) or has not
+// read its feed yet. Since every change to an event moves its head, a page
+// or response derived from the event at this head is current, with no
+// store read: this is what lets the http package answer a crowd from
+// memory. With an in-process broker the head is announced before the write
+// returns, so an editor who just published never gets the page from before.
+func (h *Hub) Feed(eventID int64) (Feed, bool) {
 	h.mu.RLock()
 	e := h.events[eventID]
 	h.mu.RUnlock()
 	if e == nil {
-		return 0, false
+		return Feed{}, false
 	}
 	select {
 	case <-e.ready:
 	default:
-		return 0, false
+		return Feed{}, false
 	}
 	select {
 	case <-e.gone:
 		// A stopped entry no longer hears announcements.
-		return 0, false
+		return Feed{}, false
 	default:
 	}
-	return max(e.told.Load(), e.last.Load()), true
+	return Feed{Head: max(e.told.Load(), e.last.Load()), Floor: e.floor.Load()}, true
 }
 
 // Resync makes the hub read the feed of every event it serves, as a broker

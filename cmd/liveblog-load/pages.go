@@ -1,0 +1,411 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The page scenario (S6) runs wrk against the reader page and the changes
+// endpoint, and against nginx serving the very same bytes from files it
+// compresses nothing for (gzip_static), in the same run, so that the ratio
+// holds whatever else the machine is doing.
+
+// wrkCase is one wrk run against liveblog and against nginx.
+type wrkCase struct {
+	name      string
+	goPath    string
+	nginxPath string
+	headers   []string
+	nginxHdrs []string
+	status    int // the status both must answer
+	target    string
+	ok        func(ratio float64, p99 time.Duration) bool
+}
+
+type wrkResult struct {
+	rps float64
+	p50 time.Duration
+	p99 time.Duration
+	bad int // non-2xx/3xx responses and socket errors
+}
+
+func scenarioPages(e *env) error {
+	if e.wrk == "" || e.nginx == "" {
+		return errors.New("s6 needs wrk and nginx (apt-get install -y wrk nginx-light)")
+	}
+	s, err := e.startServer("s6", false)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	ng, cases, err := e.pageSetup(s, slugPage)
+	if err != nil {
+		return err
+	}
+	defer ng.stop()
+	// Without a reader streaming the event, liveblog cannot know from
+	// memory whether a kept page is current and asks the store each time.
+	for _, c := range cases[1:3] {
+		c.name += ", no stream open"
+		c.ok = nil
+		if err := e.compare("S6", s, ng, c); err != nil {
+			return err
+		}
+	}
+	// Every reader of a page opens its stream, so a page under load has
+	// streams open; a hundred stand for them.
+	rs, err := e.pageReaders(s, slugPage)
+	if err != nil {
+		return err
+	}
+	defer rs.close()
+	for _, c := range cases {
+		if err := e.compare("S6", s, ng, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pageReaders opens the streams of a hundred readers of slug.
+func (e *env) pageReaders(s *server, slug string) (*readers, error) {
+	ev, err := s.event(slug)
+	if err != nil {
+		return nil, err
+	}
+	rs, _, err := e.connect(s, slug, ev.Head, 100, false)
+	return rs, err
+}
+
+// scenarioPagesUnderStreams runs S3 and, while its posts flow to 10,000
+// readers, the reader page under wrk: the unchanging page, the live event's
+// page that every post changes, and nginx.
+func scenarioPagesUnderStreams(e *env) error {
+	if e.wrk == "" || e.nginx == "" {
+		return errors.New("s6s3 needs wrk and nginx (apt-get install -y wrk nginx-light)")
+	}
+	return sustained(e, "S6+S3", func(s *server) error {
+		ng, cases, err := e.pageSetup(s, slugPage)
+		if err != nil {
+			return err
+		}
+		defer ng.stop()
+		rs, err := e.pageReaders(s, slugPage)
+		if err != nil {
+			return err
+		}
+		defer rs.close()
+		gz := cases[1]
+		live := gz
+		live.name = "live event's page (changes 5×/s), gzip"
+		live.goPath = "/live/" + slugLive
+		live.ok = nil
+		for _, c := range []wrkCase{gz, live} {
+			if err := e.compare("S6 during S3", s, ng, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// pageSetup fetches the page and a changes response from liveblog, writes
+// the same bytes for nginx (gzip as liveblog sends it, or compressed here
+// if liveblog sends none), starts nginx and returns the cases to compare.
+func (e *env) pageSetup(s *server, slug string) (*nginx, []wrkCase, error) {
+	www := filepath.Join(e.dir, "www")
+	os.RemoveAll(www)
+	if err := os.MkdirAll(www, 0o755); err != nil {
+		return nil, nil, err
+	}
+	// nginx's workers run as nobody and must reach the files.
+	os.Chmod(e.dir, 0o755)
+	pagePath := "/live/" + slug
+	changesPath := "/live/" + slug + "/changes?after=40"
+	files := map[string]string{"page.html": pagePath, "changes.json": changesPath}
+	etags := map[string]string{}
+	for file, path := range files {
+		plain, _, _, err := get(s, path, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		gz, encoding, etag, err := get(s, path, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		if encoding != "gzip" {
+			e.logf("  %s: liveblog sends no gzip; nginx gets a copy compressed here", path)
+			gz = gzipBytes(plain)
+		}
+		etags[file] = etag
+		if err := os.WriteFile(filepath.Join(www, file), plain, 0o644); err != nil {
+			return nil, nil, err
+		}
+		if err := os.WriteFile(filepath.Join(www, file+".gz"), gz, 0o644); err != nil {
+			return nil, nil, err
+		}
+		e.logf("  %s: %d bytes, %d gzipped (liveblog sends %q)", path, len(plain), len(gz), encoding)
+	}
+	ng, err := e.startNginx(www)
+	if err != nil {
+		return nil, nil, err
+	}
+	ngEtag := map[string]string{}
+	for file := range files {
+		_, _, etag, err := getURL(ng.url("/"+file), true, "")
+		if err != nil {
+			ng.stop()
+			return nil, nil, err
+		}
+		ngEtag[file] = etag
+	}
+	gzip := "Accept-Encoding: gzip"
+	pageOK := func(ratio float64, p99 time.Duration) bool { return ratio >= 0.55 && p99 <= 5*time.Millisecond }
+	notModifiedOK := func(ratio float64, _ time.Duration) bool { return ratio >= 0.5 }
+	cases := []wrkCase{
+		{name: "reader page, identity", goPath: pagePath, nginxPath: "/page.html", status: 200},
+		{name: "reader page, gzip", goPath: pagePath, nginxPath: "/page.html", headers: []string{gzip}, nginxHdrs: []string{gzip},
+			status: 200, target: "≥ 55% of nginx, p99 ≤ 5 ms", ok: pageOK},
+		{name: "reader page, 304", goPath: pagePath, nginxPath: "/page.html",
+			headers: []string{gzip, "If-None-Match: " + etags["page.html"]}, nginxHdrs: []string{gzip, "If-None-Match: " + ngEtag["page.html"]},
+			status: 304, target: "≥ 50% of nginx", ok: notModifiedOK},
+		{name: "changes, gzip", goPath: changesPath, nginxPath: "/changes.json", headers: []string{gzip}, nginxHdrs: []string{gzip}, status: 200},
+		{name: "changes, 304", goPath: changesPath, nginxPath: "/changes.json",
+			headers: []string{gzip, "If-None-Match: " + etags["changes.json"]}, nginxHdrs: []string{gzip, "If-None-Match: " + ngEtag["changes.json"]},
+			status: 304, target: "≥ 50% of nginx", ok: notModifiedOK},
+	}
+	return ng, cases, nil
+}
+
+// compare runs one case against liveblog, then nginx, and records both.
+func (e *env) compare(scenario string, s *server, ng *nginx, c wrkCase) error {
+	for _, u := range []struct {
+		url  string
+		hdrs []string
+	}{{s.url(c.goPath), c.headers}, {ng.url(c.nginxPath), c.nginxHdrs}} {
+		if status, err := statusOf(u.url, u.hdrs); err != nil {
+			return err
+		} else if status != c.status && !(c.status == 304 && strings.Contains(c.name, "live")) {
+			return fmt.Errorf("%s: %s answered %d, want %d", c.name, u.url, status, c.status)
+		}
+	}
+	d := pick(e, 10*time.Second, 3*time.Second)
+	load := loadAvg()
+	cpu0 := s.cpu()
+	lb, err := e.runWrk(s.url(c.goPath), c.headers, d)
+	if err != nil {
+		return err
+	}
+	cpuPerReq := float64(s.cpu()-cpu0) / (lb.rps * d.Seconds())
+	ngr, err := e.runWrk(ng.url(c.nginxPath), c.nginxHdrs, d)
+	if err != nil {
+		return err
+	}
+	ratio := lb.rps / ngr.rps
+	v := ""
+	if c.ok != nil {
+		v = verdict(c.ok(ratio, lb.p99))
+	}
+	value := fmt.Sprintf("liveblog %.0f req/s (p50 %s, p99 %s, %.0f µs CPU/req) vs nginx %.0f req/s (p99 %s): %.0f%%",
+		lb.rps, ms(lb.p50), ms(lb.p99), cpuPerReq/1e3, ngr.rps, ms(ngr.p99), ratio*100)
+	if lb.bad+ngr.bad > 0 {
+		value += fmt.Sprintf("; errors %d / %d", lb.bad, ngr.bad)
+	}
+	e.report.add(scenario, c.name, value, c.target, v, load)
+	e.logf("  %s: %s = %s (load %s)", scenario, c.name, value, load)
+	return nil
+}
+
+// runWrk runs wrk with two threads and 64 connections, as the reference
+// figures were taken.
+func (e *env) runWrk(url string, headers []string, d time.Duration) (wrkResult, error) {
+	args := []string{"-t2", "-c64", "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency"}
+	for _, h := range headers {
+		args = append(args, "-H", h)
+	}
+	args = append(args, url)
+	out, err := exec.CommandContext(e.ctx, e.wrk, args...).CombinedOutput()
+	if err != nil {
+		return wrkResult{}, fmt.Errorf("wrk: %v: %s", err, out)
+	}
+	return parseWrk(string(out))
+}
+
+var (
+	wrkRPS     = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkPct     = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$`)
+	wrkNon2xx  = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	wrkSockErr = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+)
+
+func parseWrk(out string) (wrkResult, error) {
+	var r wrkResult
+	m := wrkRPS.FindStringSubmatch(out)
+	if m == nil {
+		return r, fmt.Errorf("wrk: no Requests/sec in %q", out)
+	}
+	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	for _, m := range wrkPct.FindAllStringSubmatch(out, -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[3]]
+		d := time.Duration(v * float64(unit))
+		if m[1] == "50" {
+			r.p50 = d
+		} else {
+			r.p99 = d
+		}
+	}
+	if m := wrkNon2xx.FindStringSubmatch(out); m != nil {
+		r.bad, _ = strconv.Atoi(m[1])
+	}
+	if m := wrkSockErr.FindStringSubmatch(out); m != nil {
+		for _, v := range m[1:] {
+			n, _ := strconv.Atoi(v)
+			r.bad += n
+		}
+	}
+	return r, nil
+}
+
+// get fetches path from liveblog and returns the body as sent (compressed
+// if it was), its Content-Encoding and ETag.
+func get(s *server, path string, gz bool) ([]byte, string, string, error) {
+	return getURL(s.url(path), gz, "")
+}
+
+func getURL(url string, gz bool, inm string) ([]byte, string, string, error) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	if inm != "" {
+		req.Header.Set("If-None-Match", inm)
+	}
+	// A transport of its own, which leaves the body as it came.
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		return nil, "", "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", "", fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return b, resp.Header.Get("Content-Encoding"), resp.Header.Get("ETag"), nil
+}
+
+func statusOf(url string, headers []string) (int, error) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(k, strings.TrimSpace(v))
+	}
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+// nginx is an nginx master process serving www on a free port.
+type nginx struct {
+	cmd  *exec.Cmd
+	addr string
+	done chan struct{}
+}
+
+func (n *nginx) url(path string) string { return "http://" + n.addr + path }
+
+// startNginx serves www as a static site would be served in production:
+// sendfile, open file cache, pre-compressed files, one worker per CPU as
+// liveblog runs one thread per CPU, and an access log line per request, as
+// liveblog writes one.
+func (e *env) startNginx(www string) (*nginx, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	prefix := filepath.Join(e.dir, "nginx")
+	os.MkdirAll(filepath.Join(prefix, "logs"), 0o755)
+	conf := fmt.Sprintf(`worker_processes auto;
+daemon off;
+pid %[1]s/nginx.pid;
+error_log %[1]s/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log %[1]s/logs/access.log;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  open_file_cache max=100 inactive=60s;
+  types { text/html html; application/json json; }
+  client_body_temp_path %[1]s/body;
+  proxy_temp_path %[1]s/proxy;
+  fastcgi_temp_path %[1]s/fastcgi;
+  uwsgi_temp_path %[1]s/uwsgi;
+  scgi_temp_path %[1]s/scgi;
+  server {
+    listen %[2]s;
+    root %[3]s;
+    gzip_static on;
+    etag on;
+  }
+}
+`, prefix, addr, www)
+	confPath := filepath.Join(prefix, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(e.nginx, "-p", prefix, "-c", confPath)
+	cmd.Stdout, cmd.Stderr = e.log, e.log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	n := &nginx{cmd: cmd, addr: addr, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(n.done) }()
+	for i := 0; ; i++ {
+		if _, err := statusOf(n.url("/page.html"), nil); err == nil {
+			return n, nil
+		}
+		if i == 100 {
+			n.stop()
+			return nil, fmt.Errorf("nginx did not start; see %s/logs/error.log", prefix)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (n *nginx) stop() {
+	n.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-n.done:
+	case <-time.After(10 * time.Second):
+		n.cmd.Process.Kill()
+		<-n.done
+	}
+}
