@@ -39,7 +39,7 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	load := func() (*pageEntry, error) {
+	load := func(keep bool) (*pageEntry, error) {
 		batch, err := s.store.FindChanges(r.Context(), liveblog.ChangeFilter{EventID: ev.ID, After: after, Limit: liveblog.MaxChangesPerRead})
 		if err != nil {
 			return nil, err
@@ -62,6 +62,9 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) error {
 			return nil, fmt.Errorf("encode response: %w", err)
 		}
 		state := feedState{head: batch.Head, version: ev.Version, floor: batch.Floor}
+		if !keep {
+			return oneOffEntry(r, state, etag, "application/json", changesCacheControl, append(b, '\n')), nil
+		}
 		return newPageEntry(state, etag, "application/json", changesCacheControl, append(b, '\n')), nil
 	}
 	var entry *pageEntry
@@ -70,9 +73,9 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) error {
 		// changes only with the feed: it is read, encoded and compressed
 		// once.
 		key := pageKey{ev.ID, "changes\x00" + strconv.FormatInt(after, 10)}
-		entry, err = s.pages.get(key, feedState{head: f.Head, version: ev.Version, floor: f.Floor}, load)
+		entry, err = s.pages.get(key, feedState{head: f.Head, version: ev.Version, floor: f.Floor}, func() (*pageEntry, error) { return load(true) })
 	} else {
-		entry, err = load()
+		entry, err = load(false)
 	}
 	if err != nil {
 		return err

@@ -194,6 +194,25 @@ func zstdETag(etag string) string {
 	return strings.TrimSuffix(etag, `"`) + `-zst"`
 }
 
+// oneOffEntry returns a response for r alone, which is not kept: it is
+// compressed only in the encoding r takes, and at gzip's fastest level,
+// since nobody else will get it.
+func oneOffEntry(r *http.Request, state feedState, etag, contentType, cacheControl string, body []byte) *pageEntry {
+	p := &pageEntry{state: state, etag: etag, contentType: contentType, cacheControl: cacheControl, plain: body}
+	if acceptsZstd(r) {
+		p.zstded = zstdBody(body)
+	} else if acceptsGzip(r) {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw.Write(body)
+		zw.Close()
+		p.gzipped = buf.Bytes()
+	}
+	return p
+}
+
+// newPageEntry returns a response to keep, compressed once for everyone
+// who will get it.
 func newPageEntry(state feedState, etag, contentType, cacheControl string, body []byte) *pageEntry {
 	return &pageEntry{
 		state: state, etag: etag, contentType: contentType, cacheControl: cacheControl,
@@ -201,31 +220,39 @@ func newPageEntry(state feedState, etag, contentType, cacheControl string, body 
 	}
 }
 
-// writeKept answers with p, gzipped when the reader takes it, or 304 when
+// writeKept answers with p, compressed as the reader takes it, or 304 when
 // the reader has it.
 func writeKept(w http.ResponseWriter, r *http.Request, p *pageEntry) {
-	if notModified(r, p.etag) || notModified(r, gzipETag(p.etag)) || notModified(r, zstdETag(p.etag)) {
-		writeNotModified(w, r, p.etag, p.cacheControl)
-		return
-	}
+	body, etag, encoding := p.pick(r)
 	h := w.Header()
-	body, etag := p.plain, p.etag
-	if acceptsZstd(r) {
-		body, etag = p.zstded, zstdETag(p.etag)
-		h.Set("Content-Encoding", "zstd")
-	} else if acceptsGzip(r) {
-		body, etag = p.gzipped, gzipETag(p.etag)
-		h.Set("Content-Encoding", "gzip")
-	}
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", p.cacheControl)
 	h.Add("Vary", "Accept-Encoding")
+	if notModified(r, p.etag) || notModified(r, gzipETag(p.etag)) || notModified(r, zstdETag(p.etag)) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if encoding != "" {
+		h.Set("Content-Encoding", encoding)
+	}
 	h.Set("Content-Type", p.contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// pick returns the representation of p for r: zstd, gzip or none, as the
+// reader takes them and p has them.
+func (p *pageEntry) pick(r *http.Request) (body []byte, etag, encoding string) {
+	if p.zstded != nil && acceptsZstd(r) {
+		return p.zstded, zstdETag(p.etag), "zstd"
+	}
+	if p.gzipped != nil && acceptsGzip(r) {
+		return p.gzipped, gzipETag(p.etag), "gzip"
+	}
+	return p.plain, p.etag, ""
 }
 
 // writeNotModified answers 304 with the tag of the representation the

@@ -251,8 +251,19 @@ func (s *server) rss() int64 {
 }
 
 // cpu is the server's user plus system time so far, from /proc/PID/stat.
-func (s *server) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid))
+func (s *server) cpu() time.Duration { return procCPU(s.pid) }
+
+// cpu is the load processes' user plus system time so far.
+func (rs *readers) cpu() time.Duration {
+	var total time.Duration
+	for _, w := range rs.workers {
+		total += procCPU(w.cmd.Process.Pid)
+	}
+	return total
+}
+
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
