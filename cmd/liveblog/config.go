@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -30,6 +31,10 @@ type Config struct {
 	// throttling) and X-Forwarded-Proto (Secure cookies); see
 	// lbhttp.Config.BehindProxy.
 	BehindProxy bool
+	// Origin is the public origin readers reach the instance at
+	// ("https://live.example.com"); canonical, social-card, feed and oEmbed
+	// links are absolute with it. See lbhttp.Config.Origin.
+	Origin string
 
 	// Database is where the record is kept: empty for the SQLite file in
 	// DataDir, "sqlite:PATH" for another SQLite file, or a postgres:// URL
@@ -73,12 +78,32 @@ func newFlagSet(name string, stderr io.Writer, cfg *Config, serving bool) *flag.
 		fs.BoolVar(&cfg.Verbose, "verbose", env("LIVEBLOG_VERBOSE", "") != "", "log every request (env LIVEBLOG_VERBOSE)")
 		fs.BoolVar(&cfg.BehindProxy, "behind-proxy", env("LIVEBLOG_BEHIND_PROXY", "") != "",
 			"a reverse proxy terminates connections: trust its X-Forwarded-For and X-Forwarded-Proto (env LIVEBLOG_BEHIND_PROXY)")
+		fs.StringVar(&cfg.Origin, "origin", env("LIVEBLOG_ORIGIN", ""),
+			"public origin readers reach the site at, e.g. https://live.example.com; makes canonical and share links absolute (env LIVEBLOG_ORIGIN; the demo defaults to its own address)")
 		fs.StringVar(&cfg.NATS, "nats", envOrFile("LIVEBLOG_NATS", &cfg.envErr),
 			"NATS URL(s) that carry announcements between nodes; empty for one process (env LIVEBLOG_NATS or LIVEBLOG_NATS_FILE)")
 		fs.StringVar(&cfg.NATSSubject, "nats-subject", env("LIVEBLOG_NATS_SUBJECT", nats.DefaultSubject),
 			"subject prefix of the announcements; one per instance sharing a NATS cluster (env LIVEBLOG_NATS_SUBJECT)")
 	}
 	return fs
+}
+
+// checkOrigin returns origin without a trailing slash, or an error saying
+// what is wrong with it: links built on it go into every cached page.
+func checkOrigin(origin string) (string, error) {
+	if origin == "" {
+		return "", nil
+	}
+	u, err := url.Parse(origin)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("--origin: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("--origin %q: want http:// or https://", origin)
+	case u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("--origin %q: want a scheme and host only, like https://live.example.com", origin)
+	}
+	return u.Scheme + "://" + u.Host, nil
 }
 
 func env(name, fallback string) string {

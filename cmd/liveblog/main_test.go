@@ -167,6 +167,11 @@ func TestDemo(t *testing.T) {
 		if got, want := base, "/live/"+demo.Slug; !strings.HasSuffix(got, want) {
 			t.Errorf("demo points at %s, want .../%s", got, want)
 		}
+		// Without --origin the demo's links are absolute with its own
+		// address, so a shared link and a crawler's canonical work.
+		if page := get(t, base); !strings.Contains(page, `<link rel="canonical" href="`+base+`">`) {
+			t.Errorf("demo page has no canonical link to %s", base)
+		}
 		for _, path := range []string{"/live/" + demo.Slug, "/live/" + demo.EndedSlug, "/live/" + demo.ScheduledSlug, "/healthz"} {
 			resp, err := http.Get(strings.TrimSuffix(base, "/live/"+demo.Slug) + path)
 			if err != nil {
@@ -185,6 +190,29 @@ func TestDemo(t *testing.T) {
 			}
 		case <-time.After(e2eTimeout):
 			t.Fatal("demo did not stop")
+		}
+	})
+}
+
+func TestOrigin(t *testing.T) {
+	t.Run("Serve", func(t *testing.T) {
+		in := startApp(t, &App{Config: Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Origin: "https://live.example.com/"}, Demo: true})
+		page := get(t, in.url+"/live/"+demo.Slug)
+		for _, want := range []string{
+			`<link rel="canonical" href="https://live.example.com/live/` + demo.Slug + `">`,
+			`<meta property="og:url" content="https://live.example.com/live/` + demo.Slug + `">`,
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("page lacks %s", want)
+			}
+		}
+	})
+	t.Run("Invalid", func(t *testing.T) {
+		for _, origin := range []string{"live.example.com", "ftp://live.example.com", "https://", "https://live.example.com/news", "https://live.example.com/?a=1", "https://u:p@live.example.com"} {
+			err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--origin", origin}, nil, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "--origin") {
+				t.Errorf("serve --origin %q: err = %v, want one naming --origin", origin, err)
+			}
 		}
 	})
 }
@@ -518,4 +546,22 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// get returns the body of a GET of url that must answer 200.
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d", url, resp.StatusCode)
+	}
+	return string(b)
 }

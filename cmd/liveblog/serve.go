@@ -86,6 +86,11 @@ func (a *App) Open(ctx context.Context) (err error) {
 		}
 	}()
 
+	origin, err := checkOrigin(a.Config.Origin)
+	if err != nil {
+		return err
+	}
+
 	a.metrics = metrics.New()
 	if isPostgres(a.Config.Database) && a.Config.NATS == "" {
 		// Right for one node on PostgreSQL; with several, each would hear
@@ -143,19 +148,29 @@ func (a *App) Open(ctx context.Context) (err error) {
 	a.metrics.WatchHub(a.hub.Stats)
 	broker.Subscribe(a.metrics.Subscriber(func(an liveblog.Announcement) { deliver(a.hub, an) }))
 
-	srv := lbhttp.NewServer(lbhttp.Config{
-		MediaDir:       a.Config.MediaDir(),
-		BehindProxy:    a.Config.BehindProxy,
-		ReadyChecks:    []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
-		Metrics:        a.metrics.Handler(),
-		ObserveRequest: a.metrics.ObserveRequest,
-	}, store, a.hub, engine, a.Logger)
-	a.server = srv.HTTPServer(a.Config.Addr)
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return err
 	}
 	a.listener = ln
+	closers = append(closers, ln.Close)
+	switch {
+	case origin == "" && a.Demo:
+		// The demo is opened on the machine it runs on.
+		origin = a.URL()
+	case origin == "":
+		a.Logger.Warn("no --origin: canonical and share links on reader pages are relative, and feeds and oEmbed take the request's Host; set --origin to the address readers use")
+	}
+
+	srv := lbhttp.NewServer(lbhttp.Config{
+		MediaDir:       a.Config.MediaDir(),
+		BehindProxy:    a.Config.BehindProxy,
+		Origin:         origin,
+		ReadyChecks:    []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
+		Metrics:        a.metrics.Handler(),
+		ObserveRequest: a.metrics.ObserveRequest,
+	}, store, a.hub, engine, a.Logger)
+	a.server = srv.HTTPServer(a.Config.Addr)
 	return nil
 }
 
