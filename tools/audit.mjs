@@ -4,7 +4,8 @@
  *
  *   make run                      # the demo, in another terminal
  *   cd tools && npm ci
- *   node audit.mjs                # the demo's live page
+ *   node audit.mjs                # the demo's live page, its oldest post's
+ *                                 # permalink and its ended event
  *   node audit.mjs URL...         # any pages
  *
  * Chromium comes from CHROME_PATH, else /usr/bin/chromium. The exit status
@@ -20,7 +21,7 @@ import puppeteer from "puppeteer-core";
 
 const require = createRequire(import.meta.url);
 const urls = process.argv.slice(2);
-if (urls.length === 0) urls.push("http://127.0.0.1:8080/live/storm-elowen");
+if (urls.length === 0) urls.push(...(await demoPages("http://127.0.0.1:8080")));
 
 // The rules liveblog promises to meet: WCAG 2.1 A and AA, and axe's best
 // practices.
@@ -42,7 +43,7 @@ try {
 } finally {
   await browser.close();
 }
-process.exitCode = violations > 0 ? 1 : 0;
+if (violations > 0) process.exitCode = 1;
 
 // axe loads the page at a phone's width, runs axe-core in it (injected
 // through the DevTools protocol, which the page's Content-Security-Policy
@@ -72,6 +73,11 @@ async function audit(url) {
   const page = await browser.newPage();
   try {
     const { lhr } = await lighthouse(url, { logLevel: "error", output: "json" }, undefined, page);
+    if (lhr.runtimeError) {
+      console.log(`  Lighthouse ${lhr.lighthouseVersion}: could not audit the page: ${lhr.runtimeError.code}: ${lhr.runtimeError.message}`);
+      process.exitCode = 1;
+      return;
+    }
     const scores = Object.values(lhr.categories).map((c) => `${c.title} ${Math.round(c.score * 100)}`);
     console.log(`  Lighthouse ${lhr.lighthouseVersion}: ${scores.join(", ")}`);
     for (const id of ["first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift", "speed-index", "total-byte-weight"]) {
@@ -84,4 +90,17 @@ async function audit(url) {
   } finally {
     await page.close();
   }
+}
+
+// demoPages returns the demo's pages worth auditing: the live page, the
+// permalink of the oldest post it links to, and the ended event.
+async function demoPages(origin) {
+  const live = `${origin}/live/storm-elowen`;
+  const resp = await fetch(live);
+  if (!resp.ok) throw new Error(`GET ${live}: ${resp.status}; is the demo running (make run)?`);
+  const permalinks = [...(await resp.text()).matchAll(/href="(\/live\/storm-elowen\/posts\/\d+)"/g)].map((m) => m[1]);
+  const pages = [live];
+  if (permalinks.length > 0) pages.push(origin + permalinks[permalinks.length - 1]);
+  pages.push(`${origin}/live/westermouth-half-marathon`);
+  return pages;
 }
