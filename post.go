@@ -229,6 +229,27 @@ type Cursor struct {
 	ID          int64
 }
 
+// PageAround returns the page of a permalink: the post and its neighbours
+// in the reading order. before holds the posts that come before it,
+// nearest first; after the post itself, then those that come after it. Each
+// holds up to limit+1 posts, so that it tells whether more lie beyond.
+//
+// A quarter of the page comes before the post, so a reader sees what led up
+// to it, and more when there are too few posts after it to fill the page.
+// The page is found from the post's cursor rather than from its rank, so it
+// costs the same however deep the post lies; cursors from its ends lead on
+// without gaps or repeats.
+func PageAround(before, after []*Post, limit int) (posts []*Post, moreBefore, moreAfter bool) {
+	nb := min(len(before), max(limit/4, limit-len(after)))
+	na := min(len(after), limit-nb)
+	posts = make([]*Post, 0, nb+na)
+	for i := nb - 1; i >= 0; i-- {
+		posts = append(posts, before[i])
+	}
+	posts = append(posts, after[:na]...)
+	return posts, len(before) > nb, len(after) > na
+}
+
 // CursorOf returns the cursor of p.
 func CursorOf(p *Post) Cursor { return Cursor{PublishedAt: p.PublishedAt, ID: p.ID} }
 
@@ -272,8 +293,10 @@ type PageFilter struct {
 	KeyOnly     bool
 	OldestFirst bool
 	Limit       int
-	// Around, when set, selects the page (in the newest-first order) that
-	// contains this post, for permalinks deep in an event.
+	// Around, when set, selects a page that holds this post, for permalinks
+	// deep in an event: a few posts that come before it in the reading
+	// order, the post, then those after it (see PageAround). A pinned post
+	// is shown above the first page, so Around it is the first page.
 	Around int64
 }
 

@@ -247,13 +247,13 @@ func TestPermalink(t *testing.T) {
 	}
 
 	t.Run("DeepInHistory", func(t *testing.T) {
-		// Post 3 is the third oldest of 45: on the third page newest first,
-		// which holds posts 5 to 1.
+		// Post 3 is the third oldest of 45: only two posts come after it
+		// newest first, so its page is the last full page, posts 20 to 1.
 		p := posts[2]
 		res := get(t, ts, fmt.Sprintf("/live/budget/posts/%d", p.ID))
 		wantPage(t, res, 200)
 		var want []string
-		for i := 4; i >= 0; i-- {
+		for i := liveblog.DefaultPageSize - 1; i >= 0; i-- {
 			want = append(want, fmt.Sprint(posts[i].ID))
 		}
 		if ids := postIDs(res.body); strings.Join(ids, ",") != strings.Join(want, ",") {

@@ -129,10 +129,11 @@ func (s *Store) FindPosts(ctx context.Context, f liveblog.PostFilter) ([]*livebl
 	return posts, nil
 }
 
-// FindPage reads a reader page. Pages are aligned from the start of the
-// reading order (the newest post, or the oldest when OldestFirst): page k
-// holds posts k*Limit to k*Limit+Limit-1, and each page's cursors lead to
-// exactly its neighbours. The pinned post is shown above the first page and
+// FindPage reads a reader page: the first in the reading order (the newest
+// post, or the oldest when OldestFirst), the one a cursor leads to, or the
+// one around a post (liveblog.PageAround). Each page's cursors lead to
+// exactly its neighbours, and every read is an index seek, so a page deep in
+// a long event costs what the first one does. The pinned post is shown above the first page and
 // left out of the list.
 func (s *Store) FindPage(ctx context.Context, f liveblog.PageFilter) (*liveblog.Page, error) {
 	limit, err := pageLimit(f.Limit)
@@ -165,20 +166,29 @@ func (s *Store) FindPage(ctx context.Context, f liveblog.PageFilter) (*liveblog.
 		if f.After != nil {
 			c, cOlder = f.After, false
 		}
-		switch {
-		case c == nil:
-			offset := 0
-			if f.Around != 0 {
-				rank, err := tx.rank(ctx, l, fwd, f.Around)
-				if err != nil {
-					return err
-				}
-				offset = rank / limit * limit
-			}
-			if posts, err = tx.seek(ctx, l, fwd, nil, offset, limit+1); err != nil {
+		var focus *liveblog.Post
+		if f.Around != 0 {
+			if focus, err = tx.around(ctx, l, f.Around); err != nil {
 				return err
 			}
-			moreBefore, moreAfter = offset > 0, len(posts) > limit
+		}
+		switch {
+		case focus != nil:
+			at := liveblog.CursorOf(focus)
+			before, err := tx.seek(ctx, l, !fwd, &at, 0, limit+1)
+			if err != nil {
+				return err
+			}
+			after, err := tx.seek(ctx, l, fwd, &at, 0, limit+1)
+			if err != nil {
+				return err
+			}
+			posts, moreBefore, moreAfter = liveblog.PageAround(before, append([]*liveblog.Post{focus}, after...), limit)
+		case c == nil:
+			if posts, err = tx.seek(ctx, l, fwd, nil, 0, limit+1); err != nil {
+				return err
+			}
+			moreAfter = len(posts) > limit
 			posts = posts[:min(len(posts), limit)]
 		case cOlder == fwd:
 			if posts, err = tx.seek(ctx, l, fwd, c, 0, limit+1); err != nil {
@@ -641,27 +651,19 @@ func (tx *tx) exists(ctx context.Context, l listing, older bool, c *liveblog.Cur
 	return ok, nil
 }
 
-// rank returns how many posts of l come before post id in the reading order
-// (towards older posts when older), so that its page can be found. A pinned
-// post belongs to the first page; a post l does not hold is not found.
-func (tx *tx) rank(ctx context.Context, l listing, older bool, id int64) (int, error) {
+// around returns post id, which a page Around it shows, or nil when it is
+// pinned, as a pinned post is shown above the first page. A post l does not
+// hold is not found.
+func (tx *tx) around(ctx context.Context, l listing, id int64) (*liveblog.Post, error) {
 	p, err := tx.findPostByID(ctx, id)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	if p.EventID != l.eventID || p.Status != liveblog.StatusPublished {
-		return 0, liveblog.Errorf(liveblog.ENOTFOUND, "Post not found.")
+	if p.EventID != l.eventID || p.Status != liveblog.StatusPublished || (l.keyOnly && !p.KeyEvent && !p.Pinned) {
+		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "Post not found.")
 	}
 	if p.Pinned {
-		return 0, nil
+		return nil, nil
 	}
-	if l.keyOnly && !p.KeyEvent {
-		return 0, liveblog.Errorf(liveblog.ENOTFOUND, "Post not found.")
-	}
-	q, args := l.query(`count(*)`, !older, &liveblog.Cursor{PublishedAt: p.PublishedAt, ID: p.ID})
-	var n int
-	if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("rank post: %w", err)
-	}
-	return n, nil
+	return p, nil
 }
