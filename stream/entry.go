@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,12 @@ type entry struct {
 	// Guarded by h.mu.
 	subs      int
 	idleSince time.Time
+
+	// Guarded by mu: the streams that are caught up and have no goroutine
+	// (fanout.go), and whether the entry has stopped taking them.
+	mu      sync.Mutex
+	parked  []*stream
+	stopped bool
 }
 
 // frame is one change's message, encoded once and shared by every stream.
@@ -127,6 +134,7 @@ func (e *entry) run() {
 	// as few channels as possible: close it, then wake them.
 	defer e.wake()
 	defer close(e.gone)
+	defer e.closeParked()
 	ctx := e.h.ctx
 
 	e.fill(ctx)
@@ -134,6 +142,8 @@ func (e *entry) run() {
 
 	poll := time.NewTicker(e.h.cfg.PollInterval)
 	defer poll.Stop()
+	beat := time.NewTicker(e.h.cfg.Heartbeat / 2)
+	defer beat.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -144,6 +154,9 @@ func (e *entry) run() {
 			if e.h.remove(e, false) {
 				return
 			}
+		case <-beat.C:
+			e.beat()
+			continue
 		}
 		if err := e.refresh(ctx, false); errors.Is(err, errDiverged) {
 			e.h.logger.LogAttrs(ctx, slog.LevelWarn, "stream: dropping readers of an event whose feed diverged",
@@ -235,6 +248,7 @@ func (e *entry) publish(changes []*liveblog.Change) error {
 	e.last.Store(last)
 	e.setEvent(ev)
 	e.wake()
+	e.fanout()
 	return err
 }
 

@@ -70,13 +70,14 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, ev *liveblog.E
 	s := &stream{h: h, e: e, ctx: r.Context(), rc: http.NewResponseController(w)}
 	if s.hijack(w, r) {
 		go func() {
-			defer h.leave(e)
-			defer s.conn.Close()
-			s.serve(pos)
+			if !s.serve(pos) {
+				s.end()
+			}
 		}()
 		return
 	}
 	defer h.leave(e)
+	defer s.setDeadline()
 	s.w = w
 	w.WriteHeader(http.StatusOK)
 	s.serve(pos)
@@ -112,7 +113,6 @@ type stream struct {
 	rawErr   error
 
 	cursor int64
-	hb     *time.Timer
 	// active is when the stream last sent something; the heartbeat is due
 	// a Heartbeat after it.
 	active time.Time
@@ -157,45 +157,45 @@ func (s *stream) hijack(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// serve sends the headers, waits for the event's ring, and streams.
-func (s *stream) serve(pos int64) {
+// serve sends the headers, waits for the event's ring, and streams. It
+// reports whether the stream has parked (fanout.go), in which case it is no
+// longer the caller's.
+func (s *stream) serve(pos int64) (parked bool) {
 	s.active = time.Now()
-	s.hb = time.NewTimer(s.h.cfg.Heartbeat)
-	defer s.hb.Stop()
-	// Whatever ended the stream, let net/http (or the closing of a hijacked
-	// connection) finish within a fresh deadline rather than one that may
-	// already have passed.
-	defer s.setDeadline()
 	if err := s.flush(); err != nil {
 		if errors.Is(err, http.ErrNotSupported) {
 			s.h.logger.LogAttrs(s.ctx, slog.LevelError, "stream: response writer cannot flush; a wrapping middleware must implement Unwrap")
 		}
 		s.fail(err)
-		return
+		return false
 	}
 	select {
 	case <-s.e.ready:
 	case <-s.ctx.Done():
-		return
+		return false
 	case <-s.h.ctx.Done():
 		s.sayRetry()
-		return
+		return false
 	}
-	s.run(pos)
-}
-
-func (s *stream) run(pos int64) {
 	s.cursor = pos
 	// Beyond the ring's newest frame is either beyond the head, or changes
 	// the hub has not read yet; only the store can tell which.
 	if pos > s.e.last.Load() && !s.catchUp() {
-		return
+		return false
 	}
-	// fresh: the stream was caught up when it last looked at the ring. A
-	// frame missing then means a burst bigger than the ring, to be read from
-	// the store; a frame missing while the stream is working through a
-	// backlog means the reader is too slow, and it is dropped.
-	fresh := true
+	return s.loop(true)
+}
+
+// loop writes frames from the ring as they come until the stream ends, or
+// parks once it has caught up, which it reports.
+//
+// fresh: the stream was caught up when it last looked at the ring. A frame
+// missing then means a burst bigger than the ring, to be read from the
+// store; a frame missing while the stream is working through a backlog means
+// the reader is too slow, and it is dropped.
+func (s *stream) loop(fresh bool) (parked bool) {
+	hb := time.NewTimer(s.h.cfg.Heartbeat - time.Since(s.active))
+	defer hb.Stop()
 	for {
 		// Load the signal before looking for frames: a publish after this
 		// point closes this very signal, so no wake-up can be missed.
@@ -206,16 +206,16 @@ func (s *stream) run(pos int64) {
 			if f == nil {
 				if !fresh {
 					s.drop("fell behind the ring")
-					return
+					return false
 				}
 				if !s.catchUp() {
-					return
+					return false
 				}
 				continue
 			}
 			if err := s.write(f.data); err != nil {
 				s.fail(err)
-				return
+				return false
 			}
 			s.cursor = f.seq
 			wrote, fresh = true, false
@@ -223,44 +223,46 @@ func (s *stream) run(pos int64) {
 		if wrote {
 			if err := s.flush(); err != nil {
 				s.fail(err)
-				return
+				return false
 			}
 		}
 		// Ended coverage gets no more changes worth streaming, and reader
 		// pages stop streaming once they have seen it end.
 		if s.e.ended.Load() && s.cursor >= s.e.last.Load() {
-			return
+			return false
 		}
 		// The entry stops when the hub shuts down (or its feed diverged),
 		// and then wakes its streams; gone is looked at here rather than
-		// waited on, and the hub's own Done not at all, so that an idle
-		// stream parks on as few channels as possible (every one of them
-		// is locked each time ten thousand streams park and wake).
+		// waited on, and the hub's own Done not at all, so that a waiting
+		// stream parks on as few channels as possible.
 		select {
 		case <-s.e.gone:
 			if s.h.ctx.Err() != nil {
 				s.sayRetry()
 			}
-			return
+			return false
 		default:
 		}
 		fresh = true
+		if s.raw != nil && s.park() {
+			return true
+		}
 		select {
 		case <-sig.c:
-		case <-s.hb.C:
+		case <-hb.C:
 			// The timer is not reset for every frame, which would cost a
 			// timer update per delivery; it is moved on when it fires early.
 			if idle := time.Since(s.active); idle < s.h.cfg.Heartbeat {
-				s.hb.Reset(s.h.cfg.Heartbeat - idle)
+				hb.Reset(s.h.cfg.Heartbeat - idle)
 				continue
 			}
 			if err := s.beat(); err != nil {
 				s.fail(err)
-				return
+				return false
 			}
-			s.hb.Reset(s.h.cfg.Heartbeat)
+			hb.Reset(s.h.cfg.Heartbeat)
 		case <-s.ctx.Done():
-			return
+			return false
 		}
 	}
 }
@@ -362,13 +364,7 @@ func (s *stream) setDeadline() {
 // deadline and waits.
 func (s *stream) write(p []byte) error {
 	if s.raw != nil {
-		s.pending, s.written, s.rawErr = p, 0, nil
-		err := s.raw.Write(s.rawWrite)
-		n := s.written
-		if err == nil {
-			err = s.rawErr
-		}
-		s.pending, s.rawErr = nil, nil
+		n, err := s.tryWrite(p)
 		if err != nil || n == len(p) {
 			return err
 		}
@@ -432,12 +428,14 @@ func (s *stream) beat() error {
 // sayRetry tells the reader when to reconnect, spread over [RetryHint,
 // 2×RetryHint) so that a large audience does not return in one instant.
 func (s *stream) sayRetry() {
-	hint := s.h.cfg.RetryHint
-	ms := (hint + rand.N(hint)).Milliseconds()
-	var b [32]byte
-	if s.write(appendRetry(b[:0], ms)) == nil {
+	if s.write(s.retryFrame()) == nil {
 		s.flush()
 	}
+}
+
+func (s *stream) retryFrame() []byte {
+	hint := s.h.cfg.RetryHint
+	return appendRetry(make([]byte, 0, 32), (hint + rand.N(hint)).Milliseconds())
 }
 
 // fail ends a stream whose write failed. Only a write that ran out of time
