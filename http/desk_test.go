@@ -541,6 +541,7 @@ func newTestEnvWith(t *testing.T, cfg lbhttp.Config, store *sqlite.Store) *testE
 	errs := &errorLog{}
 	logger := slog.New(errs.wrap(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
 	hub := stream.NewHub(store, engine.FrameData, stream.Config{}, logger)
+	store.Announcer = hub
 	srv := lbhttp.NewServer(cfg, store, hub, engine, logger)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {

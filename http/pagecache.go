@@ -29,7 +29,10 @@ const DefaultPageCacheBytes = 32 << 20
 // knows (announced by the broker after every commit, on this node or
 // another, and polled for in case an announcement is lost) when the hub
 // follows the event, as it does while anyone has the page open; else
-// against the event read from the store. A response of the changes
+// against an event read from the store less than a poll interval ago, with
+// no higher head announced since (stream.Hub.Current): a page that nobody
+// streams, such as an old permalink a crowd follows from social media, costs
+// one store read per interval, not one per request. A response of the changes
 // endpoint also depends on the feed's floor, which only the hub's reads
 // tell, so it is kept only while the hub follows its event.
 
@@ -40,7 +43,13 @@ type pageCache struct {
 	entries map[pageKey]*pageEntry
 	flights map[pageKey]*pageFlight
 	bytes   int
-	events  map[string]*liveblog.Event // by slug
+	events  map[string]*knownEvent // by slug
+}
+
+// knownEvent is an event as read from the store, and when.
+type knownEvent struct {
+	ev    *liveblog.Event
+	stamp stream.Stamp
 }
 
 // pageKey names a response: the event and what was asked of it.
@@ -92,13 +101,15 @@ func (s *Server) liveEvent(ctx context.Context, slug string) (*liveblog.Event, e
 	}
 	c := &s.pages
 	c.mu.Lock()
-	ev := c.events[slug]
+	known := c.events[slug]
 	c.mu.Unlock()
-	if ev != nil {
-		if f, ok := s.feed(ev.ID); ok && f.Head == ev.Head {
-			return ev, nil
-		}
+	if s.hub == nil {
+		return s.store.FindEventBySlug(ctx, slug)
 	}
+	if known != nil && s.hub.Current(known.ev.ID, known.ev.Head, known.stamp) {
+		return known.ev, nil
+	}
+	stamp := s.hub.Stamp()
 	ev, err := s.store.FindEventBySlug(ctx, slug)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -109,9 +120,9 @@ func (s *Server) liveEvent(ctx context.Context, slug string) (*liveblog.Event, e
 		return nil, err
 	}
 	if c.events == nil || len(c.events) >= maxCachedEvents {
-		c.events = make(map[string]*liveblog.Event)
+		c.events = make(map[string]*knownEvent)
 	}
-	c.events[slug] = ev
+	c.events[slug] = &knownEvent{ev: ev, stamp: stamp}
 	return ev, nil
 }
 

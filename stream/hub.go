@@ -155,6 +155,13 @@ type Hub struct {
 	streams sync.WaitGroup // ServeStream calls in progress
 	workers sync.WaitGroup // entry goroutines
 
+	// heads is the highest head announced for each event, followed or not,
+	// and generation counts the resyncs that made it forget them: what
+	// Current judges by.
+	headsMu    sync.Mutex
+	heads      map[int64]int64
+	generation uint64
+
 	subscribers    atomic.Int64
 	framesEncoded  atomic.Int64
 	readersDropped atomic.Int64
@@ -179,6 +186,7 @@ func NewHub(src Source, encode EncodeFunc, cfg Config, logger *slog.Logger) *Hub
 		ctx:    ctx,
 		cancel: cancel,
 		events: make(map[int64]*entry),
+		heads:  make(map[int64]int64),
 	}
 }
 
@@ -188,6 +196,14 @@ func NewHub(src Source, encode EncodeFunc, cfg Config, logger *slog.Logger) *Hub
 // Events without readers are ignored; a reader who arrives later starts from
 // the store.
 func (h *Hub) Announce(_ context.Context, eventID, head int64) {
+	h.headsMu.Lock()
+	if len(h.heads) >= maxAnnouncedHeads {
+		h.heads = make(map[int64]int64)
+		h.generation++
+	}
+	h.heads[eventID] = max(h.heads[eventID], head)
+	h.headsMu.Unlock()
+
 	h.mu.RLock()
 	e := h.events[eventID]
 	h.mu.RUnlock()
@@ -239,10 +255,52 @@ func (h *Hub) Feed(eventID int64) (Feed, bool) {
 	return Feed{Head: max(e.told.Load(), e.last.Load()), Floor: e.floor.Load()}, true
 }
 
+// maxAnnouncedHeads bounds the heads remembered for Current; past it they
+// are forgotten at once, which costs each event one store read.
+const maxAnnouncedHeads = 1 << 16
+
+// A Stamp marks when something was read from the store, for Current.
+type Stamp struct {
+	at         time.Time
+	generation uint64
+}
+
+// Stamp returns the mark to keep with an event about to be read from the
+// store.
+func (h *Hub) Stamp() Stamp {
+	h.headsMu.Lock()
+	defer h.headsMu.Unlock()
+	return Stamp{at: time.Now(), generation: h.generation}
+}
+
+// Current reports whether an event read from the store with head, after
+// stamp was taken, is still current as far as the hub can tell without
+// reading the store again. For an event the hub follows, that is when head
+// is the feed's. For one it does not, the read must be younger than the poll
+// interval, with no higher head announced since and no resync: announcements
+// come after every commit, so only a lost one can leave the read stale, and
+// no staler than a stream of the event would be.
+func (h *Hub) Current(eventID, head int64, stamp Stamp) bool {
+	if f, ok := h.Feed(eventID); ok {
+		return f.Head == head
+	}
+	if time.Since(stamp.at) >= h.cfg.PollInterval {
+		return false
+	}
+	h.headsMu.Lock()
+	defer h.headsMu.Unlock()
+	return stamp.generation == h.generation && h.heads[eventID] <= head
+}
+
 // Resync makes the hub read the feed of every event it serves, as a broker
 // asks after it may have missed announcements (it lost its connection). Like
 // Announce, it does not wait for the reads.
 func (h *Hub) Resync() {
+	h.headsMu.Lock()
+	h.heads = make(map[int64]int64)
+	h.generation++
+	h.headsMu.Unlock()
+
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, e := range h.events {

@@ -966,3 +966,36 @@ func (w *bufferWriter) String() string {
 	defer w.mu.Unlock()
 	return w.buf.String()
 }
+
+// Current judges an event read from the store against what the hub has
+// heard since, for pages of events nobody streams.
+func TestCurrent(t *testing.T) {
+	e := newEnv(t, options{cfg: stream.Config{PollInterval: 200 * time.Millisecond}})
+	id, head := e.ev.ID, e.ev.Head
+	stamp := e.hub.Stamp()
+	if !e.hub.Current(id, head, stamp) {
+		t.Fatal("a fresh read is not current")
+	}
+	e.hub.Announce(t.Context(), id, head+1)
+	if e.hub.Current(id, head, stamp) {
+		t.Error("a read behind an announced head is current")
+	}
+	if !e.hub.Current(id, head+1, stamp) {
+		t.Error("a read at the announced head is not current")
+	}
+	if !e.hub.Current(id+1, 0, stamp) {
+		t.Error("another event's announcement made a read stale")
+	}
+	e.hub.Resync()
+	if e.hub.Current(id, head+1, stamp) {
+		t.Error("a read from before a resync is current")
+	}
+	stamp = e.hub.Stamp()
+	if !e.hub.Current(id, head+1, stamp) {
+		t.Error("a read after the resync is not current")
+	}
+	time.Sleep(250 * time.Millisecond)
+	if e.hub.Current(id, head+1, stamp) {
+		t.Error("a read older than the poll interval is current")
+	}
+}
