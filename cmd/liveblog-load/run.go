@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/liveblog/liveblog"
 	"io"
 	"net"
 	"net/http"
@@ -348,6 +349,20 @@ func (s *server) event(slug string) (eventInfo, error) {
 func (s *server) publish(slug string, n int) error {
 	p := samplePost(n)
 	p.Headline = fmt.Sprintf("Breaking %d: a statement from the summit", n)
+	return s.publishPost(slug, p)
+}
+
+// publishFlash publishes a one-line breaking flash, the post a crowd
+// arrives for, whose frame is about the size of the change the reference
+// hubs were measured with.
+func (s *server) publishFlash(slug string, n int) error {
+	return s.publishPost(slug, &liveblog.Post{
+		Headline: fmt.Sprintf("Breaking %d: ceasefire agreed", n),
+		Blocks:   []liveblog.Block{liveblog.Plain("Both sides have signed, officials say.")},
+	})
+}
+
+func (s *server) publishPost(slug string, p *liveblog.Post) error {
 	body, _ := json.Marshal(map[string]any{
 		"headline": p.Headline, "blocks": p.Blocks, "contributors": p.Contributors, "status": "published",
 	})

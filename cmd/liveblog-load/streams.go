@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -73,6 +75,30 @@ func warm(s *server, slug string, head int64) {
 	}
 }
 
+// frameSize is the size of the stream frame of change seq, from its id:
+// line to the blank line that ends it.
+func frameSize(s *server, slug string, seq int64) (int, error) {
+	c, r, err := (&worker{cfg: command{Addr: s.addr}}).dial(0, fmt.Sprintf("/live/%s/stream", slug), strconv.FormatInt(seq-1, 10))
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	size := 0
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			return 0, err
+		}
+		if size > 0 || bytes.HasPrefix(line, []byte("id: ")) {
+			size += len(line)
+			if len(line) == 1 {
+				return size, nil
+			}
+		}
+	}
+}
+
 // scenarioFanout (S2) publishes single posts to N connected readers and
 // measures how long until every reader has each one.
 func scenarioFanout(e *env) error {
@@ -111,7 +137,7 @@ func fanout(e *env, n int) error {
 		seq++
 		c0 := s.cpu()
 		start := time.Now()
-		if err := s.publish(slugLive, i); err != nil {
+		if err := s.publishFlash(slugLive, i); err != nil {
 			return err
 		}
 		publishes = append(publishes, time.Since(start))
@@ -129,6 +155,9 @@ func fanout(e *env, n int) error {
 		time.Sleep(time.Second)
 	}
 	name := fmt.Sprintf("S2 %d readers", n)
+	if size, err := frameSize(s, slugLive, seq); err == nil {
+		e.record(name, "frame size", fmt.Sprintf("%d bytes", size), "", "")
+	}
 	p99Target := map[int]time.Duration{10_000: 90 * time.Millisecond, 19_000: 180 * time.Millisecond}[n]
 	e.record(name, fmt.Sprintf("delivery p50 / p99 / max (%d posts)", posts),
 		fmt.Sprintf("%s / %s / %s", ms(all.pct(50)), ms(all.pct(99)), ms(all.max())), "", "")

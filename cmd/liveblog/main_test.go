@@ -542,6 +542,12 @@ func (b *syncBuffer) WriteString(s string) {
 	b.b.WriteString(s)
 }
 
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
 func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -564,4 +570,26 @@ func get(t *testing.T, url string) string {
 		t.Fatalf("GET %s = %d", url, resp.StatusCode)
 	}
 	return string(b)
+}
+
+func TestLogBuffer(t *testing.T) {
+	var out syncBuffer
+	logs := newLogBuffer(&out)
+	logger := slog.New(flushingHandler{slog.NewTextHandler(logs, nil), logs})
+	logger.Info("request", "path", "/live/a")
+	if out.String() != "" {
+		t.Fatalf("an info line was written at once: %q", out.String())
+	}
+	logger.Warn("slow store")
+	if got := out.String(); !strings.Contains(got, "/live/a") || !strings.Contains(got, "slow store") {
+		t.Fatalf("a warning did not write itself and the lines before it: %q", got)
+	}
+	logger.Info("request", "path", "/live/b")
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "/live/b") {
+		if time.Now().After(deadline) {
+			t.Fatalf("an info line was not written within %v", logFlushInterval)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

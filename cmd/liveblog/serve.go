@@ -327,10 +327,14 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, isDemo bool)
 	if cfg.Verbose {
 		level = slog.LevelDebug
 	}
-	app := &App{Config: cfg, Demo: isDemo, Logger: newLogger(stderr, level)}
+	logs := newLogBuffer(stderr)
+	defer logs.Flush()
+	logger := slog.New(flushingHandler{slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}), logs})
+	app := &App{Config: cfg, Demo: isDemo, Logger: logger}
 	if err := app.Open(ctx); err != nil {
 		return err
 	}
+	logs.Flush()
 	if isDemo {
 		fmt.Fprintf(stderr, "\n  liveblog demo: open %s/live/%s in a browser\n\n", app.URL(), demo.Slug)
 	}
