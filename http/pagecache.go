@@ -75,6 +75,48 @@ type pageEntry struct {
 	plain        []byte
 	gzipped      []byte
 	zstded       []byte
+
+	// The header values of each representation, made once: a cached page
+	// is answered many thousands of times a second, and Header.Set
+	// allocates for every value.
+	headers [3]representation // identity, gzip, zstd
+}
+
+// representation is one encoding of a kept response, as sent.
+type representation struct {
+	body          []byte
+	etag          string
+	etagValue     []string
+	encoding      []string // nil for identity
+	contentLength []string
+	cacheControl  []string
+	contentType   []string
+}
+
+const (
+	identityRep = iota
+	gzipRep
+	zstdRep
+)
+
+var varyAcceptEncoding = []string{"Accept-Encoding"}
+
+// prepare makes the header values of p's representations.
+func (p *pageEntry) prepare() *pageEntry {
+	cacheControl, contentType := []string{p.cacheControl}, []string{p.contentType}
+	for i, r := range []struct {
+		body     []byte
+		etag     string
+		encoding string
+	}{{p.plain, p.etag, ""}, {p.gzipped, gzipETag(p.etag), "gzip"}, {p.zstded, zstdETag(p.etag), "zstd"}} {
+		rep := representation{body: r.body, etag: r.etag, etagValue: []string{r.etag},
+			contentLength: []string{strconv.Itoa(len(r.body))}, cacheControl: cacheControl, contentType: contentType}
+		if r.encoding != "" {
+			rep.encoding = []string{r.encoding}
+		}
+		p.headers[i] = rep
+	}
+	return p
 }
 
 func (p *pageEntry) size() int { return len(p.plain) + len(p.gzipped) + len(p.zstded) + 128 }
@@ -219,51 +261,54 @@ func oneOffEntry(r *http.Request, state feedState, etag, contentType, cacheContr
 		zw.Close()
 		p.gzipped = buf.Bytes()
 	}
-	return p
+	return p.prepare()
 }
 
 // newPageEntry returns a response to keep, compressed once for everyone
 // who will get it.
 func newPageEntry(state feedState, etag, contentType, cacheControl string, body []byte) *pageEntry {
-	return &pageEntry{
+	p := &pageEntry{
 		state: state, etag: etag, contentType: contentType, cacheControl: cacheControl,
 		plain: body, gzipped: gzipBody(body), zstded: zstdBody(body),
 	}
+	return p.prepare()
 }
 
 // writeKept answers with p, compressed as the reader takes it, or 304 when
-// the reader has it.
+// the reader has it. Header values are assigned as made by prepare, under
+// their canonical names.
 func writeKept(w http.ResponseWriter, r *http.Request, p *pageEntry) {
-	body, etag, encoding := p.pick(r)
+	rep := p.pick(r)
 	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", p.cacheControl)
-	h.Add("Vary", "Accept-Encoding")
-	if notModified(r, p.etag) || notModified(r, gzipETag(p.etag)) || notModified(r, zstdETag(p.etag)) {
+	h["Etag"] = rep.etagValue
+	h["Cache-Control"] = rep.cacheControl
+	h["Vary"] = varyAcceptEncoding
+	if inm := r.Header.Get("If-None-Match"); inm != "" &&
+		(notModified(r, p.headers[identityRep].etag) || notModified(r, p.headers[gzipRep].etag) || notModified(r, p.headers[zstdRep].etag)) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	if encoding != "" {
-		h.Set("Content-Encoding", encoding)
+	if rep.encoding != nil {
+		h["Content-Encoding"] = rep.encoding
 	}
-	h.Set("Content-Type", p.contentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = rep.contentType
+	h["Content-Length"] = rep.contentLength
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(body)
+		w.Write(rep.body)
 	}
 }
 
 // pick returns the representation of p for r: zstd, gzip or none, as the
 // reader takes them and p has them.
-func (p *pageEntry) pick(r *http.Request) (body []byte, etag, encoding string) {
+func (p *pageEntry) pick(r *http.Request) *representation {
 	if p.zstded != nil && acceptsZstd(r) {
-		return p.zstded, zstdETag(p.etag), "zstd"
+		return &p.headers[zstdRep]
 	}
 	if p.gzipped != nil && acceptsGzip(r) {
-		return p.gzipped, gzipETag(p.etag), "gzip"
+		return &p.headers[gzipRep]
 	}
-	return p.plain, p.etag, ""
+	return &p.headers[identityRep]
 }
 
 // writeNotModified answers 304 with the tag of the representation the

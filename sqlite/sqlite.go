@@ -34,11 +34,17 @@ import (
 // commit: a write the desk has been told succeeded survives a crash or a power
 // cut, which NORMAL does not promise. The busy timeout covers a second process
 // (a CLI import, a backup) holding the write lock.
+//
+// mmap_size lets readers take pages straight from the operating system's
+// cache: a connection's own page cache is emptied whenever another one
+// commits, and re-reading every page it touches with a system call made the
+// first page read after each post grow with the length of the event.
 var pragmas = []string{
 	"busy_timeout(10000)",
 	"journal_mode(WAL)",
 	"synchronous(FULL)",
 	"foreign_keys(ON)",
+	"mmap_size(268435456)",
 }
 
 // readConns is the size of the read pool: enough for every core to serve a

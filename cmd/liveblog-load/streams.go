@@ -103,26 +103,68 @@ func frameSize(s *server, slug string, seq int64) (int, error) {
 // measures how long until every reader has each one.
 func scenarioFanout(e *env) error {
 	for _, n := range pick(e, []int{10_000, 19_000}, []int{1000}) {
-		if err := fanout(e, n); err != nil {
+		size, err := fanout(e, n)
+		if err != nil {
+			return err
+		}
+		if err := fanoutFloor(e, n, size); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func fanout(e *env, n int) error {
-	s, err := e.startServer(fmt.Sprintf("s2-%d", n), false)
+// fanoutFloor is S2 against the write floor (floor.go): the same readers,
+// posts and frame size, with nothing but the writes on the server side.
+func fanoutFloor(e *env, n, size int) error {
+	f, err := e.startFloor(size)
 	if err != nil {
 		return err
+	}
+	defer f.stop()
+	rs, _, err := e.connect(f.srv, "floor", 0, n, false)
+	if err != nil {
+		return err
+	}
+	defer rs.close()
+	time.Sleep(2 * time.Second)
+	posts := pick(e, 5, 3)
+	var all latencies
+	var cpu time.Duration
+	missing := 0
+	for seq := int64(1); seq <= int64(posts); seq++ {
+		c0 := f.srv.cpu()
+		start := time.Now()
+		if err := f.send(seq); err != nil {
+			return err
+		}
+		rs.waitFor(seq, 30*time.Second)
+		cpu += f.srv.cpu() - c0
+		l, miss := deliveries(rs.times(seq, seq)[0], start)
+		missing += miss
+		all = append(all, l...)
+		time.Sleep(time.Second)
+	}
+	name := fmt.Sprintf("S2 %d readers", n)
+	e.record(name, fmt.Sprintf("write floor, %d-byte frames: p50 / p99 / max", size),
+		fmt.Sprintf("%s / %s / %s (%d missing)", ms(all.pct(50)), ms(all.pct(99)), ms(all.max()), missing), "", "")
+	e.record(name, "write floor: CPU per delivery", fmt.Sprintf("%.2f µs", float64(cpu)/float64(posts*n)/1e3), "", "")
+	return nil
+}
+
+func fanout(e *env, n int) (frameBytes int, err error) {
+	s, err := e.startServer(fmt.Sprintf("s2-%d", n), false)
+	if err != nil {
+		return 0, err
 	}
 	defer s.stop()
 	ev, err := s.event(slugLive)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	rs, _, err := e.connect(s, slugLive, ev.Head, n, false)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rs.close()
 	time.Sleep(2 * time.Second)
@@ -138,7 +180,7 @@ func fanout(e *env, n int) error {
 		c0 := s.cpu()
 		start := time.Now()
 		if err := s.publishFlash(slugLive, i); err != nil {
-			return err
+			return 0, err
 		}
 		publishes = append(publishes, time.Since(start))
 		reached, streams := rs.waitFor(seq, 30*time.Second)
@@ -155,9 +197,10 @@ func fanout(e *env, n int) error {
 		time.Sleep(time.Second)
 	}
 	name := fmt.Sprintf("S2 %d readers", n)
-	if size, err := frameSize(s, slugLive, seq); err == nil {
-		e.record(name, "frame size", fmt.Sprintf("%d bytes", size), "", "")
+	if frameBytes, err = frameSize(s, slugLive, seq); err != nil {
+		return 0, err
 	}
+	e.record(name, "frame size", fmt.Sprintf("%d bytes", frameBytes), "", "")
 	p99Target := map[int]time.Duration{10_000: 90 * time.Millisecond, 19_000: 180 * time.Millisecond}[n]
 	e.record(name, fmt.Sprintf("delivery p50 / p99 / max (%d posts)", posts),
 		fmt.Sprintf("%s / %s / %s", ms(all.pct(50)), ms(all.pct(99)), ms(all.max())), "", "")
@@ -170,7 +213,7 @@ func fanout(e *env, n int) error {
 	e.record(name, "server CPU per delivery", fmt.Sprintf("%.2f µs (%v for %d)", float64(perDelivery)/1e3, cpu, posts*n),
 		"≤ 11 µs", verdict(perDelivery <= 11*time.Microsecond))
 	e.record(name, "publish request", joinDurations(publishes), "", "")
-	return nil
+	return frameBytes, nil
 }
 
 // publisher publishes posts to slug at a steady rate and remembers when each

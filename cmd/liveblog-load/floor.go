@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The write floor: what fanning a frame out costs on this machine with
+// nothing but the writes. `liveblog-load floor` answers the readers' stream
+// requests with a bare response head and keeps the sockets; told a sequence
+// number on stdin, it writes one frame of the given size to every socket,
+// with the same non-blocking write(2) the hub uses, from one goroutine per
+// CPU, and says "done". No HTTP server, no store, no encoding: S2 runs it
+// with the same readers and frame size as liveblog, so that liveblog's
+// figures can be read against the floor measured in the same run.
+
+func runFloor(args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("floor", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
+	size := fs.Int("size", 640, "frame size in bytes")
+	sndbuf := fs.Int("sndbuf", 64<<10, "socket send buffer, as liveblog sets it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	var fds []int
+	var conns []net.Conn // kept open: each holds a descriptor written to
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				fd, err := acceptStream(c.(*net.TCPConn), *sndbuf)
+				if err != nil {
+					c.Close()
+					return
+				}
+				mu.Lock()
+				fds = append(fds, fd)
+				conns = append(conns, c)
+				mu.Unlock()
+			}()
+		}
+	}()
+	fmt.Fprintln(stdout, ln.Addr().String())
+
+	in := bufio.NewScanner(stdin)
+	for in.Scan() {
+		seq, err := strconv.ParseInt(strings.TrimSpace(in.Text()), 10, 64)
+		if err != nil {
+			return fmt.Errorf("floor: want a sequence number, got %q", in.Text())
+		}
+		frame := floorFrame(seq, *size)
+		mu.Lock()
+		all := fds
+		mu.Unlock()
+		workers := min(runtime.GOMAXPROCS(0), max(1, len(all)/256))
+		chunk := (len(all) + workers - 1) / workers
+		var wg sync.WaitGroup
+		for w := range workers {
+			part := all[min(len(all), w*chunk):min(len(all), (w+1)*chunk)]
+			wg.Go(func() {
+				for _, fd := range part {
+					syscall.Write(fd, frame)
+				}
+			})
+		}
+		wg.Wait()
+		fmt.Fprintln(stdout, "done")
+	}
+	return in.Err()
+}
+
+// acceptStream reads a stream request and answers its head, then returns
+// the socket's descriptor (non-blocking, as the runtime keeps it), which the
+// writes use directly; c is never read or written again.
+func acceptStream(c *net.TCPConn, sndbuf int) (int, error) {
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReaderSize(c, 1024)
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			break
+		}
+	}
+	if _, err := c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")); err != nil {
+		return 0, err
+	}
+	c.SetDeadline(time.Time{})
+	c.SetWriteBuffer(sndbuf)
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	fd := -1
+	raw.Control(func(f uintptr) { fd = int(f) })
+	return fd, nil
+}
+
+// floorFrame is a change frame of about size bytes, shaped as liveblog's.
+func floorFrame(seq int64, size int) []byte {
+	head := fmt.Sprintf("id: %d\nevent: change\ndata: ", seq)
+	pad := max(0, size-len(head)-2)
+	return append(append([]byte(head), bytes.Repeat([]byte("x"), pad)...), '\n', '\n')
+}
+
+// floorProc is a running floor process.
+type floorProc struct {
+	srv *server
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+func (e *env) startFloor(size int) (*floorProc, error) {
+	cmd := exec.Command(e.self, "floor", "-size", strconv.Itoa(size))
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = e.log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	f := &floorProc{in: in, out: bufio.NewScanner(out)}
+	if !f.out.Scan() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, errors.New("floor: did not start")
+	}
+	f.srv = &server{cmd: cmd, pid: cmd.Process.Pid, addr: f.out.Text(), done: make(chan struct{})}
+	go func() { cmd.Wait(); close(f.srv.done) }()
+	return f, nil
+}
+
+// send writes frame seq to every reader and returns when the writes are
+// done.
+func (f *floorProc) send(seq int64) error {
+	if _, err := fmt.Fprintln(f.in, seq); err != nil {
+		return err
+	}
+	if !f.out.Scan() {
+		return errors.New("floor: stopped")
+	}
+	return nil
+}
+
+func (f *floorProc) stop() {
+	f.in.Close()
+	f.srv.stop()
+}
