@@ -31,8 +31,12 @@ func runFloor(args []string, stdin io.Reader, stdout io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
 	size := fs.Int("size", 640, "frame size in bytes")
 	sndbuf := fs.Int("sndbuf", 64<<10, "socket send buffer, as liveblog sets it")
+	naive := fs.Bool("naive", false, "be the plain net/http hub instead (naive.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *naive {
+		return runNaiveHub(*addr, *size, stdin, stdout)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -133,8 +137,8 @@ type floorProc struct {
 	out *bufio.Scanner
 }
 
-func (e *env) startFloor(size int) (*floorProc, error) {
-	cmd := exec.Command(e.self, "floor", "-size", strconv.Itoa(size))
+func (e *env) startFloor(size int, naive bool) (*floorProc, error) {
+	cmd := exec.Command(e.self, "floor", "-size", strconv.Itoa(size), "-naive="+strconv.FormatBool(naive))
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

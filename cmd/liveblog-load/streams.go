@@ -107,27 +107,37 @@ func scenarioFanout(e *env) error {
 		if err != nil {
 			return err
 		}
-		if err := fanoutFloor(e, n, size); err != nil {
-			return err
+		for _, naive := range []bool{false, true} {
+			if err := fanoutFloor(e, n, size, naive); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// fanoutFloor is S2 against the write floor (floor.go): the same readers,
-// posts and frame size, with nothing but the writes on the server side.
-func fanoutFloor(e *env, n, size int) error {
-	f, err := e.startFloor(size)
+// fanoutFloor is S2 against the write floor (floor.go), or against the
+// naive hub (naive.go): the same readers, posts and frame size. It also
+// reports their memory per idle reader, as S1 does for liveblog.
+func fanoutFloor(e *env, n, size int, naive bool) error {
+	f, err := e.startFloor(size, naive)
 	if err != nil {
 		return err
 	}
 	defer f.stop()
+	what := "write floor"
+	if naive {
+		what = "naive net/http hub"
+	}
+	time.Sleep(time.Second)
+	rss0 := f.srv.rss()
 	rs, _, err := e.connect(f.srv, "floor", 0, n, false)
 	if err != nil {
 		return err
 	}
 	defer rs.close()
 	time.Sleep(2 * time.Second)
+	rss1 := f.srv.rss()
 	posts := pick(e, 5, 3)
 	var all latencies
 	var cpu time.Duration
@@ -146,9 +156,10 @@ func fanoutFloor(e *env, n, size int) error {
 		time.Sleep(time.Second)
 	}
 	name := fmt.Sprintf("S2 %d readers", n)
-	e.record(name, fmt.Sprintf("write floor, %d-byte frames: p50 / p99 / max", size),
+	e.record(name, fmt.Sprintf("%s, %d-byte frames: p50 / p99 / max", what, size),
 		fmt.Sprintf("%s / %s / %s (%d missing)", ms(all.pct(50)), ms(all.pct(99)), ms(all.max()), missing), "", "")
-	e.record(name, "write floor: CPU per delivery", fmt.Sprintf("%.2f µs", float64(cpu)/float64(posts*n)/1e3), "", "")
+	e.record(name, what+": CPU per delivery", fmt.Sprintf("%.2f µs", float64(cpu)/float64(posts*n)/1e3), "", "")
+	e.record(name, what+": RSS per idle reader", fmt.Sprintf("%.2f KiB", float64(rss1-rss0)/float64(n)/1024), "", "")
 	return nil
 }
 

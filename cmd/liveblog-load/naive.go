@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// The naive hub is the design the performance issue's first reference
+// figure describes, measured here in the same run as liveblog: net/http
+// serves each stream, and each reader has a goroutine, a channel and
+// net/http's buffered writer; publishing sends the frame to every channel,
+// and each reader's goroutine writes and flushes it. S1 and S2 run it beside
+// liveblog (`liveblog-load floor -naive`).
+
+func runNaiveHub(addr string, size int, stdin io.Reader, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	readers := map[chan []byte]struct{}{}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		flusher := w.(http.Flusher)
+		flusher.Flush()
+		ch := make(chan []byte, 16)
+		mu.Lock()
+		readers[ch] = struct{}{}
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			delete(readers, ch)
+			mu.Unlock()
+		}()
+		for {
+			select {
+			case frame := <-ch:
+				if _, err := w.Write(frame); err != nil {
+					return
+				}
+				flusher.Flush()
+			case <-r.Context().Done():
+				return
+			}
+		}
+	})}
+	go srv.Serve(ln)
+	fmt.Fprintln(stdout, ln.Addr().String())
+
+	in := bufio.NewScanner(stdin)
+	for in.Scan() {
+		seq, err := strconv.ParseInt(strings.TrimSpace(in.Text()), 10, 64)
+		if err != nil {
+			return fmt.Errorf("naive hub: want a sequence number, got %q", in.Text())
+		}
+		frame := floorFrame(seq, size)
+		mu.Lock()
+		for ch := range readers {
+			select {
+			case ch <- frame:
+			default: // a reader 16 frames behind misses this one
+			}
+		}
+		mu.Unlock()
+		fmt.Fprintln(stdout, "done")
+	}
+	return in.Err()
+}
