@@ -15,8 +15,10 @@ import (
 // figure describes, measured here in the same run as liveblog: net/http
 // serves each stream, and each reader has a goroutine, a channel and
 // net/http's buffered writer; publishing sends the frame to every channel,
-// and each reader's goroutine writes and flushes it. S1 and S2 run it beside
-// liveblog (`liveblog-load floor -naive`).
+// and each reader's goroutine writes and flushes it. net/http sends the
+// response chunked, as it does for any such hub, so each frame carries a few
+// bytes of chunk framing. S2 runs it beside liveblog (`liveblog-load floor
+// -naive`).
 
 func runNaiveHub(addr string, size int, stdin io.Reader, stdout io.Writer) error {
 	ln, err := net.Listen("tcp", addr)
