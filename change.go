@@ -2,6 +2,8 @@ package liveblog
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -38,11 +40,45 @@ type Change struct {
 	CreatedAt time.Time  `json:"created_at"`
 }
 
+// UnmarshalPayload sets the post or event c carries, by its kind, from data,
+// the JSON a store keeps of it. Nil data (a deletion, or an earlier change of
+// a post taken down) carries neither.
+func (c *Change) UnmarshalPayload(data []byte) error {
+	if data == nil {
+		return nil
+	}
+	var target any
+	switch c.Kind {
+	case ChangeSummary, ChangeCoverage, ChangeEvent:
+		c.Event = new(Event)
+		target = c.Event
+	default:
+		c.Post = new(Post)
+		target = c.Post
+	}
+	if err := json.Unmarshal(data, target); err != nil {
+		return fmt.Errorf("change %d: %w", c.Seq, err)
+	}
+	return nil
+}
+
 // ChangeFilter selects changes after a position in an event's feed.
 type ChangeFilter struct {
 	EventID int64
 	After   int64
 	Limit   int
+}
+
+// Check validates f and returns the number of changes to read: f.Limit, and
+// MaxChangesPerRead when that is 0 or more.
+func (f *ChangeFilter) Check() (int, error) {
+	switch {
+	case f.Limit < 0:
+		return 0, FieldError("limit", "The limit cannot be negative.")
+	case f.Limit == 0:
+		return MaxChangesPerRead, nil
+	}
+	return min(f.Limit, MaxChangesPerRead), nil
 }
 
 // ChangeBatch is a slice of an event's feed. Floor is the earliest position a

@@ -180,11 +180,61 @@ func (u *EventUpdate) Validate() error {
 	return nil
 }
 
+// Apply applies u to e and returns the change it makes to the feed: an
+// event.updated when a field changed, "" when none did.
+func (u *EventUpdate) Apply(e *Event) ChangeKind {
+	before := *e
+	if u.Title != nil {
+		e.Title = *u.Title
+	}
+	if u.Description != nil {
+		e.Description = *u.Description
+	}
+	if u.TimeZone != nil {
+		e.TimeZone = *u.TimeZone
+	}
+	if e.Title == before.Title && e.Description == before.Description && e.TimeZone == before.TimeZone {
+		return ""
+	}
+	return ChangeEvent
+}
+
+// MoveCoverage moves e's coverage to state at time at, stamping when coverage
+// first went live and when it ended. It refuses a move CanMoveTo forbids.
+func (e *Event) MoveCoverage(state CoverageState, at time.Time) error {
+	if !e.State.CanMoveTo(state) {
+		return FieldError("state", "Coverage cannot go from %s to %s.", e.State, state)
+	}
+	e.State = state
+	if state == CoverageLive && e.CoverageStartedAt.IsZero() {
+		e.CoverageStartedAt = at
+	}
+	if state == CoverageEnded {
+		e.CoverageEndedAt = at
+	}
+	return nil
+}
+
 // EventFilter selects events for listings.
 type EventFilter struct {
 	State  CoverageState // empty for all
 	Limit  int
 	Offset int
+}
+
+// Check validates f and returns the number of events to list (see
+// PageLimit).
+func (f *EventFilter) Check() (limit int, err error) {
+	if limit, err = PageLimit(f.Limit); err != nil {
+		return 0, err
+	}
+	if f.Offset < 0 {
+		return 0, FieldError("offset", "The offset cannot be negative.")
+	}
+	if f.State != "" && !f.State.Valid() {
+		return 0, FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
+	}
+	return limit, nil
 }
 
 // EventStore keeps events.

@@ -31,6 +31,18 @@ const DefaultPageSize = 20
 // the length of an event.
 const MaxPageSize = 100
 
+// PageLimit turns a requested listing size into the one served: 0 means
+// DefaultPageSize, and no listing is longer than MaxPageSize.
+func PageLimit(limit int) (int, error) {
+	switch {
+	case limit < 0:
+		return 0, FieldError("limit", "The limit cannot be negative.")
+	case limit == 0:
+		return DefaultPageSize, nil
+	}
+	return min(limit, MaxPageSize), nil
+}
+
 // Now is the clock the domain uses; tests and stores may replace it per
 // instance, never globally, so it is only a default.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

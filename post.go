@@ -1,8 +1,11 @@
 package liveblog
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -205,6 +208,47 @@ func (u *PostUpdate) Apply(p *Post) (*Post, error) {
 	return &next, nil
 }
 
+// EditChange stamps next, an update of p made at now (see PostUpdate.Apply),
+// and returns the change it makes to the feed, "" for none. Publishing a
+// draft or scheduled post is a post.published, stamping PublishedAt unless
+// the post already has one. An edit of a published post that readers can
+// see is a post.updated, and one of its text (see textEdited) also stamps
+// EditedAt.
+func EditChange(p, next *Post, now time.Time) ChangeKind {
+	switch {
+	case p.Status == StatusPublished:
+		edited := textEdited(p, next)
+		if edited {
+			next.EditedAt = now
+		}
+		if edited || p.Breaking != next.Breaking || p.KeyEvent != next.KeyEvent {
+			return ChangePostUpdated
+		}
+	case next.Status == StatusPublished:
+		if next.PublishedAt.IsZero() {
+			next.PublishedAt = now
+		}
+		return ChangePostPublished
+	}
+	return ""
+}
+
+// textEdited reports whether an edit changed what a post says, as opposed to
+// how it is flagged: that is what earns the "Updated" mark. Blocks and bylines
+// are compared as stored, in JSON, so resending the same content is no edit.
+func textEdited(p, next *Post) bool {
+	return p.Headline != next.Headline || p.CorrectionNote != next.CorrectionNote ||
+		!sameJSON(p.Blocks, next.Blocks) || !sameJSON(p.Contributors, next.Contributors)
+}
+
+// sameJSON reports whether a and b encode to the same JSON; what cannot be
+// encoded counts as different.
+func sameJSON(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
+}
+
 // PostFilter selects the posts of one event. Readers only ever see published
 // posts; the desk also asks for drafts and scheduled ones.
 type PostFilter struct {
@@ -220,6 +264,30 @@ type PostFilter struct {
 	Limit       int
 	// ExcludePinned leaves the pinned post out, for pages that show it on top.
 	ExcludePinned bool
+}
+
+// Check validates f and returns the number of posts to list (see
+// PageLimit), whether the listing walks towards older posts, and the cursor
+// it starts beyond (nil for either end).
+func (f *PostFilter) Check() (limit int, older bool, c *Cursor, err error) {
+	if limit, err = PageLimit(f.Limit); err != nil {
+		return 0, false, nil, err
+	}
+	if f.Before != nil && f.After != nil {
+		return 0, false, nil, FieldError("after", "Give a cursor for older or for newer posts, not both.")
+	}
+	for _, st := range f.Statuses {
+		if !st.Valid() {
+			return 0, false, nil, FieldError("status", "Status must be draft, scheduled, published or deleted.")
+		}
+	}
+	switch {
+	case f.Before != nil:
+		return limit, true, f.Before, nil
+	case f.After != nil:
+		return limit, false, f.After, nil
+	}
+	return limit, !f.OldestFirst, nil, nil
 }
 
 // Cursor marks a post's place in the newest-first order, so that a page of
@@ -248,6 +316,98 @@ func PageAround(before, after []*Post, limit int) (posts []*Post, moreBefore, mo
 	}
 	posts = append(posts, after[:na]...)
 	return posts, len(before) > nb, len(after) > na
+}
+
+// Cut cuts the page f asks for, of limit posts (see Check), out of a listing
+// of posts. seek returns up to n posts of the listing beyond cursor c (from
+// the start when c is nil) towards older or newer posts, nearest first;
+// exists reports whether the listing has a post beyond c that way. focus is
+// the post f.Around names, nil when there is none or it is pinned.
+//
+// It returns the page's posts in reading order, the cursors of the pages on
+// either side (nil at an end), which lead to exactly its neighbours, and
+// whether it is the first page, above which the pinned post is shown.
+func (f *PageFilter) Cut(limit int, focus *Post, seek func(older bool, c *Cursor, n int) ([]*Post, error),
+	exists func(older bool, c *Cursor) (bool, error)) (posts []*Post, older, newer *Cursor, first bool, err error) {
+	// fwd is the direction of reading in time: towards older posts unless the
+	// page reads oldest first.
+	fwd := !f.OldestFirst
+	// moreBefore and moreAfter say whether posts lie beyond this page
+	// against and along the reading order.
+	var moreBefore, moreAfter bool
+	c, cOlder := f.Before, true
+	if f.After != nil {
+		c, cOlder = f.After, false
+	}
+	switch {
+	case focus != nil:
+		at := CursorOf(focus)
+		before, err := seek(!fwd, &at, limit+1)
+		if err != nil {
+			return nil, nil, nil, false, err
+		}
+		after, err := seek(fwd, &at, limit+1)
+		if err != nil {
+			return nil, nil, nil, false, err
+		}
+		posts, moreBefore, moreAfter = PageAround(before, append([]*Post{focus}, after...), limit)
+	case c == nil:
+		if posts, err = seek(fwd, nil, limit+1); err != nil {
+			return nil, nil, nil, false, err
+		}
+		moreAfter = len(posts) > limit
+		posts = posts[:min(len(posts), limit)]
+	case cOlder == fwd:
+		if posts, err = seek(fwd, c, limit+1); err != nil {
+			return nil, nil, nil, false, err
+		}
+		moreAfter = len(posts) > limit
+		posts = posts[:min(len(posts), limit)]
+		if moreBefore, err = exists(!fwd, firstCursor(posts, c)); err != nil {
+			return nil, nil, nil, false, err
+		}
+	default:
+		if posts, err = seek(!fwd, c, limit+1); err != nil {
+			return nil, nil, nil, false, err
+		}
+		moreBefore = len(posts) > limit
+		posts = posts[:min(len(posts), limit)]
+		slices.Reverse(posts)
+		if moreAfter, err = exists(fwd, lastCursor(posts, c)); err != nil {
+			return nil, nil, nil, false, err
+		}
+	}
+	var before, after *Cursor
+	if moreBefore {
+		before = firstCursor(posts, c)
+	}
+	if moreAfter {
+		after = lastCursor(posts, c)
+	}
+	if fwd {
+		newer, older = before, after
+	} else {
+		older, newer = before, after
+	}
+	return posts, older, newer, !moreBefore, nil
+}
+
+// firstCursor and lastCursor return the cursors at the ends of a page, or
+// the cursor the page was asked for when it is empty.
+func firstCursor(posts []*Post, c *Cursor) *Cursor {
+	if len(posts) == 0 {
+		return c
+	}
+	cur := CursorOf(posts[0])
+	return &cur
+}
+
+func lastCursor(posts []*Post, c *Cursor) *Cursor {
+	if len(posts) == 0 {
+		return c
+	}
+	cur := CursorOf(posts[len(posts)-1])
+	return &cur
 }
 
 // CursorOf returns the cursor of p.
@@ -298,6 +458,21 @@ type PageFilter struct {
 	// order, the post, then those after it (see PageAround). A pinned post
 	// is shown above the first page, so Around it is the first page.
 	Around int64
+}
+
+// Check validates f and returns the number of posts a page shows (see
+// PageLimit).
+func (f *PageFilter) Check() (limit int, err error) {
+	if limit, err = PageLimit(f.Limit); err != nil {
+		return 0, err
+	}
+	if f.Before != nil && f.After != nil {
+		return 0, FieldError("after", "Give a cursor for older or for newer posts, not both.")
+	}
+	if f.Around != 0 && (f.Before != nil || f.After != nil) {
+		return 0, FieldError("around", "A page around a post takes no other cursor.")
+	}
+	return limit, nil
 }
 
 // PostStore keeps posts. Every mutation that readers can see appends a Change

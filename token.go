@@ -13,6 +13,11 @@ import (
 // recognise one.
 const TokenPrefix = "lb_"
 
+// TokenUseResolution is how stale a token's LastUsedAt may get before a use
+// rewrites it: enough to tell an idle token from a busy one without a write
+// on every API request.
+const TokenUseResolution = time.Minute
+
 // Token is an API credential. Only a hash of the secret is stored; the secret
 // is shown once, when the token is created.
 type Token struct {

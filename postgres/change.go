@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -71,12 +70,9 @@ const changesQuery = `SELECT e.head, e.floor, c.seq, c.kind, c.post_id, c.data, 
 // one round trip, rather than a transaction of two: a single statement sees
 // one snapshot, which is all REPEATABLE READ would add.
 func (s *Store) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*liveblog.ChangeBatch, error) {
-	if f.Limit < 0 {
-		return nil, liveblog.FieldError("limit", "The limit cannot be negative.")
-	}
-	limit := f.Limit
-	if limit == 0 || limit > liveblog.MaxChangesPerRead {
-		limit = liveblog.MaxChangesPerRead
+	limit, err := f.Check()
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, changesQuery, f.EventID, f.After, limit)
 	if err != nil {
@@ -100,7 +96,7 @@ func (s *Store) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*live
 			continue
 		}
 		c.EventID, c.Seq, c.Kind = f.EventID, *seq, *kind
-		if err := decodeChange(&c, data); err != nil {
+		if err := c.UnmarshalPayload(data); err != nil {
 			return nil, fmt.Errorf("find changes: %w", err)
 		}
 		b.Changes = append(b.Changes, &c)
@@ -112,27 +108,6 @@ func (s *Store) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*live
 		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
 	}
 	return b, nil
-}
-
-// decodeChange sets the post or event a change carries from its payload,
-// which is NULL (nil) for a deletion and after a takedown.
-func decodeChange(c *liveblog.Change, data []byte) error {
-	if data == nil {
-		return nil
-	}
-	var target any
-	switch c.Kind {
-	case liveblog.ChangeSummary, liveblog.ChangeCoverage, liveblog.ChangeEvent:
-		c.Event = new(liveblog.Event)
-		target = c.Event
-	default:
-		c.Post = new(liveblog.Post)
-		target = c.Post
-	}
-	if err := json.Unmarshal(data, target); err != nil {
-		return fmt.Errorf("change %d: %w", c.Seq, err)
-	}
-	return nil
 }
 
 // TrimChanges drops the oldest changes of an event so that at most keep

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -79,31 +78,17 @@ func (s *Store) FindPostByID(ctx context.Context, id int64) (*liveblog.Post, err
 // Posts never published (drafts, scheduled) sort by their CreatedAt, so a
 // cursor into a desk listing of them carries that time.
 func (s *Store) FindPosts(ctx context.Context, f liveblog.PostFilter) ([]*liveblog.Post, error) {
-	limit, err := pageLimit(f.Limit)
+	limit, older, c, err := f.Check()
 	if err != nil {
 		return nil, err
 	}
-	if f.Before != nil && f.After != nil {
-		return nil, liveblog.FieldError("after", "Give a cursor for older or for newer posts, not both.")
-	}
-	for _, st := range f.Statuses {
-		if !st.Valid() {
-			return nil, liveblog.FieldError("status", "Status must be draft, scheduled, published or deleted.")
-		}
-	}
 	l := listing{eventID: f.EventID, statuses: f.Statuses, keyOnly: f.KeyOnly, excludePinned: f.ExcludePinned}
-	older, c := !f.OldestFirst, (*liveblog.Cursor)(nil)
-	if f.Before != nil {
-		older, c = true, f.Before
-	} else if f.After != nil {
-		older, c = false, f.After
-	}
 	var posts []*liveblog.Post
 	err = s.view(ctx, func(t pgx.Tx) error {
 		if err := checkEvent(ctx, t, f.EventID); err != nil {
 			return err
 		}
-		posts, err = seek(ctx, t, l, older, c, 0, limit)
+		posts, err = seek(ctx, t, l, older, c, limit)
 		return err
 	})
 	if err != nil {
@@ -122,19 +107,10 @@ func (s *Store) FindPosts(ctx context.Context, f liveblog.PostFilter) ([]*livebl
 // a long event costs what the first one does. The pinned post is shown above the first page and
 // left out of the list.
 func (s *Store) FindPage(ctx context.Context, f liveblog.PageFilter) (*liveblog.Page, error) {
-	limit, err := pageLimit(f.Limit)
+	limit, err := f.Check()
 	if err != nil {
 		return nil, err
 	}
-	if f.Before != nil && f.After != nil {
-		return nil, liveblog.FieldError("after", "Give a cursor for older or for newer posts, not both.")
-	}
-	if f.Around != 0 && (f.Before != nil || f.After != nil) {
-		return nil, liveblog.FieldError("around", "A page around a post takes no other cursor.")
-	}
-	// fwd is the direction of reading in time: towards older posts unless the
-	// page reads oldest first.
-	fwd := !f.OldestFirst
 	var page liveblog.Page
 	err = s.view(ctx, func(t pgx.Tx) error {
 		e, err := findEvent(ctx, t, `slug = $1`, f.Slug)
@@ -143,100 +119,28 @@ func (s *Store) FindPage(ctx context.Context, f liveblog.PageFilter) (*liveblog.
 		}
 		page.Event = e
 		l := listing{eventID: e.ID, keyOnly: f.KeyOnly, excludePinned: true}
-
-		// moreBefore and moreAfter say whether posts lie beyond this page
-		// against and along the reading order.
-		var posts []*liveblog.Post
-		var moreBefore, moreAfter bool
-		c, cOlder := f.Before, true
-		if f.After != nil {
-			c, cOlder = f.After, false
-		}
 		var focus *liveblog.Post
 		if f.Around != 0 {
 			if focus, err = around(ctx, t, l, f.Around); err != nil {
 				return err
 			}
 		}
-		switch {
-		case focus != nil:
-			at := liveblog.CursorOf(focus)
-			before, err := seek(ctx, t, l, !fwd, &at, 0, limit+1)
-			if err != nil {
-				return err
-			}
-			after, err := seek(ctx, t, l, fwd, &at, 0, limit+1)
-			if err != nil {
-				return err
-			}
-			posts, moreBefore, moreAfter = liveblog.PageAround(before, append([]*liveblog.Post{focus}, after...), limit)
-		case c == nil:
-			if posts, err = seek(ctx, t, l, fwd, nil, 0, limit+1); err != nil {
-				return err
-			}
-			moreAfter = len(posts) > limit
-			posts = posts[:min(len(posts), limit)]
-		case cOlder == fwd:
-			if posts, err = seek(ctx, t, l, fwd, c, 0, limit+1); err != nil {
-				return err
-			}
-			moreAfter = len(posts) > limit
-			posts = posts[:min(len(posts), limit)]
-			if moreBefore, err = exists(ctx, t, l, !fwd, first(posts, c)); err != nil {
-				return err
-			}
-		default:
-			if posts, err = seek(ctx, t, l, !fwd, c, 0, limit+1); err != nil {
-				return err
-			}
-			moreBefore = len(posts) > limit
-			posts = posts[:min(len(posts), limit)]
-			slices.Reverse(posts)
-			if moreAfter, err = exists(ctx, t, l, fwd, last(posts, c)); err != nil {
-				return err
-			}
+		var first bool
+		page.Posts, page.Older, page.Newer, first, err = f.Cut(limit, focus,
+			func(older bool, c *liveblog.Cursor, n int) ([]*liveblog.Post, error) {
+				return seek(ctx, t, l, older, c, n)
+			},
+			func(older bool, c *liveblog.Cursor) (bool, error) { return exists(ctx, t, l, older, c) })
+		if err != nil || !first {
+			return err
 		}
-		page.Posts = posts
-
-		var before, after *liveblog.Cursor
-		if moreBefore {
-			before = first(posts, c)
-		}
-		if moreAfter {
-			after = last(posts, c)
-		}
-		if fwd {
-			page.Newer, page.Older = before, after
-		} else {
-			page.Older, page.Newer = before, after
-		}
-		if !moreBefore {
-			page.Pinned, err = findPinned(ctx, t, e.ID)
-		}
+		page.Pinned, err = findPinned(ctx, t, e.ID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &page, nil
-}
-
-// first and last return the cursors at the ends of a page, or the cursor the
-// page was asked for when it is empty.
-func first(posts []*liveblog.Post, c *liveblog.Cursor) *liveblog.Cursor {
-	if len(posts) == 0 {
-		return c
-	}
-	cur := liveblog.CursorOf(posts[0])
-	return &cur
-}
-
-func last(posts []*liveblog.Post, c *liveblog.Cursor) *liveblog.Cursor {
-	if len(posts) == 0 {
-		return c
-	}
-	cur := liveblog.CursorOf(posts[len(posts)-1])
-	return &cur
 }
 
 // UpdatePost edits a post. Publishing a draft or scheduled post enters it in
@@ -259,21 +163,7 @@ func (s *Store) UpdatePost(ctx context.Context, id int64, upd liveblog.PostUpdat
 		next.Version++
 		next.UpdatedAt = tx.now
 		next.ScheduledAt = utc(next.ScheduledAt)
-		var kind liveblog.ChangeKind
-		switch {
-		case p.Status == liveblog.StatusPublished:
-			if textEdited(p, next) {
-				next.EditedAt = tx.now
-			}
-			if textEdited(p, next) || p.Breaking != next.Breaking || p.KeyEvent != next.KeyEvent {
-				kind = liveblog.ChangePostUpdated
-			}
-		case next.Status == liveblog.StatusPublished:
-			if next.PublishedAt.IsZero() {
-				next.PublishedAt = tx.now
-			}
-			kind = liveblog.ChangePostPublished
-		}
+		kind := liveblog.EditChange(p, next, tx.now)
 		if err := tx.savePost(ctx, next); err != nil {
 			return err
 		}
@@ -287,13 +177,6 @@ func (s *Store) UpdatePost(ctx context.Context, id int64, upd liveblog.PostUpdat
 		return nil
 	})
 	return out, err
-}
-
-// textEdited reports whether an edit changed what a post says, as opposed to
-// how it is flagged: that is what earns the "Updated" mark.
-func textEdited(p, next *liveblog.Post) bool {
-	return p.Headline != next.Headline || p.CorrectionNote != next.CorrectionNote ||
-		!reflect.DeepEqual(p.Blocks, next.Blocks) || !reflect.DeepEqual(p.Contributors, next.Contributors)
 }
 
 // DeletePost marks a post deleted. A published post leaves the feed with a
@@ -642,11 +525,11 @@ func (l listing) query(cols string, older bool, c *liveblog.Cursor) (string, []a
 }
 
 // seek returns up to limit posts of l beyond cursor c towards older or newer
-// posts, nearest first, skipping the first offset.
-func seek(ctx context.Context, q db, l listing, older bool, c *liveblog.Cursor, offset, limit int) ([]*liveblog.Post, error) {
+// posts, nearest first.
+func seek(ctx context.Context, q db, l listing, older bool, c *liveblog.Cursor, limit int) ([]*liveblog.Post, error) {
 	sql, args := l.query(postColumns, older, c)
-	sql += orderBy(older) + fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)+1, len(args)+2)
-	rows, err := q.Query(ctx, sql, append(args, limit, offset)...)
+	sql += orderBy(older) + fmt.Sprintf(` LIMIT $%d`, len(args)+1)
+	rows, err := q.Query(ctx, sql, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("find posts: %w", err)
 	}

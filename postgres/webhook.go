@@ -139,7 +139,7 @@ func (s *Store) ClaimWebhookDelivery(ctx context.Context, now time.Time, lease t
 				w.EventID, w.NextSeq).Scan(&c.Kind, idColumn{&c.PostID}, &data, timeColumn{&c.CreatedAt}); err != nil {
 				return fmt.Errorf("claim webhook delivery: %w", err)
 			}
-			if err := decodeChange(&c, data); err != nil {
+			if err := c.UnmarshalPayload(data); err != nil {
 				return fmt.Errorf("claim webhook delivery: %w", err)
 			}
 			d = &liveblog.WebhookDelivery{Webhook: w, EventSlug: slug, Change: &c, Attempt: attempt}

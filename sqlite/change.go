@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -52,15 +51,12 @@ func (tx *tx) appendPostChange(ctx context.Context, kind liveblog.ChangeKind, p 
 // the same snapshot. A position below the floor gets no changes: the reader
 // has to reload, and ChangeBatch.NeedsReset tells it so.
 func (s *Store) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*liveblog.ChangeBatch, error) {
-	if f.Limit < 0 {
-		return nil, liveblog.FieldError("limit", "The limit cannot be negative.")
-	}
-	limit := f.Limit
-	if limit == 0 || limit > liveblog.MaxChangesPerRead {
-		limit = liveblog.MaxChangesPerRead
+	limit, err := f.Check()
+	if err != nil {
+		return nil, err
 	}
 	var b liveblog.ChangeBatch
-	err := s.view(ctx, func(tx *tx) error {
+	err = s.view(ctx, func(tx *tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT head, floor FROM events WHERE id = ?`, f.EventID).Scan(&b.Head, &b.Floor)
 		if errors.Is(err, sql.ErrNoRows) {
 			return liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
@@ -97,20 +93,10 @@ func scanChange(row scanner) (*liveblog.Change, error) {
 	if err := row.Scan(&c.EventID, &c.Seq, &c.Kind, idColumn{&c.PostID}, &data, timeColumn{&c.CreatedAt}); err != nil {
 		return nil, err
 	}
-	if !data.Valid {
-		return &c, nil
-	}
-	var target any
-	switch c.Kind {
-	case liveblog.ChangeSummary, liveblog.ChangeCoverage, liveblog.ChangeEvent:
-		c.Event = new(liveblog.Event)
-		target = c.Event
-	default:
-		c.Post = new(liveblog.Post)
-		target = c.Post
-	}
-	if err := json.Unmarshal([]byte(data.String), target); err != nil {
-		return nil, fmt.Errorf("change %d: %w", c.Seq, err)
+	if data.Valid {
+		if err := c.UnmarshalPayload([]byte(data.String)); err != nil {
+			return nil, err
+		}
 	}
 	return &c, nil
 }

@@ -91,15 +91,9 @@ func (s *Store) FindEventBySlug(ctx context.Context, slug string) (*liveblog.Eve
 // FindEvents lists events, live ones first, then the most recently updated.
 // Limit defaults to liveblog.DefaultPageSize and is capped at MaxPageSize.
 func (s *Store) FindEvents(ctx context.Context, f liveblog.EventFilter) ([]*liveblog.Event, error) {
-	limit, err := pageLimit(f.Limit)
+	limit, err := f.Check()
 	if err != nil {
 		return nil, err
-	}
-	if f.Offset < 0 {
-		return nil, liveblog.FieldError("offset", "The offset cannot be negative.")
-	}
-	if f.State != "" && !f.State.Valid() {
-		return nil, liveblog.FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
 	}
 	var events []*liveblog.Event
 	err = s.view(ctx, func(tx *tx) error {
@@ -130,20 +124,7 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, upd liveblog.EventUpd
 		return nil, err
 	}
 	return s.changeEvent(ctx, id, upd.Version, func(e *liveblog.Event) (liveblog.ChangeKind, error) {
-		before := *e
-		if upd.Title != nil {
-			e.Title = *upd.Title
-		}
-		if upd.Description != nil {
-			e.Description = *upd.Description
-		}
-		if upd.TimeZone != nil {
-			e.TimeZone = *upd.TimeZone
-		}
-		if e.Title == before.Title && e.Description == before.Description && e.TimeZone == before.TimeZone {
-			return "", nil
-		}
-		return liveblog.ChangeEvent, nil
+		return upd.Apply(e), nil
 	})
 }
 
@@ -153,15 +134,8 @@ func (s *Store) SetCoverage(ctx context.Context, id int64, state liveblog.Covera
 		return nil, liveblog.FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
 	}
 	return s.changeEvent(ctx, id, version, func(e *liveblog.Event) (liveblog.ChangeKind, error) {
-		if !e.State.CanMoveTo(state) {
-			return "", liveblog.FieldError("state", "Coverage cannot go from %s to %s.", e.State, state)
-		}
-		e.State = state
-		if state == liveblog.CoverageLive && e.CoverageStartedAt.IsZero() {
-			e.CoverageStartedAt = e.UpdatedAt
-		}
-		if state == liveblog.CoverageEnded {
-			e.CoverageEndedAt = e.UpdatedAt
+		if err := e.MoveCoverage(state, e.UpdatedAt); err != nil {
+			return "", err
 		}
 		return liveblog.ChangeCoverage, nil
 	})

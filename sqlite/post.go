@@ -92,31 +92,17 @@ func (s *Store) FindPostByID(ctx context.Context, id int64) (*liveblog.Post, err
 // Posts never published (drafts, scheduled) sort by their CreatedAt, so a
 // cursor into a desk listing of them carries that time.
 func (s *Store) FindPosts(ctx context.Context, f liveblog.PostFilter) ([]*liveblog.Post, error) {
-	limit, err := pageLimit(f.Limit)
+	limit, older, c, err := f.Check()
 	if err != nil {
 		return nil, err
 	}
-	if f.Before != nil && f.After != nil {
-		return nil, liveblog.FieldError("after", "Give a cursor for older or for newer posts, not both.")
-	}
-	for _, st := range f.Statuses {
-		if !st.Valid() {
-			return nil, liveblog.FieldError("status", "Status must be draft, scheduled, published or deleted.")
-		}
-	}
 	l := listing{eventID: f.EventID, statuses: f.Statuses, keyOnly: f.KeyOnly, excludePinned: f.ExcludePinned}
-	older, c := !f.OldestFirst, (*liveblog.Cursor)(nil)
-	if f.Before != nil {
-		older, c = true, f.Before
-	} else if f.After != nil {
-		older, c = false, f.After
-	}
 	var posts []*liveblog.Post
 	err = s.view(ctx, func(tx *tx) (err error) {
 		if err := tx.checkEvent(ctx, f.EventID); err != nil {
 			return err
 		}
-		posts, err = tx.seek(ctx, l, older, c, 0, limit)
+		posts, err = tx.seek(ctx, l, older, c, limit)
 		return err
 	})
 	if err != nil {
@@ -136,19 +122,10 @@ func (s *Store) FindPosts(ctx context.Context, f liveblog.PostFilter) ([]*livebl
 // a long event costs what the first one does. The pinned post is shown above the first page and
 // left out of the list.
 func (s *Store) FindPage(ctx context.Context, f liveblog.PageFilter) (*liveblog.Page, error) {
-	limit, err := pageLimit(f.Limit)
+	limit, err := f.Check()
 	if err != nil {
 		return nil, err
 	}
-	if f.Before != nil && f.After != nil {
-		return nil, liveblog.FieldError("after", "Give a cursor for older or for newer posts, not both.")
-	}
-	if f.Around != 0 && (f.Before != nil || f.After != nil) {
-		return nil, liveblog.FieldError("around", "A page around a post takes no other cursor.")
-	}
-	// fwd is the direction of reading in time: towards older posts unless the
-	// page reads oldest first.
-	fwd := !f.OldestFirst
 	var page liveblog.Page
 	err = s.view(ctx, func(tx *tx) error {
 		e, err := tx.findEventBySlug(ctx, f.Slug)
@@ -157,100 +134,28 @@ func (s *Store) FindPage(ctx context.Context, f liveblog.PageFilter) (*liveblog.
 		}
 		page.Event = e
 		l := listing{eventID: e.ID, keyOnly: f.KeyOnly, excludePinned: true}
-
-		// moreBefore and moreAfter say whether posts lie beyond this page
-		// against and along the reading order.
-		var posts []*liveblog.Post
-		var moreBefore, moreAfter bool
-		c, cOlder := f.Before, true
-		if f.After != nil {
-			c, cOlder = f.After, false
-		}
 		var focus *liveblog.Post
 		if f.Around != 0 {
 			if focus, err = tx.around(ctx, l, f.Around); err != nil {
 				return err
 			}
 		}
-		switch {
-		case focus != nil:
-			at := liveblog.CursorOf(focus)
-			before, err := tx.seek(ctx, l, !fwd, &at, 0, limit+1)
-			if err != nil {
-				return err
-			}
-			after, err := tx.seek(ctx, l, fwd, &at, 0, limit+1)
-			if err != nil {
-				return err
-			}
-			posts, moreBefore, moreAfter = liveblog.PageAround(before, append([]*liveblog.Post{focus}, after...), limit)
-		case c == nil:
-			if posts, err = tx.seek(ctx, l, fwd, nil, 0, limit+1); err != nil {
-				return err
-			}
-			moreAfter = len(posts) > limit
-			posts = posts[:min(len(posts), limit)]
-		case cOlder == fwd:
-			if posts, err = tx.seek(ctx, l, fwd, c, 0, limit+1); err != nil {
-				return err
-			}
-			moreAfter = len(posts) > limit
-			posts = posts[:min(len(posts), limit)]
-			if moreBefore, err = tx.exists(ctx, l, !fwd, first(posts, c)); err != nil {
-				return err
-			}
-		default:
-			if posts, err = tx.seek(ctx, l, !fwd, c, 0, limit+1); err != nil {
-				return err
-			}
-			moreBefore = len(posts) > limit
-			posts = posts[:min(len(posts), limit)]
-			slices.Reverse(posts)
-			if moreAfter, err = tx.exists(ctx, l, fwd, last(posts, c)); err != nil {
-				return err
-			}
+		var first bool
+		page.Posts, page.Older, page.Newer, first, err = f.Cut(limit, focus,
+			func(older bool, c *liveblog.Cursor, n int) ([]*liveblog.Post, error) {
+				return tx.seek(ctx, l, older, c, n)
+			},
+			func(older bool, c *liveblog.Cursor) (bool, error) { return tx.exists(ctx, l, older, c) })
+		if err != nil || !first {
+			return err
 		}
-		page.Posts = posts
-
-		var before, after *liveblog.Cursor
-		if moreBefore {
-			before = first(posts, c)
-		}
-		if moreAfter {
-			after = last(posts, c)
-		}
-		if fwd {
-			page.Newer, page.Older = before, after
-		} else {
-			page.Older, page.Newer = before, after
-		}
-		if !moreBefore {
-			page.Pinned, err = tx.findPinned(ctx, e.ID)
-		}
+		page.Pinned, err = tx.findPinned(ctx, e.ID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &page, nil
-}
-
-// first and last return the cursors at the ends of a page, or the cursor the
-// page was asked for when it is empty.
-func first(posts []*liveblog.Post, c *liveblog.Cursor) *liveblog.Cursor {
-	if len(posts) == 0 {
-		return c
-	}
-	cur := liveblog.CursorOf(posts[0])
-	return &cur
-}
-
-func last(posts []*liveblog.Post, c *liveblog.Cursor) *liveblog.Cursor {
-	if len(posts) == 0 {
-		return c
-	}
-	cur := liveblog.CursorOf(posts[len(posts)-1])
-	return &cur
 }
 
 // UpdatePost edits a post. Publishing a draft or scheduled post enters it in
@@ -273,25 +178,7 @@ func (s *Store) UpdatePost(ctx context.Context, id int64, upd liveblog.PostUpdat
 		next.Version++
 		next.UpdatedAt = tx.now
 		next.ScheduledAt = utc(next.ScheduledAt)
-		var kind liveblog.ChangeKind
-		switch {
-		case p.Status == liveblog.StatusPublished:
-			edited, err := textEdited(p, next)
-			if err != nil {
-				return err
-			}
-			if edited {
-				next.EditedAt = tx.now
-			}
-			if edited || p.Breaking != next.Breaking || p.KeyEvent != next.KeyEvent {
-				kind = liveblog.ChangePostUpdated
-			}
-		case next.Status == liveblog.StatusPublished:
-			if next.PublishedAt.IsZero() {
-				next.PublishedAt = tx.now
-			}
-			kind = liveblog.ChangePostPublished
-		}
+		kind := liveblog.EditChange(p, next, tx.now)
 		if err := tx.savePost(ctx, next); err != nil {
 			return err
 		}
@@ -305,24 +192,6 @@ func (s *Store) UpdatePost(ctx context.Context, id int64, upd liveblog.PostUpdat
 		return nil
 	})
 	return out, err
-}
-
-// textEdited reports whether an edit changed what a post says, as opposed to
-// how it is flagged: that is what earns the "Updated" mark. Blocks and bylines
-// are compared as stored, so resending the same content is no edit.
-func textEdited(p, next *liveblog.Post) (bool, error) {
-	if p.Headline != next.Headline || p.CorrectionNote != next.CorrectionNote {
-		return true, nil
-	}
-	b1, c1, err := postJSON(p)
-	if err != nil {
-		return false, err
-	}
-	b2, c2, err := postJSON(next)
-	if err != nil {
-		return false, err
-	}
-	return b1 != b2 || c1 != c2, nil
 }
 
 // DeletePost marks a post deleted. A published post leaves the feed with a
@@ -605,8 +474,8 @@ func (l listing) query(cols string, older bool, c *liveblog.Cursor) (string, []a
 	}
 	if l.excludePinned {
 		// Naming the pinned post's id, which every index holds, rather than
-		// testing the pinned column lets counting and skipping (rank and
-		// Around) stay inside the index.
+		// testing the pinned column lets a test for more posts (exists)
+		// stay inside the index.
 		b.WriteString(` AND id IS NOT (SELECT id FROM posts WHERE event_id = ? AND pinned = 1)`)
 		args = append(args, l.eventID)
 	}
@@ -622,15 +491,15 @@ func (l listing) query(cols string, older bool, c *liveblog.Cursor) (string, []a
 }
 
 // seek returns up to limit posts of l beyond cursor c towards older or newer
-// posts, nearest first, skipping the first offset.
-func (tx *tx) seek(ctx context.Context, l listing, older bool, c *liveblog.Cursor, offset, limit int) ([]*liveblog.Post, error) {
+// posts, nearest first.
+func (tx *tx) seek(ctx context.Context, l listing, older bool, c *liveblog.Cursor, limit int) ([]*liveblog.Post, error) {
 	q, args := l.query(postColumns, older, c)
 	if older {
 		q += ` ORDER BY sort_at DESC, id DESC`
 	} else {
 		q += ` ORDER BY sort_at, id`
 	}
-	rows, err := tx.QueryContext(ctx, q+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	rows, err := tx.QueryContext(ctx, q+` LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("find posts: %w", err)
 	}

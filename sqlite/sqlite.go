@@ -317,17 +317,6 @@ func isUnique(err error, column string) bool {
 	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE && strings.Contains(e.Error(), column)
 }
 
-// pageLimit turns a requested listing size into the one served.
-func pageLimit(limit int) (int, error) {
-	switch {
-	case limit < 0:
-		return 0, liveblog.FieldError("limit", "The limit cannot be negative.")
-	case limit == 0:
-		return liveblog.DefaultPageSize, nil
-	}
-	return min(limit, liveblog.MaxPageSize), nil
-}
-
 // utc is how a time is stored: UTC, to the microsecond, so what is read back
 // is exactly what was written.
 func utc(t time.Time) time.Time {

@@ -10,11 +10,6 @@ import (
 	"github.com/liveblog/liveblog"
 )
 
-// lastUsedResolution is how stale a token's LastUsedAt may get before a use
-// rewrites it: enough to tell an idle token from a busy one without a synced
-// write on every API request.
-const lastUsedResolution = time.Minute
-
 const tokenColumns = `id, name, hash, user_id, created_at, last_used_at, revoked_at`
 
 func scanToken(row scanner) (*liveblog.Token, error) {
@@ -59,7 +54,7 @@ func (s *Store) FindTokenByHash(ctx context.Context, hash string) (*liveblog.Tok
 		} else if err != nil {
 			return fmt.Errorf("find token: %w", err)
 		}
-		if tx.now.Sub(t.LastUsedAt) < lastUsedResolution {
+		if tx.now.Sub(t.LastUsedAt) < liveblog.TokenUseResolution {
 			return nil
 		}
 		t.LastUsedAt = tx.now

@@ -125,11 +125,11 @@ func (s *Store) ClaimWebhookDelivery(ctx context.Context, now time.Time, lease t
 			w := &liveblog.Webhook{Active: true}
 			var floor int64
 			var slug string
-			err := tx.QueryRowContext(ctx, `SELECT w.id, w.event_id, w.url, w.secret, w.next_seq, w.attempt, e.floor, e.slug
+			err := tx.QueryRowContext(ctx, `SELECT w.id, w.event_id, w.url, w.secret, w.next_seq, e.floor, e.slug
 				FROM webhooks w JOIN events e ON e.id = w.event_id
 				WHERE w.active AND w.next_seq <= e.head AND w.next_at <= ? AND w.lease_until <= ?
 				ORDER BY w.next_at, w.id LIMIT 1`, now.UnixMicro(), now.UnixMicro()).
-				Scan(&w.ID, &w.EventID, &w.URL, &w.Secret, &w.NextSeq, new(int), &floor, &slug)
+				Scan(&w.ID, &w.EventID, &w.URL, &w.Secret, &w.NextSeq, &floor, &slug)
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil
 			} else if err != nil {
