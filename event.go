@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -82,11 +83,21 @@ type Summary struct {
 // Location returns the event's display zone, falling back to UTC for a zone
 // the machine does not know (Validate refuses such zones on input).
 func (e *Event) Location() *time.Location {
-	if loc, err := time.LoadLocation(e.TimeZone); err == nil {
-		return loc
+	if loc, ok := zones.Load(e.TimeZone); ok {
+		return loc.(*time.Location)
 	}
-	return time.UTC
+	loc, err := time.LoadLocation(e.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	zones.Store(e.TimeZone, loc)
+	return loc
 }
+
+// zones holds the zones loaded so far, by name: loading one parses tzdata,
+// and every page, frame and feed entry shows times in its event's zone. The
+// names are those of the zone database, so the map stays small.
+var zones sync.Map
 
 // Limits on event fields, generous for real headlines and tight enough that a
 // page stays a page.

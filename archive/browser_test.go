@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +13,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/liveblog/liveblog/web/webtest"
 )
 
 // browserDeadline bounds the whole browser test, Chromium's start included;
@@ -24,25 +24,6 @@ const (
 	stepDeadline    = 20 * time.Second
 )
 
-// chromium finds the browser. Without one the test skips, except on CI,
-// where a missing browser must not pass as a green run.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no Chromium on PATH (chromium, chromium-browser, google-chrome or headless-shell); CI must run the browser tests")
-	}
-	t.Skip("no Chromium on PATH (chromium, chromium-browser, google-chrome or headless-shell); install one to run the browser tests")
-	return ""
-}
-
 // TestBrowser serves an archive as a CDN bucket would, as plain files under a
 // path of their own, and reads it in headless Chromium: the first page, a
 // permalink deep in the event and an older page load with their stylesheet
@@ -50,7 +31,7 @@ func chromium(t *testing.T) string {
 // and none to a path of the server outside the archive, where an absolute
 // link ("/static/...", "/live/...") would go.
 func TestBrowser(t *testing.T) {
-	bin := chromium(t)
+	bin := webtest.Chromium(t)
 	c := newCoverage(t)
 	out, _ := c.write(t)
 

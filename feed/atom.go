@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/render"
 )
 
 // Atom (RFC 4287). Titles and summaries are type="text", so a headline is
@@ -93,7 +94,7 @@ func writeAtom(w io.Writer, f *Feed) error {
 			ID:        f.id(p),
 			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: f.postURL(p)}},
 			Published: atomTime(p.PublishedAt),
-			Updated:   atomTime(postUpdated(p)),
+			Updated:   atomTime(render.LastEdit(p)),
 			Content:   atomText{Type: "html", Text: content},
 		}
 		for _, c := range p.Contributors {

@@ -16,7 +16,7 @@ import (
 // not follow, exactly as on the page.
 var body = template.Must(template.New("body").Funcs(template.FuncMap{
 	"lines":      func(s string) []string { return strings.Split(s, "\n") },
-	"paragraphs": paragraphs,
+	"paragraphs": render.Paragraphs,
 }).Parse(`
 {{- define "spans"}}{{range .}}{{if .Href}}<a href="{{.Href}}">{{end}}{{if .Bold}}<strong>{{end}}{{if .Italic}}<em>{{end}}
 {{- range $i, $l := lines .Text}}{{if $i}}<br>{{end}}{{$l}}{{end}}
@@ -76,17 +76,6 @@ func (f *Feed) safe(u string) string {
 		return ""
 	}
 	return f.absolute(u)
-}
-
-// paragraphs splits a quote into its paragraphs, as the page does.
-func paragraphs(s string) []string {
-	var out []string
-	for line := range strings.SplitSeq(s, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			out = append(out, line)
-		}
-	}
-	return out
 }
 
 // avatar returns the absolute URL of a byline's picture, "" when it has none

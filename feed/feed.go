@@ -121,7 +121,7 @@ func Select(page *liveblog.Page, keyOnly bool) []*liveblog.Post {
 func (f *Feed) Updated() time.Time {
 	var t time.Time
 	for _, p := range f.Posts {
-		if u := postUpdated(p); u.After(t) {
+		if u := render.LastEdit(p); u.After(t) {
 			t = u
 		}
 	}
@@ -129,15 +129,6 @@ func (f *Feed) Updated() time.Time {
 		t = f.Event.UpdatedAt
 	}
 	return t.UTC()
-}
-
-// postUpdated is when an entry last changed: an edit moves it, so readers
-// that track updates show the correction.
-func postUpdated(p *liveblog.Post) time.Time {
-	if p.EditedAt.After(p.PublishedAt) {
-		return p.EditedAt
-	}
-	return p.PublishedAt
 }
 
 // title is the feed's title: the event's, marked on the key events feed.

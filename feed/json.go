@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"time"
+
+	"github.com/liveblog/liveblog/render"
 )
 
 // JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
@@ -62,7 +64,7 @@ func writeJSON(w io.Writer, f *Feed) error {
 			Summary:       summary(p),
 			Image:         f.image(p),
 			DatePublished: p.PublishedAt.UTC().Format(time.RFC3339),
-			DateModified:  postUpdated(p).UTC().Format(time.RFC3339),
+			DateModified:  render.LastEdit(p).UTC().Format(time.RFC3339),
 			Tags:          labels(p),
 		}
 		for _, c := range p.Contributors {

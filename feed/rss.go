@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"io"
 	"time"
+
+	"github.com/liveblog/liveblog/render"
 )
 
 // RSS 2.0. RSS has no field for an entry's last edit, so each item carries
@@ -86,7 +88,7 @@ func writeRSS(w io.Writer, f *Feed) error {
 			Link:        f.postURL(p),
 			GUID:        rssGUID{IsPermaLink: id == f.postURL(p), Text: id},
 			PubDate:     rssTime(p.PublishedAt),
-			Updated:     atomTime(postUpdated(p)),
+			Updated:     atomTime(render.LastEdit(p)),
 			Categories:  labels(p),
 			Description: content,
 		}

@@ -23,11 +23,10 @@ type EmbedView struct {
 
 // embedView is the data of the embed template.
 type embedView struct {
-	Event     *liveblog.Event
-	Loc       *time.Location
-	Summary   summaryView
-	Pinned    *postView
-	Posts     []postView
+	Event   *liveblog.Event
+	Loc     *time.Location
+	Summary summaryView
+	streamView
 	StreamURL string
 	URL       string
 	Limit     int
@@ -39,24 +38,39 @@ func (e *Engine) Embed(w io.Writer, v EmbedView) error {
 		return errors.New("render: embed without an event")
 	}
 	ev := v.Page.Event
-	loc := e.location(ev)
+	loc := ev.Location()
 	d := embedView{
-		Event:     ev,
-		Loc:       loc,
-		Summary:   summaryView{ev.Summary, loc},
-		StreamURL: EventPath(ev) + "/stream",
-		URL:       v.Origin + EventPath(ev),
-		Limit:     EmbedPosts,
-	}
-	if p := v.Page.Pinned; p != nil {
-		pv := e.postView(ev, loc, p)
-		d.Pinned = &pv
-	}
-	for _, p := range v.Page.Posts {
-		if v.Page.Pinned != nil && p.ID == v.Page.Pinned.ID {
-			continue
-		}
-		d.Posts = append(d.Posts, e.postView(ev, loc, p))
+		Event:      ev,
+		Loc:        loc,
+		Summary:    summaryView{ev.Summary, loc},
+		StreamURL:  EventPath(ev) + "/stream",
+		URL:        v.Origin + EventPath(ev),
+		Limit:      EmbedPosts,
+		streamView: e.streamView(ev, loc, v.Page),
 	}
 	return e.execute(w, e.pages["embed.html"], "embed", d)
+}
+
+// streamView is the data of the "stream" template: the posts of a page that
+// reader.js keeps current, on the reader page and in the embed alike.
+type streamView struct {
+	Pinned *postView
+	Posts  []postView
+}
+
+func (e *Engine) streamView(ev *liveblog.Event, loc *time.Location, pg *liveblog.Page) streamView {
+	sv := streamView{Posts: make([]postView, 0, len(pg.Posts))}
+	if pg.Pinned != nil {
+		p := e.postView(ev, loc, pg.Pinned)
+		sv.Pinned = &p
+	}
+	for _, p := range pg.Posts {
+		// The pinned post is shown once, on top; two elements with one id
+		// would break the page script.
+		if pg.Pinned != nil && p.ID == pg.Pinned.ID {
+			continue
+		}
+		sv.Posts = append(sv.Posts, e.postView(ev, loc, p))
+	}
+	return sv
 }

@@ -104,8 +104,9 @@ func lines(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-// paragraphs splits a quote into its paragraphs, dropping blank lines.
-func paragraphs(s string) []string {
+// Paragraphs splits a quote into its paragraphs, dropping blank lines, as
+// the page shows them; feeds split quotes the same way.
+func Paragraphs(s string) []string {
 	var out []string
 	for line := range strings.SplitSeq(s, "\n") {
 		if line = strings.TrimSpace(line); line != "" {

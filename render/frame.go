@@ -48,9 +48,7 @@ func (e *Engine) FrameData(ev *liveblog.Event, c *liveblog.Change) ([]byte, erro
 		if f.PostID == 0 {
 			f.PostID = p.ID
 		}
-		html, err := e.fragment(func(buf *bytes.Buffer) error {
-			return e.partials.ExecuteTemplate(buf, "post", e.postView(ev, e.location(ev), p))
-		})
+		html, err := e.fragment("post", e.postView(ev, ev.Location(), p))
 		if err != nil {
 			return nil, err
 		}
@@ -61,9 +59,7 @@ func (e *Engine) FrameData(ev *liveblog.Event, c *liveblog.Change) ([]byte, erro
 		f.PostID = c.PostID
 	case liveblog.ChangeSummary:
 		state := eventOf(ev, c)
-		html, err := e.fragment(func(buf *bytes.Buffer) error {
-			return e.partials.ExecuteTemplate(buf, "summary", summaryView{state.Summary, e.location(state)})
-		})
+		html, err := e.fragment("summary", summaryView{state.Summary, state.Location()})
 		if err != nil {
 			return nil, err
 		}
@@ -93,15 +89,15 @@ func eventOf(ev *liveblog.Event, c *liveblog.Change) *liveblog.Event {
 	return ev
 }
 
-// fragment runs a template into a pooled buffer and returns the text.
-func (e *Engine) fragment(run func(*bytes.Buffer) error) (string, error) {
+// fragment runs a partial into a pooled buffer and returns the text.
+func (e *Engine) fragment(name string, data any) (string, error) {
 	buf := e.buffers.Get().(*bytes.Buffer)
 	defer func() {
 		buf.Reset()
 		e.buffers.Put(buf)
 	}()
 	buf.Reset()
-	if err := run(buf); err != nil {
+	if err := e.partials.ExecuteTemplate(buf, name, data); err != nil {
 		return "", fmt.Errorf("render: %w", err)
 	}
 	return buf.String(), nil

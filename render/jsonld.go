@@ -65,7 +65,7 @@ type organization struct {
 // data, and the Content-Security-Policy, which runs no inline script, has
 // nothing to refuse.
 func (e *Engine) structuredData(ev *liveblog.Event, posts []*liveblog.Post, pinned *liveblog.Post, origin string) (template.JS, error) {
-	loc := e.location(ev)
+	loc := ev.Location()
 	latest := slices.Clone(posts)
 	if pinned != nil {
 		latest = append(latest, pinned)
@@ -90,7 +90,7 @@ func (e *Engine) structuredData(ev *liveblog.Event, posts []*liveblog.Post, pinn
 	d.DatePublished = isoTime(published)
 	modified := ev.UpdatedAt
 	for _, p := range latest {
-		if u := lastEdit(p); u.After(modified) {
+		if u := LastEdit(p); u.After(modified) {
 			modified = u
 		}
 	}
@@ -105,7 +105,7 @@ func (e *Engine) structuredData(ev *liveblog.Event, posts []*liveblog.Post, pinn
 			Headline:      clip(Title(p, loc), maxStructuredHeadline),
 			URL:           origin + e.local(Permalink(ev, p.ID)),
 			DatePublished: isoTime(p.PublishedAt),
-			DateModified:  isoTime(lastEdit(p)),
+			DateModified:  isoTime(LastEdit(p)),
 		}
 		for _, c := range p.Contributors {
 			u.Author = append(u.Author, person{Type: "Person", Name: c.Name, JobTitle: c.Role})
@@ -122,8 +122,9 @@ func (e *Engine) structuredData(ev *liveblog.Event, posts []*liveblog.Post, pinn
 	return template.JS(b), nil
 }
 
-// lastEdit is when a post last changed as readers see it.
-func lastEdit(p *liveblog.Post) time.Time {
+// LastEdit is when a post last changed as readers see it: an edit moves
+// it, so readers and feeds that track updates show the correction.
+func LastEdit(p *liveblog.Post) time.Time {
 	if p.EditedAt.After(p.PublishedAt) {
 		return p.EditedAt
 	}

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/liveblog/liveblog"
@@ -54,11 +55,10 @@ const KeyEventsShown = 6
 
 // pageView is the data of the reader page template.
 type pageView struct {
-	Event        *liveblog.Event
-	Loc          *time.Location
-	Summary      summaryView
-	Pinned       *postView
-	Posts        []postView
+	Event   *liveblog.Event
+	Loc     *time.Location
+	Summary summaryView
+	streamView
 	KeyEvents    []keyEventView
 	KeyEventsMax int
 	StreamURL    string
@@ -155,7 +155,7 @@ func (e *Engine) Page(w io.Writer, v PageView) error {
 
 func (e *Engine) pageView(v PageView) *pageView {
 	pg, ev := v.Page, v.Page.Event
-	loc := e.location(ev)
+	loc := ev.Location()
 	base := v.BasePath
 	if base == "" {
 		base = EventPath(ev)
@@ -169,29 +169,16 @@ func (e *Engine) pageView(v PageView) *pageView {
 		KeyOnly:     v.KeyOnly,
 		OldestFirst: v.OldestFirst,
 		FocusPostID: v.FocusPostID,
-		Posts:       make([]postView, 0, len(pg.Posts)),
+		streamView:  e.streamView(ev, loc, pg),
 	}
 	if pv.StreamURL == "" {
 		pv.StreamURL = base + "/stream"
 	}
 	var focus *liveblog.Post
-	if pg.Pinned != nil {
-		p := e.postView(ev, loc, pg.Pinned)
-		pv.Pinned = &p
-		if pg.Pinned.ID == v.FocusPostID {
-			focus = pg.Pinned
-		}
-	}
-	for _, p := range pg.Posts {
-		// The pinned post is shown once, on top; two elements with one id
-		// would break the page script.
-		if pg.Pinned != nil && p.ID == pg.Pinned.ID {
-			continue
-		}
-		pv.Posts = append(pv.Posts, e.postView(ev, loc, p))
-		if p.ID == v.FocusPostID {
-			focus = p
-		}
+	if p := pg.Pinned; p != nil && p.ID == v.FocusPostID {
+		focus = p
+	} else if i := slices.IndexFunc(pg.Posts, func(p *liveblog.Post) bool { return p.ID == v.FocusPostID }); i >= 0 {
+		focus = pg.Posts[i]
 	}
 	pv.FocusOnPage = focus != nil
 	pv.Options, pv.Pager = viewLinks(base, v)
@@ -290,7 +277,7 @@ func pageMeta(ev *liveblog.Event, focus *liveblog.Post, base, origin string) met
 			break
 		}
 	}
-	m.Published, m.Modified = isoTime(focus.PublishedAt), isoTime(lastEdit(focus))
+	m.Published, m.Modified = isoTime(focus.PublishedAt), isoTime(LastEdit(focus))
 	return m
 }
 

@@ -57,7 +57,6 @@ type Engine struct {
 
 	partials *template.Template
 	pages    map[string]*template.Template
-	zones    sync.Map // zone name -> *time.Location
 	buffers  sync.Pool
 
 	// static and root are set by NewStatic: links to the site's own paths
@@ -87,7 +86,7 @@ func New() (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	for _, name := range []string{"layout", "post", "block", "spans", "summary"} {
+	for _, name := range []string{"layout", "post", "stream", "block", "spans", "summary"} {
 		if partials.Lookup(name) == nil {
 			return nil, fmt.Errorf("render: template %q is not defined", name)
 		}
@@ -150,29 +149,18 @@ func (e *Engine) funcs() template.FuncMap {
 			}
 			return "", fmt.Errorf("no asset static/%s", name)
 		},
-		"location":    e.location,
+		"location":    (*liveblog.Event).Location,
 		"formatTime":  FormatTime,
 		"formatClock": FormatClock,
 		"rfc3339":     rfc3339,
 		"safeURL":     func(raw string) string { return e.local(SafeURL(raw)) },
 		"host":        host,
 		"lines":       lines,
-		"paragraphs":  paragraphs,
+		"paragraphs":  Paragraphs,
 		"stateLabel":  stateLabel,
 		"stateNote":   stateNote,
 		"srcset":      e.srcSet,
 	}
-}
-
-// location returns an event's display zone. Loading a zone parses tzdata, so
-// each zone is loaded once per engine rather than once per post.
-func (e *Engine) location(ev *liveblog.Event) *time.Location {
-	if loc, ok := e.zones.Load(ev.TimeZone); ok {
-		return loc.(*time.Location)
-	}
-	loc := ev.Location()
-	e.zones.Store(ev.TimeZone, loc)
-	return loc
 }
 
 // execute renders into a buffer first, so that a template error never leaves
@@ -233,13 +221,13 @@ func (e *Engine) Error(w io.Writer, status int, message string) error {
 
 // Post renders one post's article, exactly as the reader page shows it.
 func (e *Engine) Post(w io.Writer, ev *liveblog.Event, p *liveblog.Post) error {
-	return e.execute(w, e.partials, "post", e.postView(ev, e.location(ev), p))
+	return e.execute(w, e.partials, "post", e.postView(ev, ev.Location(), p))
 }
 
 // Summary renders the event's key points box, exactly as the reader page
 // shows it.
 func (e *Engine) Summary(w io.Writer, ev *liveblog.Event) error {
-	return e.execute(w, e.partials, "summary", summaryView{ev.Summary, e.location(ev)})
+	return e.execute(w, e.partials, "summary", summaryView{ev.Summary, ev.Location()})
 }
 
 // postView is the data of the post template.

@@ -42,6 +42,8 @@ function start(main) {
   const pinned = $("pinned");
   const button = $("new-posts");
   const keyList = $("key-events"); // absent in the key events view, whose posts are the list
+  const keyItems = keyList?.querySelector("ol");
+  const keyMax = Number(keyList?.dataset.max || 0);
   const first = data.first === "true"; // only the newest page receives new posts
   const keyOnly = data.keyOnly === "true";
   const embed = data.embed === "true";
@@ -248,18 +250,17 @@ function start(main) {
   // is what lets the server read the list a moment after the page.
   function listKeyEvent(el, key, id) {
     if (!keyList) return;
-    const list = keyList.querySelector("ol");
     id = el ? el.id.slice("post-".length) : String(id);
-    const old = [...list.children].find((li) => li.dataset.post === id);
+    const old = [...keyItems.children].find((li) => li.dataset.post === id);
     if (key && el) {
       const li = keyItem(el, id);
       if (old) old.replaceWith(li);
-      else sorted(list, li, 1);
-      while (list.children.length > Number(keyList.dataset.max || 0)) list.lastElementChild.remove();
+      else sorted(keyItems, li, 1);
+      while (keyItems.children.length > keyMax) keyItems.lastElementChild.remove();
     } else {
       old?.remove();
     }
-    keyList.hidden = list.children.length === 0;
+    keyList.hidden = keyItems.children.length === 0;
   }
 
   function onClick(event) {
