@@ -68,13 +68,10 @@ type feedState struct {
 
 // pageEntry is one rendered response in both encodings.
 type pageEntry struct {
-	state        feedState
-	etag         string
-	contentType  string
-	cacheControl string
-	plain        []byte
-	gzipped      []byte
-	zstded       []byte
+	state   feedState
+	plain   []byte
+	gzipped []byte
+	zstded  []byte
 
 	// The header values of each representation, made once: a cached page
 	// is answered many thousands of times a second, and Header.Set
@@ -102,15 +99,15 @@ const (
 var varyAcceptEncoding = []string{"Accept-Encoding"}
 
 // prepare makes the header values of p's representations.
-func (p *pageEntry) prepare() *pageEntry {
-	cacheControl, contentType := []string{p.cacheControl}, []string{p.contentType}
+func (p *pageEntry) prepare(etag, contentType, cacheControl string) *pageEntry {
+	cc, ct := []string{cacheControl}, []string{contentType}
 	for i, r := range []struct {
 		body     []byte
 		etag     string
 		encoding string
-	}{{p.plain, p.etag, ""}, {p.gzipped, gzipETag(p.etag), "gzip"}, {p.zstded, zstdETag(p.etag), "zstd"}} {
+	}{{p.plain, etag, ""}, {p.gzipped, gzipETag(etag), "gzip"}, {p.zstded, zstdETag(etag), "zstd"}} {
 		rep := representation{body: r.body, etag: r.etag, etagValue: []string{r.etag},
-			contentLength: []string{strconv.Itoa(len(r.body))}, cacheControl: cacheControl, contentType: contentType}
+			contentLength: []string{strconv.Itoa(len(r.body))}, cacheControl: cc, contentType: ct}
 		if r.encoding != "" {
 			rep.encoding = []string{r.encoding}
 		}
@@ -141,13 +138,13 @@ func (s *Server) liveEvent(ctx context.Context, slug string) (*liveblog.Event, e
 	if !validSlug(slug) {
 		return nil, errNoEvent
 	}
+	if s.hub == nil {
+		return s.store.FindEventBySlug(ctx, slug)
+	}
 	c := &s.pages
 	c.mu.Lock()
 	known := c.events[slug]
 	c.mu.Unlock()
-	if s.hub == nil {
-		return s.store.FindEventBySlug(ctx, slug)
-	}
 	if known != nil && s.hub.Current(known.ev.ID, known.ev.Head, known.stamp) {
 		return known.ev, nil
 	}
@@ -251,27 +248,24 @@ func zstdETag(etag string) string {
 // compressed only in the encoding r takes, and at gzip's fastest level,
 // since nobody else will get it.
 func oneOffEntry(r *http.Request, state feedState, etag, contentType, cacheControl string, body []byte) *pageEntry {
-	p := &pageEntry{state: state, etag: etag, contentType: contentType, cacheControl: cacheControl, plain: body}
-	if acceptsZstd(r) {
+	p := &pageEntry{state: state, plain: body}
+	if gzipOK, zstdOK := accepted(r); zstdOK {
 		p.zstded = zstdBody(body)
-	} else if acceptsGzip(r) {
+	} else if gzipOK {
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 		zw.Write(body)
 		zw.Close()
 		p.gzipped = buf.Bytes()
 	}
-	return p.prepare()
+	return p.prepare(etag, contentType, cacheControl)
 }
 
 // newPageEntry returns a response to keep, compressed once for everyone
 // who will get it.
 func newPageEntry(state feedState, etag, contentType, cacheControl string, body []byte) *pageEntry {
-	p := &pageEntry{
-		state: state, etag: etag, contentType: contentType, cacheControl: cacheControl,
-		plain: body, gzipped: gzipBody(body), zstded: zstdBody(body),
-	}
-	return p.prepare()
+	p := &pageEntry{state: state, plain: body, gzipped: gzipBody(body), zstded: zstdBody(body)}
+	return p.prepare(etag, contentType, cacheControl)
 }
 
 // writeKept answers with p, compressed as the reader takes it, or 304 when
@@ -302,10 +296,11 @@ func writeKept(w http.ResponseWriter, r *http.Request, p *pageEntry) {
 // pick returns the representation of p for r: zstd, gzip or none, as the
 // reader takes them and p has them.
 func (p *pageEntry) pick(r *http.Request) *representation {
-	if p.zstded != nil && acceptsZstd(r) {
+	gzipOK, zstdOK := accepted(r)
+	if p.zstded != nil && zstdOK {
 		return &p.headers[zstdRep]
 	}
-	if p.gzipped != nil && acceptsGzip(r) {
+	if p.gzipped != nil && gzipOK {
 		return &p.headers[gzipRep]
 	}
 	return &p.headers[identityRep]
@@ -314,9 +309,9 @@ func (p *pageEntry) pick(r *http.Request) *representation {
 // writeNotModified answers 304 with the tag of the representation the
 // reader would get.
 func writeNotModified(w http.ResponseWriter, r *http.Request, etag, cacheControl string) {
-	if acceptsZstd(r) {
+	if gzipOK, zstdOK := accepted(r); zstdOK {
 		etag = zstdETag(etag)
-	} else if acceptsGzip(r) {
+	} else if gzipOK {
 		etag = gzipETag(etag)
 	}
 	h := w.Header()
@@ -416,35 +411,6 @@ func gzipBody(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// acceptsGzip reports whether the request's Accept-Encoding admits gzip:
-// listed (or covered by "*") with a non-zero quality.
-func acceptsGzip(r *http.Request) bool {
-	gz, star := -1.0, -1.0
-	for _, header := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(header, ",") {
-			coding, params, _ := strings.Cut(part, ";")
-			q := 1.0
-			if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-					q = f
-				} else {
-					q = 0
-				}
-			}
-			switch strings.ToLower(strings.TrimSpace(coding)) {
-			case "gzip", "x-gzip":
-				gz = q
-			case "*":
-				star = q
-			}
-		}
-	}
-	if gz >= 0 {
-		return gz > 0
-	}
-	return star > 0
-}
-
 // zstdEncoder compresses every kept response; EncodeAll may be called from
 // many goroutines at once. The window stays within the 8 MiB that browsers
 // promise to decode (RFC 8878, section 3.1.1.1.2). The default level: on
@@ -461,13 +427,17 @@ func zstdBody(b []byte) []byte {
 	return zstdEncoder.EncodeAll(b, make([]byte, 0, len(b)/4))
 }
 
-// acceptsZstd reports whether the request lists zstd with a non-zero
-// quality at least that of gzip. Only an explicit zstd counts: "*" is
-// answered with gzip, which every client that sends it can read.
-func acceptsZstd(r *http.Request) bool {
-	zq, gq := -1.0, -1.0
+// accepted reports which of the encodings a kept response has the request's
+// Accept-Encoding admits, reading the header once. gzip is admitted when
+// listed (or covered by "*") with a non-zero quality; zstd when listed with a
+// non-zero quality at least that of gzip. Only an explicit zstd counts: "*"
+// is answered with gzip, which every client that sends it can read.
+func accepted(r *http.Request) (gzipOK, zstdOK bool) {
+	gz, zq, star := -1.0, -1.0, -1.0
 	for _, header := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(header, ",") {
+		for header != "" {
+			var part string
+			part, header, _ = strings.Cut(header, ",")
 			coding, params, _ := strings.Cut(part, ";")
 			q := 1.0
 			if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
@@ -478,12 +448,18 @@ func acceptsZstd(r *http.Request) bool {
 				}
 			}
 			switch strings.ToLower(strings.TrimSpace(coding)) {
+			case "gzip", "x-gzip":
+				gz = q
 			case "zstd":
 				zq = q
-			case "gzip", "x-gzip":
-				gq = q
+			case "*":
+				star = q
 			}
 		}
 	}
-	return zq > 0 && zq >= gq
+	gzipOK = star > 0
+	if gz >= 0 {
+		gzipOK = gz > 0
+	}
+	return gzipOK, zq > 0 && zq >= gz
 }

@@ -134,18 +134,11 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, p *probl
 }
 
 // serveStream hands the request to the hub, which writes the stream and its
-// own errors.
+// own errors, and answers HEAD without streaming.
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) error {
 	ev, err := s.liveEvent(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return err
-	}
-	if r.Method == http.MethodHead {
-		// A stream answered to HEAD would run, unseen, until the client
-		// hung up.
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.Header().Set("Cache-Control", "no-store")
-		return nil
 	}
 	s.hub.ServeStream(w, r, ev)
 	return nil

@@ -264,10 +264,9 @@ func (e *entry) redact(ev *liveblog.Event, postID, before int64) {
 		if f == nil || f.postID != postID || f.seq >= before || f.redacted {
 			continue
 		}
+		// Without its post, the change is encoded as redacted.
 		c := &liveblog.Change{EventID: e.id, Seq: f.seq, Kind: f.kind, PostID: postID, CreatedAt: f.createdAt}
-		nf := e.h.newFrame(ev, c)
-		nf.redacted = true
-		e.slots[i].Store(nf)
+		e.slots[i].Store(e.h.newFrame(ev, c))
 	}
 }
 
