@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -215,15 +216,32 @@ func (s *Server) replaceSummary(w http.ResponseWriter, r *http.Request) error {
 
 // findEvent returns the event named by the {slug} of the route.
 func (s *Server) findEvent(r *http.Request) (*liveblog.Event, error) {
-	slug := r.PathValue("slug")
+	return s.eventBySlug(r.Context(), r.PathValue("slug"))
+}
+
+// eventBySlug returns the event slug names, or errNoEvent.
+func (s *Server) eventBySlug(ctx context.Context, slug string) (*liveblog.Event, error) {
 	if !validSlug(slug) {
-		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "There is no live event at this address.")
+		return nil, errNoEvent
 	}
-	ev, err := s.store.FindEventBySlug(r.Context(), slug)
+	ev, err := s.store.FindEventBySlug(ctx, slug)
 	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
-		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "There is no live event at this address.")
+		return nil, errNoEvent
 	}
 	return ev, err
+}
+
+// findPage reads the page f asks for, with errNoEvent when f.Slug names no
+// event.
+func (s *Server) findPage(ctx context.Context, f liveblog.PageFilter) (*liveblog.Page, error) {
+	if !validSlug(f.Slug) {
+		return nil, errNoEvent
+	}
+	page, err := s.store.FindPage(ctx, f)
+	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
+		return nil, errNoEvent
+	}
+	return page, err
 }
 
 // validSlug screens a slug before it reaches the store, so a path that

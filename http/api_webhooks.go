@@ -35,15 +35,25 @@ func (s *Server) webhookStore() (liveblog.WebhookStore, error) {
 	return ws, nil
 }
 
-func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
+// webhookEvent returns the store's webhooks and the event named by {slug},
+// once the request's user is known to manage webhooks.
+func (s *Server) webhookEvent(r *http.Request) (liveblog.WebhookStore, *liveblog.Event, error) {
 	if err := authorize(r, liveblog.ActionManageWebhooks, nil); err != nil {
-		return err
+		return nil, nil, err
 	}
 	ws, err := s.webhookStore()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	ev, err := s.findEvent(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ws, ev, nil
+}
+
+func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
+	ws, ev, err := s.webhookEvent(r)
 	if err != nil {
 		return err
 	}
@@ -68,14 +78,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
-	if err := authorize(r, liveblog.ActionManageWebhooks, nil); err != nil {
-		return err
-	}
-	ws, err := s.webhookStore()
-	if err != nil {
-		return err
-	}
-	ev, err := s.findEvent(r)
+	ws, ev, err := s.webhookEvent(r)
 	if err != nil {
 		return err
 	}
@@ -95,19 +98,12 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 // findWebhook returns the webhook named by {id}, if it belongs to the event
 // named by {slug}.
 func (s *Server) findWebhook(r *http.Request) (liveblog.WebhookStore, *liveblog.Webhook, error) {
-	if err := authorize(r, liveblog.ActionManageWebhooks, nil); err != nil {
-		return nil, nil, err
-	}
-	ws, err := s.webhookStore()
+	ws, ev, err := s.webhookEvent(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	ev, err := s.findEvent(r)
-	if err != nil {
-		return nil, nil, err
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := parseID(r.PathValue("id"))
+	if !ok {
 		return nil, nil, liveblog.Errorf(liveblog.ENOTFOUND, "Webhook not found.")
 	}
 	hook, err := ws.FindWebhookByID(r.Context(), id)

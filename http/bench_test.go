@@ -11,9 +11,7 @@ import (
 
 	"github.com/liveblog/liveblog"
 	lbhttp "github.com/liveblog/liveblog/http"
-	"github.com/liveblog/liveblog/render"
 	"github.com/liveblog/liveblog/sqlite"
-	"github.com/liveblog/liveblog/stream"
 )
 
 // readerServer is the server as cmd/liveblog wires it, over a real SQLite
@@ -23,21 +21,8 @@ import (
 func readerServer(tb testing.TB, posts int, reader bool) (http.Handler, *sqlite.Store, *liveblog.Event) {
 	tb.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "liveblog.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	engine, err := render.New()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	hub := stream.NewHub(store, engine.FrameData, stream.Config{}, nil)
-	store.Announcer = hub
-	srv := lbhttp.NewServer(lbhttp.Config{}, store, hub, engine, nil)
-	tb.Cleanup(func() {
-		hub.Shutdown(ctx)
-		store.Close()
-	})
+	store := openStore(tb, filepath.Join(tb.TempDir(), "liveblog.db"))
+	srv, hub := newServer(tb, lbhttp.Config{}, store, nil)
 	ev := &liveblog.Event{Slug: "bench", Title: "Summit talks", State: liveblog.CoverageLive}
 	if err := store.CreateEvent(ctx, ev); err != nil {
 		tb.Fatal(err)
@@ -58,7 +43,8 @@ func readerServer(tb testing.TB, posts int, reader bool) (http.Handler, *sqlite.
 			tb.Fatal(err)
 		}
 	}
-	if ev, err = store.FindEventBySlug(ctx, "bench"); err != nil {
+	ev, err := store.FindEventBySlug(ctx, "bench")
+	if err != nil {
 		tb.Fatal(err)
 	}
 	if reader {

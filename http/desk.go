@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -158,13 +159,13 @@ func (s *Server) renderDesk(w http.ResponseWriter, r *http.Request, status int, 
 // writeTemplate renders into memory first, so that a template error can
 // still be answered with an error page.
 func (s *Server) writeTemplate(w http.ResponseWriter, status int, t *template.Template, name string, data any) error {
-	var b strings.Builder
+	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, name, data); err != nil {
 		return fmt.Errorf("desk: %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, err := w.Write([]byte(b.String()))
+	_, err := w.Write(b.Bytes())
 	return err
 }
 
@@ -191,9 +192,14 @@ func wantsJSON(r *http.Request) bool {
 // formBody reports whether the body is a form that r.PostFormValue would
 // parse: URL-encoded or multipart.
 func formBody(r *http.Request) bool {
+	return isForm(r) || strings.EqualFold(mediaType(r), "multipart/form-data")
+}
+
+// mediaType returns the media type of the request's Content-Type, without
+// its parameters.
+func mediaType(r *http.Request) string {
 	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
-	mt = strings.TrimSpace(mt)
-	return strings.EqualFold(mt, "application/x-www-form-urlencoded") || strings.EqualFold(mt, "multipart/form-data")
+	return strings.TrimSpace(mt)
 }
 
 var errNoDesk = liveblog.Errorf(liveblog.ENOTFOUND, "The desk is not available: this instance's store keeps no accounts.")

@@ -52,7 +52,7 @@ func (s *Server) showAudit(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if page.Event != "" {
-		ev, err := s.store.FindEventBySlug(ctx, page.Event)
+		ev, err := s.eventBySlug(ctx, page.Event)
 		if err != nil {
 			return err
 		}

@@ -66,11 +66,7 @@ func (s *Server) createDeskEvent(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, deskEventPath(ev), http.StatusSeeOther)
 		return nil
 	case liveblog.EINVALID, liveblog.ECONFLICT:
-		status := http.StatusBadRequest
-		if code == liveblog.ECONFLICT {
-			status = http.StatusConflict
-		}
-		return s.renderDashboard(w, r, status, form, liveblog.ErrorMessage(err))
+		return s.renderDashboard(w, r, kinds[code].status, form, liveblog.ErrorMessage(err))
 	}
 	return err
 }

@@ -38,17 +38,24 @@ type coverageMove struct {
 	Label  string
 	From   string // space-separated states
 	Hidden bool
+	from   []liveblog.CoverageState
 }
 
-var coverageMoves = []struct {
-	to    liveblog.CoverageState
-	label string
-	from  []liveblog.CoverageState
-}{
-	{liveblog.CoverageLive, "Start coverage", []liveblog.CoverageState{liveblog.CoverageScheduled}},
-	{liveblog.CoverageLive, "Resume", []liveblog.CoverageState{liveblog.CoveragePaused}},
-	{liveblog.CoveragePaused, "Pause", []liveblog.CoverageState{liveblog.CoverageLive}},
-	{liveblog.CoverageEnded, "End coverage", []liveblog.CoverageState{liveblog.CoverageScheduled, liveblog.CoverageLive, liveblog.CoveragePaused}},
+func newCoverageMove(to liveblog.CoverageState, label string, from ...liveblog.CoverageState) coverageMove {
+	names := make([]string, len(from))
+	for i, st := range from {
+		names[i] = string(st)
+	}
+	return coverageMove{To: to, Label: label, From: strings.Join(names, " "), from: from}
+}
+
+// coverageMoves are the coverage buttons, made once; each desk shows or
+// hides them by the event's state.
+var coverageMoves = []coverageMove{
+	newCoverageMove(liveblog.CoverageLive, "Start coverage", liveblog.CoverageScheduled),
+	newCoverageMove(liveblog.CoverageLive, "Resume", liveblog.CoveragePaused),
+	newCoverageMove(liveblog.CoveragePaused, "Pause", liveblog.CoverageLive),
+	newCoverageMove(liveblog.CoverageEnded, "End coverage", liveblog.CoverageScheduled, liveblog.CoverageLive, liveblog.CoveragePaused),
 }
 
 // queueView is the list of an event's posts that readers do not see:
@@ -68,17 +75,13 @@ type queueItem struct {
 }
 
 func (s *Server) showEventDesk(w http.ResponseWriter, r *http.Request) error {
-	ev, err := s.findEvent(r)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
 	u := userOf(ctx)
-	page, err := s.store.FindPage(ctx, liveblog.PageFilter{Slug: ev.Slug, Limit: liveblog.DefaultPageSize})
+	page, err := s.findPage(ctx, liveblog.PageFilter{Slug: r.PathValue("slug"), Limit: liveblog.DefaultPageSize})
 	if err != nil {
 		return err
 	}
-	ev = page.Event // read with the posts, so its head matches them
+	ev := page.Event // read with the posts, so its head matches them
 	users, err := s.desk.users.FindUsers(ctx)
 	if err != nil {
 		return err
@@ -101,32 +104,28 @@ func (s *Server) showEventDesk(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Summary = template.HTML(buf.String()) // rendered, and escaped, by the reader's templates
 	if page.Pinned != nil {
-		buf.Reset()
-		if err := s.engine.Post(&buf, ev, page.Pinned); err != nil {
+		html, err := s.postHTML(ev, page.Pinned)
+		if err != nil {
 			return err
 		}
-		d.Pinned = template.HTML(buf.String())
+		d.Pinned = template.HTML(html)
 	}
 	for _, p := range page.Posts {
 		if page.Pinned != nil && p.ID == page.Pinned.ID {
 			continue
 		}
-		buf.Reset()
-		if err := s.engine.Post(&buf, ev, p); err != nil {
+		html, err := s.postHTML(ev, p)
+		if err != nil {
 			return err
 		}
-		d.Posts = append(d.Posts, template.HTML(buf.String()))
+		d.Posts = append(d.Posts, template.HTML(html))
 	}
 	if d.Queue, err = s.queue(r, ev, users); err != nil {
 		return err
 	}
 	for _, m := range coverageMoves {
-		from := make([]string, len(m.from))
-		for i, st := range m.from {
-			from[i] = string(st)
-		}
-		d.Moves = append(d.Moves, coverageMove{To: m.to, Label: m.label, From: strings.Join(from, " "),
-			Hidden: !slices.Contains(m.from, ev.State)})
+		m.Hidden = !slices.Contains(m.from, ev.State)
+		d.Moves = append(d.Moves, m)
 	}
 	return s.renderDesk(w, r, http.StatusOK, "desk_event", &deskView{Title: ev.Title, Reader: true, Data: d})
 }

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bytes"
 	"net/http"
 	"slices"
 	"time"
@@ -45,11 +44,11 @@ func (s *Server) showHistory(w http.ResponseWriter, r *http.Request) error {
 			if c.PostID != p.ID || c.Post == nil || c.Kind != liveblog.ChangePostPublished && c.Kind != liveblog.ChangePostUpdated {
 				continue
 			}
-			var buf bytes.Buffer
-			if err := s.engine.Post(&buf, ev, c.Post); err != nil {
+			html, err := s.postHTML(ev, c.Post)
+			if err != nil {
 				return err
 			}
-			revisions = append(revisions, revision{Seq: c.Seq, Kind: c.Kind, At: c.CreatedAt, Post: composerOf(c.Post), HTML: buf.String()})
+			revisions = append(revisions, revision{Seq: c.Seq, Kind: c.Kind, At: c.CreatedAt, Post: composerOf(c.Post), HTML: html})
 		}
 		if len(batch.Changes) == 0 || after >= batch.Head {
 			break

@@ -40,9 +40,7 @@ type loginForm struct {
 
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.URL.Query().Get("next"))
-	if sess, err := s.findSession(r); err != nil {
-		return err
-	} else if sess != nil {
+	if sessionOf(r.Context()) != nil {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	}
@@ -71,7 +69,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A fresh session at every sign-in: an id planted in the browser
 	// before it (session fixation) never becomes a signed-in one.
-	if old, err := s.findSession(r); err == nil && old != nil {
+	if old := sessionOf(r.Context()); old != nil {
 		s.desk.users.DeleteSession(r.Context(), old.Hash)
 	}
 	secret, hash := liveblog.NewSessionSecret()

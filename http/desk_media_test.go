@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -39,10 +38,7 @@ func bombPNG(w, h uint32) string {
 	binary.BigEndian.PutUint32(ihdr[0:], w)
 	binary.BigEndian.PutUint32(ihdr[4:], h)
 	ihdr[8], ihdr[9] = 8, 2
-	binary.Write(&b, binary.BigEndian, uint32(len(ihdr)))
-	b.WriteString("IHDR")
-	b.Write(ihdr)
-	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte("IHDR"), ihdr...)))
+	pngChunk(&b, "IHDR", ihdr)
 	return b.String()
 }
 

@@ -31,11 +31,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 		return s.renderDesk(w, r, http.StatusOK, "desk_password", &deskView{Title: "Your account", User: updated,
 			Notice: "Your byline has changed. Posts you write from now on carry it."})
 	case liveblog.EINVALID, liveblog.ECONFLICT:
-		status := http.StatusBadRequest
-		if code == liveblog.ECONFLICT {
-			status = http.StatusConflict
-		}
-		return s.renderDesk(w, r, status, "desk_password", &deskView{Title: "Your account", Error: liveblog.ErrorMessage(err)})
+		return s.renderDesk(w, r, kinds[code].status, "desk_password", &deskView{Title: "Your account", Error: liveblog.ErrorMessage(err)})
 	}
 	return err
 }

@@ -27,12 +27,30 @@ type postConflict struct {
 }
 
 func (s *Server) postResult(r *http.Request, ev *liveblog.Event, p *liveblog.Post) (*postResult, error) {
-	var buf bytes.Buffer
-	if err := s.engine.Post(&buf, ev, p); err != nil {
+	html, err := s.postHTML(ev, p)
+	if err != nil {
 		return nil, err
 	}
-	return &postResult{Post: composerOf(p), HTML: buf.String(),
+	return &postResult{Post: composerOf(p), HTML: html,
 		Editable: liveblog.Can(userOf(r.Context()), liveblog.ActionEditPost, p)}, nil
+}
+
+// postHTML renders p as readers see it.
+func (s *Server) postHTML(ev *liveblog.Event, p *liveblog.Post) (string, error) {
+	var buf bytes.Buffer
+	if err := s.engine.Post(&buf, ev, p); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+// writePostResult answers with postResult.
+func (s *Server) writePostResult(w http.ResponseWriter, r *http.Request, status int, ev *liveblog.Event, p *liveblog.Post) error {
+	res, err := s.postResult(r, ev, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, status, res)
 }
 
 func (s *Server) getDeskPost(w http.ResponseWriter, r *http.Request) error {
@@ -40,11 +58,7 @@ func (s *Server) getDeskPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.postResult(r, ev, p)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return s.writePostResult(w, r, http.StatusOK, ev, p)
 }
 
 // createDeskPost stores a post from the composer: a draft when the
@@ -78,11 +92,7 @@ func (s *Server) createDeskPost(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.CreatePost(r.Context(), p); err != nil {
 		return err
 	}
-	res, err := s.postResult(r, ev, p)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, res)
+	return s.writePostResult(w, r, http.StatusCreated, ev, p)
 }
 
 // updateDeskPost saves the composer over an existing post: an autosave of
@@ -115,6 +125,9 @@ func (s *Server) updateDeskPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if next.Contributors == nil {
+		next.Contributors = []liveblog.Contributor{}
+	}
 	upd := liveblog.PostUpdate{
 		Headline:     &next.Headline,
 		Blocks:       &next.Blocks,
@@ -132,9 +145,6 @@ func (s *Server) updateDeskPost(w http.ResponseWriter, r *http.Request) error {
 	if p.Status == liveblog.StatusPublished {
 		upd.CorrectionNote = &next.CorrectionNote
 	}
-	if upd.Contributors != nil && *upd.Contributors == nil {
-		upd.Contributors = &[]liveblog.Contributor{}
-	}
 	updated, err := s.store.UpdatePost(r.Context(), p.ID, upd)
 	if _, ok := errors.AsType[*liveblog.ConflictError](err); ok {
 		return s.postConflict(w, r, ev, p, err)
@@ -146,11 +156,7 @@ func (s *Server) updateDeskPost(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	res, err := s.postResult(r, ev, updated)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return s.writePostResult(w, r, http.StatusOK, ev, updated)
 }
 
 // postConflict answers 409 with the post as it is now.
@@ -219,11 +225,7 @@ func (s *Server) postDone(w http.ResponseWriter, r *http.Request, ev *liveblog.E
 		http.Redirect(w, r, deskEventPath(ev), http.StatusSeeOther)
 		return nil
 	}
-	res, err := s.postResult(r, ev, p)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return s.writePostResult(w, r, http.StatusOK, ev, p)
 }
 
 // formVersion reads the version a form edits.

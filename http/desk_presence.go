@@ -23,7 +23,7 @@ func (s *Server) listPresence(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return liveblog.Errorf(liveblog.ENOTFOUND, "This instance's store does not keep presence.")
 	}
-	ev, err := s.store.FindEventBySlug(r.Context(), r.PathValue("slug"))
+	ev, err := s.findEvent(r)
 	if err != nil {
 		return err
 	}

@@ -19,9 +19,7 @@ import (
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/argon2id"
 	lbhttp "github.com/liveblog/liveblog/http"
-	"github.com/liveblog/liveblog/render"
 	"github.com/liveblog/liveblog/sqlite"
-	"github.com/liveblog/liveblog/stream"
 )
 
 // deskPassword is every test user's password.
@@ -461,11 +459,7 @@ func TestDeskThrottle(t *testing.T) {
 		// failures on one count on the other.
 		dir := t.TempDir()
 		open := func() *deskEnv {
-			store, err := sqlite.Open(context.Background(), filepath.Join(dir, "liveblog.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &deskEnv{testEnv: newTestEnvWith(t, lbhttp.Config{}, store)}
+			return &deskEnv{testEnv: newTestEnvWith(t, lbhttp.Config{}, openStore(t, filepath.Join(dir, "liveblog.db")))}
 		}
 		a, b := open(), open()
 		a.newUser(t, "editor@example.com", "Ed", liveblog.RoleEditor)
@@ -534,24 +528,16 @@ func TestDeskPassword(t *testing.T) {
 // run several servers on one database.
 func newTestEnvWith(t *testing.T, cfg lbhttp.Config, store *sqlite.Store) *testEnv {
 	t.Helper()
-	engine, err := render.New()
-	if err != nil {
-		t.Fatal(err)
-	}
 	errs := &errorLog{}
-	logger := slog.New(errs.wrap(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
-	hub := stream.NewHub(store, engine.FrameData, stream.Config{}, logger)
-	store.Announcer = hub
-	srv := lbhttp.NewServer(cfg, store, hub, engine, logger)
-	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
-		ts.Close()
-		hub.Shutdown(context.Background())
-		store.Close()
 		if n := errs.count(); n > 0 {
 			t.Errorf("server logged %d errors; want none", n)
 		}
 	})
+	logger := slog.New(errs.wrap(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
+	srv, _ := newServer(t, cfg, store, logger)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
 	return &testEnv{ts: ts, srv: srv, store: store, errors: errs}
 }
 

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/liveblog/liveblog"
@@ -80,9 +81,7 @@ func (s *Server) redirectUsers(w http.ResponseWriter, r *http.Request, notice st
 func (s *Server) usersFormError(w http.ResponseWriter, r *http.Request, err error, page usersPage) error {
 	switch code := liveblog.ErrorCode(err); code {
 	case liveblog.EINVALID, liveblog.ECONFLICT, liveblog.EFORBIDDEN:
-		status := map[string]int{liveblog.EINVALID: http.StatusBadRequest, liveblog.ECONFLICT: http.StatusConflict,
-			liveblog.EFORBIDDEN: http.StatusForbidden}[code]
-		return s.renderUsers(w, r, status, &deskView{Error: liveblog.ErrorMessage(err)}, page)
+		return s.renderUsers(w, r, kinds[code].status, &deskView{Error: liveblog.ErrorMessage(err)}, page)
 	}
 	return err
 }
@@ -197,18 +196,18 @@ func (s *Server) revokeUserToken(w http.ResponseWriter, r *http.Request) error {
 	if err := authorize(r, liveblog.ActionManageTokens, nil); err != nil {
 		return err
 	}
+	notFound := liveblog.Errorf(liveblog.ENOTFOUND, "This user has no such token.")
 	userID, ok1 := parseID(r.PathValue("id"))
 	tokenID, ok2 := parseID(r.PathValue("token"))
+	if !ok1 || !ok2 {
+		return notFound
+	}
 	tokens, err := s.store.FindTokens(r.Context())
 	if err != nil {
 		return err
 	}
-	found := false
-	for _, t := range tokens {
-		found = found || ok1 && ok2 && t.ID == tokenID && t.UserID == userID
-	}
-	if !found {
-		return liveblog.Errorf(liveblog.ENOTFOUND, "This user has no such token.")
+	if !slices.ContainsFunc(tokens, func(t *liveblog.Token) bool { return t.ID == tokenID && t.UserID == userID }) {
+		return notFound
 	}
 	if err := s.store.RevokeToken(r.Context(), tokenID); err != nil {
 		return err

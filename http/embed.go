@@ -41,14 +41,8 @@ var embedScript = web.AssetHandler("embed.js", embedScriptCacheControl)
 
 // showEmbed is the compact view of an event for other sites' frames.
 func (s *Server) showEmbed(w http.ResponseWriter, r *http.Request) error {
-	slug := r.PathValue("slug")
-	if !validSlug(slug) {
-		return errNoEvent
-	}
-	page, err := s.store.FindPage(r.Context(), liveblog.PageFilter{Slug: slug, Limit: render.EmbedPosts})
-	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
-		return errNoEvent
-	} else if err != nil {
+	page, err := s.findPage(r.Context(), liveblog.PageFilter{Slug: r.PathValue("slug"), Limit: render.EmbedPosts})
+	if err != nil {
 		return err
 	}
 	// Only the view itself may be framed; its errors keep the pages'
@@ -100,10 +94,8 @@ func (s *Server) serveOEmbed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ev, err := s.store.FindEventBySlug(r.Context(), slug)
-	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
-		return errNoEvent
-	} else if err != nil {
+	ev, err := s.eventBySlug(r.Context(), slug)
+	if err != nil {
 		return err
 	}
 	width, height := DefaultEmbedWidth, DefaultEmbedHeight

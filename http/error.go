@@ -1,9 +1,7 @@
 package http
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -179,12 +177,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, err error) {
 
 // writeProblem writes p as application/problem+json.
 func writeProblem(w http.ResponseWriter, p *problem) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.Encode(p) // a problem holds only strings and ints, so it always encodes
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(p.Status)
-	w.Write(buf.Bytes())
+	writeProblemWith(w, p.Status, p) // a problem holds only strings and ints, so it always encodes
 }
 
 // pageMessage is what an error page says: the problem's detail, naming the

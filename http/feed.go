@@ -26,7 +26,7 @@ func (s *Server) serveFeed(format feed.Format) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		slug := r.PathValue("slug")
 		if !validSlug(slug) {
-			return errNoEvent
+			return errNoEvent // before the query: an address that names no event is 404 whatever it asks
 		}
 		keyOnly, err := boolParam(r.URL.Query(), render.QueryKeyOnly)
 		if err != nil {
@@ -34,10 +34,8 @@ func (s *Server) serveFeed(format feed.Format) handlerFunc {
 		}
 		// One transaction gives the posts and the head that produced them,
 		// so the validators below always describe this body.
-		page, err := s.store.FindPage(r.Context(), liveblog.PageFilter{Slug: slug, KeyOnly: keyOnly, Limit: feed.MaxPosts})
-		if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
-			return errNoEvent
-		} else if err != nil {
+		page, err := s.findPage(r.Context(), liveblog.PageFilter{Slug: slug, KeyOnly: keyOnly, Limit: feed.MaxPosts})
+		if err != nil {
 			return err
 		}
 		ev := page.Event

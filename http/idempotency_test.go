@@ -14,9 +14,7 @@ import (
 
 	"github.com/liveblog/liveblog"
 	lbhttp "github.com/liveblog/liveblog/http"
-	"github.com/liveblog/liveblog/render"
 	"github.com/liveblog/liveblog/sqlite"
-	"github.com/liveblog/liveblog/stream"
 )
 
 func TestIdempotency(t *testing.T) {
@@ -271,21 +269,10 @@ func TestIdempotencyAcrossNodes(t *testing.T) {
 	var token string
 	var first *sqlite.Store
 	for range 2 {
-		store, err := sqlite.Open(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		engine, err := render.New()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hub := stream.NewHub(store, engine.FrameData, stream.Config{}, nil)
-		ts := httptest.NewServer(lbhttp.NewServer(lbhttp.Config{}, store, hub, engine, nil).Handler())
-		t.Cleanup(func() {
-			ts.Close()
-			hub.Shutdown(context.Background())
-			store.Close()
-		})
+		store := openStore(t, path)
+		srv, _ := newServer(t, lbhttp.Config{}, store, nil)
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(ts.Close)
 		urls = append(urls, ts.URL)
 		if first == nil {
 			first = store

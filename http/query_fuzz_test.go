@@ -12,9 +12,6 @@ import (
 
 	"github.com/liveblog/liveblog"
 	lbhttp "github.com/liveblog/liveblog/http"
-	"github.com/liveblog/liveblog/render"
-	"github.com/liveblog/liveblog/sqlite"
-	"github.com/liveblog/liveblog/stream"
 )
 
 // FuzzQuery sends arbitrary query strings (page cursors before and after,
@@ -72,23 +69,9 @@ type fuzzEnv struct {
 func newFuzzEnv(tb testing.TB) *fuzzEnv {
 	tb.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "liveblog.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	engine, err := render.New()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	store := openStore(tb, filepath.Join(tb.TempDir(), "liveblog.db"))
 	errs := &errorLog{}
-	logger := slog.New(errs.wrap(slog.DiscardHandler))
-	hub := stream.NewHub(store, engine.FrameData, stream.Config{}, logger)
-	store.Announcer = hub
-	srv := lbhttp.NewServer(lbhttp.Config{}, store, hub, engine, logger)
-	tb.Cleanup(func() {
-		hub.Shutdown(ctx)
-		store.Close()
-	})
+	srv, _ := newServer(tb, lbhttp.Config{}, store, slog.New(errs.wrap(slog.DiscardHandler)))
 	ev := &liveblog.Event{Slug: "fuzz", Title: "Fuzz", State: liveblog.CoverageLive}
 	if err := store.CreateEvent(ctx, ev); err != nil {
 		tb.Fatal(err)

@@ -49,32 +49,48 @@ func newTestServer(t *testing.T) (*httptest.Server, *sqlite.Store, string) {
 
 func newTestEnv(t *testing.T, cfg lbhttp.Config) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "liveblog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine, err := render.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t, filepath.Join(t.TempDir(), "liveblog.db"))
 	errs := &errorLog{}
 	logger := slog.New(errs.wrap(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})))
-	hub := stream.NewHub(store, engine.FrameData, stream.Config{}, logger)
-	store.Announcer = hub
-	srv := lbhttp.NewServer(cfg, store, hub, engine, logger)
+	srv, _ := newServer(t, cfg, store, logger)
 	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ts.Close()
-		hub.Shutdown(context.Background())
-		store.Close()
-	})
+	t.Cleanup(ts.Close)
 
 	secret, hash := liveblog.NewTokenSecret()
-	if err := store.CreateToken(ctx, &liveblog.Token{Name: "test desk", Hash: hash}); err != nil {
+	if err := store.CreateToken(context.Background(), &liveblog.Token{Name: "test desk", Hash: hash}); err != nil {
 		t.Fatal(err)
 	}
 	return &testEnv{ts: ts, srv: srv, store: store, token: secret, errors: errs}
+}
+
+// openStore opens the SQLite database at path; several stores may share one
+// file, as nodes share a database.
+func openStore(tb testing.TB, path string) *sqlite.Store {
+	tb.Helper()
+	store, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return store
+}
+
+// newServer wires a server to store as cmd/liveblog does: the real render
+// engine and the real hub, announced to by the store. The hub is shut down
+// and the store closed when tb ends, after whatever tb set up later (such as
+// an httptest.Server) has been cleaned up. A nil logger discards.
+func newServer(tb testing.TB, cfg lbhttp.Config, store *sqlite.Store, logger *slog.Logger) (*lbhttp.Server, *stream.Hub) {
+	tb.Helper()
+	engine, err := render.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hub := stream.NewHub(store, engine.FrameData, stream.Config{}, logger)
+	store.Announcer = hub
+	tb.Cleanup(func() {
+		hub.Shutdown(context.Background())
+		store.Close()
+	})
+	return lbhttp.NewServer(cfg, store, hub, engine, logger), hub
 }
 
 // errorLog counts error-level records.

@@ -93,8 +93,7 @@ func checkCSRF(r *http.Request, sess *deskSession) error {
 // upload, JSON) carry the token in the header, so a large one is not parsed
 // before the request is known to be genuine.
 func isForm(r *http.Request) bool {
-	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
-	return strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded")
+	return strings.EqualFold(mediaType(r), "application/x-www-form-urlencoded")
 }
 
 var errCrossSite = liveblog.Errorf(liveblog.EFORBIDDEN,

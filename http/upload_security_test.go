@@ -39,12 +39,7 @@ func pngChunk(b *bytes.Buffer, typ string, data []byte) {
 func realBombPNG(t *testing.T, w, h uint32, rows int) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 2
-	pngChunk(&b, "IHDR", ihdr)
+	b.WriteString(bombPNG(w, h))
 	var idat bytes.Buffer
 	zw, err := zlib.NewWriterLevel(&idat, zlib.BestCompression)
 	if err != nil {
