@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -138,17 +137,8 @@ type floorProc struct {
 }
 
 func (e *env) startFloor(size int, naive bool) (*floorProc, error) {
-	cmd := exec.Command(e.self, "floor", "-size", strconv.Itoa(size), "-naive="+strconv.FormatBool(naive))
-	in, err := cmd.StdinPipe()
+	cmd, in, out, err := e.startHelper("floor", "-size", strconv.Itoa(size), "-naive="+strconv.FormatBool(naive))
 	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = e.log
-	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	f := &floorProc{in: in, out: bufio.NewScanner(out)}

@@ -384,7 +384,6 @@ func (s *server) publishPost(slug string, p *liveblog.Post) error {
 // readers are the worker processes holding one scenario's streams.
 type readers struct {
 	workers []*workerProc
-	total   int
 }
 
 type workerProc struct {
@@ -400,7 +399,7 @@ type workerProc struct {
 // worker processes as the open-file limit needs.
 func (e *env) connect(s *server, slug string, after int64, n int, reconnect bool) (*readers, time.Duration, error) {
 	k := (n + streamsPerWorker - 1) / streamsPerWorker
-	rs := &readers{total: n}
+	rs := &readers{}
 	for i := range k {
 		size := n / k
 		if i < n%k {
@@ -429,20 +428,30 @@ func (e *env) connect(s *server, slug string, after int64, n int, reconnect bool
 }
 
 func (e *env) startWorker(size int) (*workerProc, error) {
-	cmd := exec.Command(e.self, "worker")
-	in, err := cmd.StdinPipe()
+	cmd, in, out, err := e.startHelper("worker")
 	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = e.log
-	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	return &workerProc{cmd: cmd, enc: gob.NewEncoder(in), dec: gob.NewDecoder(out), in: in, size: size}, nil
+}
+
+// startHelper starts this binary with args, driven over its stdin and
+// stdout, its stderr going to the log.
+func (e *env) startHelper(args ...string) (*exec.Cmd, io.WriteCloser, io.ReadCloser, error) {
+	cmd := exec.Command(e.self, args...)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cmd.Stderr = e.log
+	if err := cmd.Start(); err != nil {
+		return nil, nil, nil, err
+	}
+	return cmd, in, out, nil
 }
 
 func (w *workerProc) call(cmd command) reply {

@@ -139,74 +139,34 @@ func fanoutFloor(e *env, n, size int, naive bool) error {
 	time.Sleep(2 * time.Second)
 	rss1 := f.srv.rss()
 	posts := pick(e, 5, 3)
-	var all latencies
-	var cpu time.Duration
-	missing := 0
-	for seq := int64(1); seq <= int64(posts); seq++ {
-		c0 := f.srv.cpu()
-		start := time.Now()
-		if err := f.send(seq); err != nil {
-			return err
-		}
-		rs.waitFor(seq, 30*time.Second)
-		cpu += f.srv.cpu() - c0
-		l, miss := deliveries(rs.times(seq, seq)[0], start)
-		missing += miss
-		all = append(all, l...)
-		time.Sleep(time.Second)
+	r, err := e.s2Posts(f.srv, rs, 1, posts, func(_ int, seq int64) error { return f.send(seq) })
+	if err != nil {
+		return err
 	}
+	all := r.all
 	name := fmt.Sprintf("S2 %d readers", n)
 	e.record(name, fmt.Sprintf("%s, %d-byte frames: p50 / p99 / max", what, size),
-		fmt.Sprintf("%s / %s / %s (%d missing)", ms(all.pct(50)), ms(all.pct(99)), ms(all.max()), missing), "", "")
-	e.record(name, what+": CPU per delivery", fmt.Sprintf("%.2f µs", float64(cpu)/float64(posts*n)/1e3), "", "")
+		fmt.Sprintf("%s / %s / %s (%d missing)", ms(all.pct(50)), ms(all.pct(99)), ms(all.max()), r.missing), "", "")
+	e.record(name, what+": CPU per delivery", fmt.Sprintf("%.2f µs", float64(r.cpu)/float64(posts*n)/1e3), "", "")
 	e.record(name, what+": RSS per idle reader", fmt.Sprintf("%.2f KiB", float64(rss1-rss0)/float64(n)/1024), "", "")
 	return nil
 }
 
 func fanout(e *env, n int) (frameBytes int, err error) {
-	s, err := e.startServer(fmt.Sprintf("s2-%d", n), false)
+	s, ev, rs, err := e.startAudience(fmt.Sprintf("s2-%d", n), false, n, false)
 	if err != nil {
 		return 0, err
 	}
 	defer s.stop()
-	ev, err := s.event(slugLive)
-	if err != nil {
-		return 0, err
-	}
-	rs, _, err := e.connect(s, slugLive, ev.Head, n, false)
-	if err != nil {
-		return 0, err
-	}
 	defer rs.close()
-	time.Sleep(2 * time.Second)
 
 	posts := pick(e, 5, 3)
-	var all latencies
-	var p99s, publishes []time.Duration
-	var cpu time.Duration
-	missing := 0
-	seq := ev.Head
-	for i := range posts {
-		seq++
-		c0 := s.cpu()
-		start := time.Now()
-		if err := s.publishFlash(slugLive, i); err != nil {
-			return 0, err
-		}
-		publishes = append(publishes, time.Since(start))
-		reached, streams := rs.waitFor(seq, 30*time.Second)
-		cpu += s.cpu() - c0
-		times := rs.times(seq, seq)[0]
-		l, miss := deliveries(times, start)
-		missing += miss
-		if reached != streams {
-			e.logf("  post %d: %d of %d readers received it", seq, reached, streams)
-		}
-		all = append(all, l...)
-		p99s = append(p99s, l.pct(99))
-		// Let the readers go idle again, as between real posts.
-		time.Sleep(time.Second)
+	r, err := e.s2Posts(s, rs, ev.Head+1, posts, func(i int, _ int64) error { return s.publishFlash(slugLive, i) })
+	if err != nil {
+		return 0, err
 	}
+	all, missing, cpu := r.all, r.missing, r.cpu
+	seq := ev.Head + int64(posts)
 	name := fmt.Sprintf("S2 %d readers", n)
 	if frameBytes, err = frameSize(s, slugLive, seq); err != nil {
 		return 0, err
@@ -218,13 +178,69 @@ func fanout(e *env, n int) (frameBytes int, err error) {
 	if p99Target > 0 {
 		e.record(name, "delivery p99", ms(all.pct(99)), "≤ "+ms(p99Target), verdict(all.pct(99) <= p99Target))
 	}
-	e.record(name, "p99 per post", joinDurations(p99s), "", "")
+	e.record(name, "p99 per post", joinDurations(r.p99s), "", "")
 	e.record(name, "missing deliveries", fmt.Sprint(missing), "0", verdict(missing == 0))
 	perDelivery := cpu / time.Duration(posts*n)
 	e.record(name, "server CPU per delivery", fmt.Sprintf("%.2f µs (%v for %d)", float64(perDelivery)/1e3, cpu, posts*n),
 		"≤ 11 µs", verdict(perDelivery <= 11*time.Microsecond))
-	e.record(name, "publish request", joinDurations(publishes), "", "")
+	e.record(name, "publish request", joinDurations(r.sends), "", "")
 	return frameBytes, nil
+}
+
+// s2Run is what S2 measured of a few posts sent one at a time.
+type s2Run struct {
+	all     latencies       // every delivery of every post
+	p99s    []time.Duration // each post's p99
+	sends   []time.Duration // how long each send took
+	cpu     time.Duration   // the server's, from each send until every reader had the post
+	missing int
+}
+
+// s2Posts sends posts one at a time, the i-th as sequence first+i with
+// send, and measures how long each takes to reach the readers rs hold and
+// the CPU srv spends on it.
+func (e *env) s2Posts(srv *server, rs *readers, first int64, posts int, send func(i int, seq int64) error) (s2Run, error) {
+	var r s2Run
+	for i := range posts {
+		seq := first + int64(i)
+		c0 := srv.cpu()
+		start := time.Now()
+		if err := send(i, seq); err != nil {
+			return r, err
+		}
+		r.sends = append(r.sends, time.Since(start))
+		reached, streams := rs.waitFor(seq, 30*time.Second)
+		r.cpu += srv.cpu() - c0
+		l, miss := deliveries(rs.times(seq, seq)[0], start)
+		r.missing += miss
+		if reached != streams {
+			e.logf("  post %d: %d of %d readers received it", seq, reached, streams)
+		}
+		r.all = append(r.all, l...)
+		r.p99s = append(r.p99s, l.pct(99))
+		// Let the readers go idle again, as between real posts.
+		time.Sleep(time.Second)
+	}
+	return r, nil
+}
+
+// startAudience starts a server (startServer) and connects n readers to
+// the live event from its head, then lets them settle.
+func (e *env) startAudience(name string, verbose bool, n int, reconnect bool) (*server, eventInfo, *readers, error) {
+	s, err := e.startServer(name, verbose)
+	if err != nil {
+		return nil, eventInfo{}, nil, err
+	}
+	ev, err := s.event(slugLive)
+	if err == nil {
+		var rs *readers
+		if rs, _, err = e.connect(s, slugLive, ev.Head, n, reconnect); err == nil {
+			time.Sleep(2 * time.Second)
+			return s, ev, rs, nil
+		}
+	}
+	s.stop()
+	return nil, eventInfo{}, nil, err
 }
 
 // publisher publishes posts to slug at a steady rate and remembers when each
@@ -309,21 +325,12 @@ func scenarioSustained(e *env) error {
 func sustained(e *env, name string, during func(s *server) error) error {
 	n := pick(e, 10_000, 1000)
 	length := pick(e, 60*time.Second, 10*time.Second)
-	s, err := e.startServer(name, false)
+	s, ev, rs, err := e.startAudience(name, false, n, true)
 	if err != nil {
 		return err
 	}
 	defer s.stop()
-	ev, err := s.event(slugLive)
-	if err != nil {
-		return err
-	}
-	rs, _, err := e.connect(s, slugLive, ev.Head, n, true)
-	if err != nil {
-		return err
-	}
 	defer rs.close()
-	time.Sleep(2 * time.Second)
 
 	rss0, c0 := s.rss(), s.cpu()
 	rssMax := rss0
@@ -374,21 +381,12 @@ func scenarioReconnectStorm(e *env) error {
 	// 9,000: the server briefly holds both a reader's old connection (until
 	// a write finds it closed) and its new one, under its 20,000 files.
 	n := pick(e, 9000, 1000)
-	s, err := e.startServer("s4", false)
+	s, ev, rs, err := e.startAudience("s4", false, n, false)
 	if err != nil {
 		return err
 	}
 	defer s.stop()
-	ev, err := s.event(slugLive)
-	if err != nil {
-		return err
-	}
-	rs, _, err := e.connect(s, slugLive, ev.Head, n, false)
-	if err != nil {
-		return err
-	}
 	defer rs.close()
-	time.Sleep(2 * time.Second)
 	// A post a second: enough to catch a gap or a duplicate at every step of
 	// a storm, while leaving the two CPUs to the storm rather than to
 	// delivering tens of thousands of frames a second (S3 does that).
@@ -447,21 +445,12 @@ func scenarioSlowReaders(e *env) error {
 	// about half a minute to fill. The smaller quick run posts faster.
 	limit := pick(e, 150*time.Second, 60*time.Second)
 	every := pick(e, 200*time.Millisecond, 100*time.Millisecond)
-	s, err := e.startServer("s5", true)
+	s, ev, rs, err := e.startAudience("s5", true, n, false)
 	if err != nil {
 		return err
 	}
 	defer s.stop()
-	ev, err := s.event(slugLive)
-	if err != nil {
-		return err
-	}
-	rs, _, err := e.connect(s, slugLive, ev.Head, n, false)
-	if err != nil {
-		return err
-	}
 	defer rs.close()
-	time.Sleep(2 * time.Second)
 
 	// Before: everyone reads.
 	pub := startPublisher(s, slugLive, ev.Head, every)

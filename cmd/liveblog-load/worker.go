@@ -48,9 +48,6 @@ type command struct {
 
 type reply struct {
 	Err string
-	// connect
-	Connected, Failed int
-	Elapsed           time.Duration
 	// wait: streams that have Seq, out of Streams
 	Reached, Streams int
 	// times: Times[i][j] is when stream j received frame From+i, in Unix
@@ -176,7 +173,6 @@ func (w *worker) connect(cmd command) reply {
 	if cmd.Parallel <= 0 {
 		cmd.Parallel = 200
 	}
-	start := time.Now()
 	sem := make(chan struct{}, cmd.Parallel)
 	var wg sync.WaitGroup
 	var failed atomic.Int64
@@ -208,11 +204,10 @@ func (w *worker) connect(cmd command) reply {
 		})
 	}
 	wg.Wait()
-	rep := reply{Connected: cmd.Count - int(failed.Load()), Failed: int(failed.Load()), Elapsed: time.Since(start)}
 	if failed.Load() > 0 {
-		rep.Err = fmt.Sprintf("%d of %d streams failed to connect", failed.Load(), cmd.Count)
+		return reply{Err: fmt.Sprintf("%d of %d streams failed to connect", failed.Load(), cmd.Count)}
 	}
-	return rep
+	return reply{}
 }
 
 // dial opens a stream and reads its response head. lastID, when set, is sent

@@ -50,13 +50,7 @@ func TestChaos(t *testing.T) {
 	if os.Getenv("LIVEBLOG_CHAOS_LONG") == "1" {
 		readers, ops = 500, 2000
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("LIVEBLOG_CHAOS_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatalf("LIVEBLOG_CHAOS_SEED=%q: %v", s, err)
-		}
-	}
+	seed := testSeed(t, "LIVEBLOG_CHAOS_SEED")
 	t.Logf("chaos: seed %d (LIVEBLOG_CHAOS_SEED=%d repeats the choices)", seed, seed)
 
 	dir := t.TempDir()

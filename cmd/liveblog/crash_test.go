@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,13 +48,7 @@ func TestCrash(t *testing.T) {
 	if os.Getenv("LIVEBLOG_CRASH_LONG") == "1" {
 		posts, kills = 2000, 50
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("LIVEBLOG_CRASH_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatalf("LIVEBLOG_CRASH_SEED=%q: %v", s, err)
-		}
-	}
+	seed := testSeed(t, "LIVEBLOG_CRASH_SEED")
 	t.Logf("crash: seed %d (LIVEBLOG_CRASH_SEED=%d repeats the schedule)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed>>1|1))
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -362,18 +363,9 @@ var headAttr = regexp.MustCompile(`data-head="(\d+)"`)
 // pageHead reads the feed position a reader page was rendered at.
 func pageHead(t *testing.T, base, slug string) int64 {
 	t.Helper()
-	resp, err := http.Get(base + "/live/" + slug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := headAttr.FindSubmatch(b)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		t.Fatalf("GET /live/%s = %d without data-head", slug, resp.StatusCode)
+	m := headAttr.FindStringSubmatch(get(t, base+"/live/"+slug))
+	if m == nil {
+		t.Fatalf("GET /live/%s: no data-head", slug)
 	}
 	head, _ := strconv.ParseInt(string(m[1]), 10, 64)
 	return head
@@ -552,6 +544,21 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// testSeed returns the seed a randomised test runs with: the variable
+// name's, to repeat a run, else a new one.
+func testSeed(t *testing.T, name string) uint64 {
+	t.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return uint64(time.Now().UnixNano())
+	}
+	seed, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", name, s, err)
+	}
+	return seed
 }
 
 // get returns the body of a GET of url that must answer 200.

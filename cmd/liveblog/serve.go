@@ -104,16 +104,13 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}
 	a.broker = broker
 	closers = append(closers, broker.Close)
+	var announcer liveblog.Announcer = broker
 	if nb, ok := broker.(*nats.Broker); ok {
 		a.metrics.WatchBroker(func() metrics.BrokerStats {
 			s := nb.Stats()
 			return metrics.BrokerStats{Sent: s.Sent, Dropped: s.Dropped, Received: s.Received,
 				Malformed: s.Malformed, Resyncs: s.Resyncs, Reconnects: s.Reconnects}
 		})
-	}
-
-	var announcer liveblog.Announcer = broker
-	if _, ok := broker.(*nats.Broker); ok {
 		// This node's own hub hears of its commits before the write is
 		// answered, not a NATS round trip later: its pages, polling answers
 		// and streams are current the moment a write (a takedown above all)
