@@ -97,7 +97,7 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 	// Counting an attempt is not the action a password change is logged
 	// as; the audit entry waits for the write it stands for.
 	ctx := liveblog.WithAudit(r.Context(), nil)
-	attempt := newRequestID() + newRequestID()
+	attempt := randomID(16)
 	keys := []string{"account:" + email, "address:" + s.clientAddress(r)}
 	counts, err := s.desk.users.RecordLoginAttempt(ctx, attempt, keys, time.Now().Add(-LoginWindow))
 	if err != nil {

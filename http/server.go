@@ -132,6 +132,7 @@ type Server struct {
 	logger *slog.Logger
 
 	mux     *http.ServeMux
+	table   *http.ServeMux
 	handler http.Handler
 	// build identifies the templates and assets of this binary, so that a
 	// page's ETag changes when a release changes how pages look.
@@ -159,14 +160,19 @@ func NewServer(cfg Config, store liveblog.Store, hub *stream.Hub, engine *render
 		build:  buildID(),
 	}
 	s.desk = newDesk(s.cfg, store)
-	s.mux = s.routes()
+	// The table answers; a copy of it without the last resort tells what a
+	// request no route takes should get (answerUnrouted).
+	s.table = http.NewServeMux()
+	s.routes(s.table)
+	s.mux = http.NewServeMux()
+	s.routes(s.mux)
+	s.mux.Handle(unrouted, http.HandlerFunc(s.answerUnrouted))
 	s.handler = withRequestID(withSecurityHeaders(s.logRequests(s.recoverPanics(http.HandlerFunc(s.route)))))
 	return s
 }
 
 // routes is the route table: every URL the server answers, in one place.
-func (s *Server) routes() *http.ServeMux {
-	mux := http.NewServeMux()
+func (s *Server) routes(mux *http.ServeMux) {
 
 	// Reader pages.
 	mux.Handle("GET /{$}", s.page(s.showIndex))
@@ -248,8 +254,6 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("POST /desk/users/{id}", s.deskSigned(s.updateUser))
 	mux.Handle("POST /desk/users/{id}/tokens", s.deskSigned(s.createUserToken))
 	mux.Handle("POST /desk/users/{id}/tokens/{token}/revoke", s.deskSigned(s.revokeUserToken))
-
-	return mux
 }
 
 // Handler returns the server's handler, middleware included.
@@ -271,16 +275,27 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 	}
 }
 
-// route dispatches to the route table. A request no route takes gets the
-// mux's status (404, or 405 with its Allow header) in our own format: a
-// problem document under /api/, an error page elsewhere.
+// unrouted is the pattern of the route table's last resort, which takes
+// every request no other route does.
+const unrouted = "/"
+
+// route dispatches to the route table.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	h, pattern := s.mux.Handler(r)
-	infoOf(r.Context()).route = pattern
-	if pattern != "" {
-		s.mux.ServeHTTP(w, r)
+	if r.RequestURI == "*" {
+		// The mux answers "OPTIONS *" itself, in plain text.
+		s.answerUnrouted(w, r)
 		return
 	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// answerUnrouted gives a request no route takes the status the table alone
+// would (404, 405 with its Allow header, or a redirect to the canonical
+// form of its path) in our own format: a problem document under /api/, an
+// error page elsewhere. Asking the table without the last resort is done
+// here, off the path of every routed request.
+func (s *Server) answerUnrouted(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.table.Handler(r)
 	probe := &headerProbe{header: http.Header{}}
 	h.ServeHTTP(probe, r)
 	switch probe.status {

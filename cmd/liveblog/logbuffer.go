@@ -20,46 +20,52 @@ const (
 )
 
 // logBuffer collects whole lines (slog writes a record in one call) and
-// writes them to w in batches.
+// writes them to w in batches. A batch is written outside the lock lines are
+// added under, so that a slow destination (a pipe to a busy log collector)
+// holds up only the next flush, not every request.
 type logBuffer struct {
-	mu        sync.Mutex
-	w         io.Writer
+	mu        sync.Mutex // guards buf and scheduled
 	buf       []byte
 	scheduled bool
+
+	writing sync.Mutex // held while a batch is written, so batches keep their order
+	w       io.Writer
+	spare   []byte // the batch buffer not in use; guarded by writing
 }
 
 func newLogBuffer(w io.Writer) *logBuffer {
-	return &logBuffer{w: w, buf: make([]byte, 0, logBufferSize)}
+	return &logBuffer{w: w, buf: make([]byte, 0, logBufferSize), spare: make([]byte, 0, logBufferSize)}
 }
 
 func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.buf = append(b.buf, p...)
-	if len(b.buf) >= logBufferSize {
-		return len(p), b.flushLocked()
-	}
-	if !b.scheduled {
+	full := len(b.buf) >= logBufferSize
+	if !full && !b.scheduled {
 		b.scheduled = true
 		time.AfterFunc(logFlushInterval, func() { b.Flush() })
+	}
+	b.mu.Unlock()
+	if full {
+		return len(p), b.Flush()
 	}
 	return len(p), nil
 }
 
 // Flush writes out what is buffered.
 func (b *logBuffer) Flush() error {
+	b.writing.Lock()
+	defer b.writing.Unlock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.flushLocked()
-}
-
-func (b *logBuffer) flushLocked() error {
-	b.scheduled = false
-	if len(b.buf) == 0 {
+	batch := b.buf
+	b.buf, b.scheduled = b.spare[:0], false
+	b.mu.Unlock()
+	if len(batch) == 0 {
+		b.spare = batch
 		return nil
 	}
-	_, err := b.w.Write(b.buf)
-	b.buf = b.buf[:0]
+	_, err := b.w.Write(batch)
+	b.spare = batch[:0]
 	return err
 }
 

@@ -600,3 +600,61 @@ func TestLogBuffer(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// stallingWriter blocks every write until released.
+type stallingWriter struct {
+	entered chan struct{}
+	release chan struct{}
+	mu      sync.Mutex
+	out     bytes.Buffer
+}
+
+func (w *stallingWriter) Write(p []byte) (int, error) {
+	select {
+	case w.entered <- struct{}{}:
+	default:
+	}
+	<-w.release
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.out.Write(p)
+}
+
+func TestLogBufferStalledDestination(t *testing.T) {
+	dst := &stallingWriter{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	logs := newLogBuffer(dst)
+	logs.Write([]byte("line 0\n"))
+	flushed := make(chan error, 1)
+	go func() { flushed <- logs.Flush() }()
+	<-dst.entered // the batch is stuck in the destination
+
+	// While that batch is stuck, requests keep logging without waiting.
+	wrote := make(chan struct{})
+	go func() {
+		for i := 1; i <= 100; i++ {
+			fmt.Fprintf(logs, "line %d\n", i)
+		}
+		close(wrote)
+	}()
+	select {
+	case <-wrote:
+	case <-time.After(5 * time.Second):
+		t.Fatal("logging waited for a stalled destination")
+	}
+	close(dst.release)
+	if err := <-flushed; err != nil {
+		t.Fatal(err)
+	}
+	if err := logs.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(dst.out.String(), "\n"), "\n")
+	if len(lines) != 101 {
+		t.Fatalf("got %d lines, want 101", len(lines))
+	}
+	for i, l := range lines {
+		if l != fmt.Sprintf("line %d", i) {
+			t.Fatalf("line %d is %q: lines lost or out of order", i, l)
+		}
+	}
+}
