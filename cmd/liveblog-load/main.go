@@ -8,6 +8,7 @@
 //	liveblog-load run    --bin bin/liveblog [-quick] [-scenarios s1,s2,...]
 //	liveblog-load worker                            (started by run) a process of stream readers
 //	liveblog-load floor                             (started by run) bare writes to streams, the floor S2 is read against
+//	liveblog-load plain                             (started by run) plain Go serving S6's pages from memory
 //
 // Readers are spread over several worker processes because one process may
 // hold at most 20,000 open files here, and over the source addresses
@@ -44,6 +45,7 @@ Usage:
   liveblog-load run --bin PATH [-quick] [-scenarios s1,s2,s3,s4,s5,s6,s7]
   liveblog-load worker   (started by run)
   liveblog-load floor    (started by run)
+  liveblog-load plain    (started by run)
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runWorker(stdin, stdout)
 	case "floor":
 		return runFloor(args[1:], stdin, stdout)
+	case "plain":
+		return runPlain(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

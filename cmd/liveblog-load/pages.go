@@ -20,16 +20,19 @@ import (
 // The page scenario (S6) runs wrk against the reader page and the changes
 // endpoint, and against nginx serving the very same bytes from files it
 // compresses nothing for (gzip_static), in the same run, so that the ratio
-// holds whatever else the machine is doing.
+// holds whatever else the machine is doing. The plain Go page server
+// (plain.go) serves the same bytes too, for what net/http alone allows.
 
-// wrkCase is one wrk run against liveblog and against nginx.
+// wrkCase is one wrk run against liveblog, nginx and the plain Go server,
+// which serves the same paths as nginx.
 type wrkCase struct {
 	name      string
 	goPath    string
 	nginxPath string
 	headers   []string
 	nginxHdrs []string
-	status    int // the status both must answer
+	plainHdrs []string
+	status    int // the status all must answer
 	target    string
 	ok        func(ratio float64, p99 time.Duration) bool
 }
@@ -50,17 +53,17 @@ func scenarioPages(e *env) error {
 		return err
 	}
 	defer s.stop()
-	ng, cases, err := e.pageSetup(s, slugPage)
+	ps, cases, err := e.pageSetup(s, slugPage)
 	if err != nil {
 		return err
 	}
-	defer ng.stop()
+	defer ps.stop()
 	// Without a reader streaming the event, liveblog cannot know from
 	// memory whether a kept page is current and asks the store each time.
 	for _, c := range cases[1:3] {
 		c.name += ", no stream open"
 		c.ok = nil
-		if err := e.compare("S6", s, ng, c); err != nil {
+		if err := e.compare("S6", s, ps, c); err != nil {
 			return err
 		}
 	}
@@ -72,7 +75,7 @@ func scenarioPages(e *env) error {
 	}
 	defer rs.close()
 	for _, c := range cases {
-		if err := e.compare("S6", s, ng, c); err != nil {
+		if err := e.compare("S6", s, ps, c); err != nil {
 			return err
 		}
 	}
@@ -97,11 +100,11 @@ func scenarioPagesUnderStreams(e *env) error {
 		return errors.New("s6s3 needs wrk and nginx (apt-get install -y wrk nginx-light)")
 	}
 	return sustained(e, "S6+S3", func(s *server) error {
-		ng, cases, err := e.pageSetup(s, slugPage)
+		ps, cases, err := e.pageSetup(s, slugPage)
 		if err != nil {
 			return err
 		}
-		defer ng.stop()
+		defer ps.stop()
 		rs, err := e.pageReaders(s, slugPage)
 		if err != nil {
 			return err
@@ -113,7 +116,7 @@ func scenarioPagesUnderStreams(e *env) error {
 		live.goPath = "/live/" + slugLive
 		live.ok = nil
 		for _, c := range []wrkCase{gz, live} {
-			if err := e.compare("S6 during S3", s, ng, c); err != nil {
+			if err := e.compare("S6 during S3", s, ps, c); err != nil {
 				return err
 			}
 		}
@@ -121,10 +124,22 @@ func scenarioPagesUnderStreams(e *env) error {
 	})
 }
 
+// pageServers are the servers liveblog's pages are compared with.
+type pageServers struct {
+	nginx *nginx
+	plain *plainProc
+}
+
+func (ps *pageServers) stop() {
+	ps.nginx.stop()
+	ps.plain.srv.stop()
+}
+
 // pageSetup fetches the page and a changes response from liveblog, writes
-// the same bytes for nginx (gzip as liveblog sends it, or compressed here
-// if liveblog sends none), starts nginx and returns the cases to compare.
-func (e *env) pageSetup(s *server, slug string) (*nginx, []wrkCase, error) {
+// the same bytes for nginx and the plain Go server (gzip as liveblog sends
+// it, or compressed here if liveblog sends none), starts them and returns
+// the cases to compare.
+func (e *env) pageSetup(s *server, slug string) (*pageServers, []wrkCase, error) {
 	www := filepath.Join(e.dir, "www")
 	os.RemoveAll(www)
 	if err := os.MkdirAll(www, 0o755); err != nil {
@@ -162,14 +177,25 @@ func (e *env) pageSetup(s *server, slug string) (*nginx, []wrkCase, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	ngEtag := map[string]string{}
+	plain, err := e.startPlain(www)
+	if err != nil {
+		ng.stop()
+		return nil, nil, err
+	}
+	ps := &pageServers{nginx: ng, plain: plain}
+	ngEtag, plainEtag := map[string]string{}, map[string]string{}
 	for file := range files {
 		_, _, etag, err := getURL(ng.url("/"+file), true)
 		if err != nil {
-			ng.stop()
+			ps.stop()
 			return nil, nil, err
 		}
 		ngEtag[file] = etag
+		if _, _, etag, err = getURL(plain.srv.url("/"+file), true); err != nil {
+			ps.stop()
+			return nil, nil, err
+		}
+		plainEtag[file] = etag
 	}
 	gzip := "Accept-Encoding: gzip"
 	pageOK := func(ratio float64, p99 time.Duration) bool { return ratio >= 0.55 && p99 <= 5*time.Millisecond }
@@ -177,24 +203,27 @@ func (e *env) pageSetup(s *server, slug string) (*nginx, []wrkCase, error) {
 	cases := []wrkCase{
 		{name: "reader page, identity", goPath: pagePath, nginxPath: "/page.html", status: 200},
 		{name: "reader page, gzip", goPath: pagePath, nginxPath: "/page.html", headers: []string{gzip}, nginxHdrs: []string{gzip},
-			status: 200, target: "≥ 55% of nginx, p99 ≤ 5 ms", ok: pageOK},
+			plainHdrs: []string{gzip}, status: 200, target: "≥ 55% of nginx, p99 ≤ 5 ms", ok: pageOK},
 		{name: "reader page, 304", goPath: pagePath, nginxPath: "/page.html",
 			headers: []string{gzip, "If-None-Match: " + etags["page.html"]}, nginxHdrs: []string{gzip, "If-None-Match: " + ngEtag["page.html"]},
-			status: 304, target: "≥ 50% of nginx", ok: notModifiedOK},
-		{name: "changes, gzip", goPath: changesPath, nginxPath: "/changes.json", headers: []string{gzip}, nginxHdrs: []string{gzip}, status: 200},
+			plainHdrs: []string{gzip, "If-None-Match: " + plainEtag["page.html"]}, status: 304, target: "≥ 50% of nginx", ok: notModifiedOK},
+		{name: "changes, gzip", goPath: changesPath, nginxPath: "/changes.json", headers: []string{gzip}, nginxHdrs: []string{gzip},
+			plainHdrs: []string{gzip}, status: 200},
 		{name: "changes, 304", goPath: changesPath, nginxPath: "/changes.json",
 			headers: []string{gzip, "If-None-Match: " + etags["changes.json"]}, nginxHdrs: []string{gzip, "If-None-Match: " + ngEtag["changes.json"]},
-			status: 304, target: "≥ 50% of nginx", ok: notModifiedOK},
+			plainHdrs: []string{gzip, "If-None-Match: " + plainEtag["changes.json"]}, status: 304, target: "≥ 50% of nginx", ok: notModifiedOK},
 	}
-	return ng, cases, nil
+	return ps, cases, nil
 }
 
-// compare runs one case against liveblog, then nginx, and records both.
-func (e *env) compare(scenario string, s *server, ng *nginx, c wrkCase) error {
-	for _, u := range []struct {
+// compare runs one case against liveblog, nginx and the plain Go server,
+// and records them.
+func (e *env) compare(scenario string, s *server, ps *pageServers, c wrkCase) error {
+	targets := []struct {
 		url  string
 		hdrs []string
-	}{{s.url(c.goPath), c.headers}, {ng.url(c.nginxPath), c.nginxHdrs}} {
+	}{{s.url(c.goPath), c.headers}, {ps.nginx.url(c.nginxPath), c.nginxHdrs}, {ps.plain.srv.url(c.nginxPath), c.plainHdrs}}
+	for _, u := range targets {
 		if status, err := statusOf(u.url, u.hdrs); err != nil {
 			return err
 		} else if status != c.status {
@@ -203,25 +232,35 @@ func (e *env) compare(scenario string, s *server, ng *nginx, c wrkCase) error {
 	}
 	d := pick(e, 10*time.Second, 3*time.Second)
 	load := loadAvg()
-	cpu0 := s.cpu()
-	lb, err := e.runWrk(s.url(c.goPath), c.headers, d)
-	if err != nil {
-		return err
+	var results [3]wrkResult
+	var cpuPerReq [3]float64
+	for i, u := range targets {
+		procs := []*server{s, nil, ps.plain.srv}
+		cpu0 := time.Duration(0)
+		if procs[i] != nil {
+			cpu0 = procs[i].cpu()
+		}
+		r, err := e.runWrk(u.url, u.hdrs, d)
+		if err != nil {
+			return err
+		}
+		if procs[i] != nil {
+			cpuPerReq[i] = float64(procs[i].cpu()-cpu0) / (r.rps * d.Seconds())
+		}
+		results[i] = r
 	}
-	cpuPerReq := float64(s.cpu()-cpu0) / (lb.rps * d.Seconds())
-	ngr, err := e.runWrk(ng.url(c.nginxPath), c.nginxHdrs, d)
-	if err != nil {
-		return err
-	}
+	lb, ngr, plain := results[0], results[1], results[2]
 	ratio := lb.rps / ngr.rps
 	v := ""
 	if c.ok != nil {
 		v = verdict(c.ok(ratio, lb.p99))
 	}
-	value := fmt.Sprintf("liveblog %.0f req/s (p50 %s, p99 %s, %.0f µs CPU/req) vs nginx %.0f req/s (p99 %s): %.0f%%",
-		lb.rps, ms(lb.p50), ms(lb.p99), cpuPerReq/1e3, ngr.rps, ms(ngr.p99), ratio*100)
-	if lb.bad+ngr.bad > 0 {
-		value += fmt.Sprintf("; errors %d / %d", lb.bad, ngr.bad)
+	value := fmt.Sprintf("liveblog %.0f req/s (p50 %s, p99 %s, %.0f µs CPU/req) vs nginx %.0f req/s (p99 %s): %.0f%%; "+
+		"plain Go %.0f req/s (p99 %s, %.0f µs CPU/req): %.0f%%",
+		lb.rps, ms(lb.p50), ms(lb.p99), cpuPerReq[0]/1e3, ngr.rps, ms(ngr.p99), ratio*100,
+		plain.rps, ms(plain.p99), cpuPerReq[2]/1e3, plain.rps/ngr.rps*100)
+	if bad := lb.bad + ngr.bad + plain.bad; bad > 0 {
+		value += fmt.Sprintf("; errors %d / %d / %d", lb.bad, ngr.bad, plain.bad)
 	}
 	e.report.add(scenario, c.name, value, c.target, v, load)
 	e.logf("  %s: %s = %s (load %s)", scenario, c.name, value, load)
