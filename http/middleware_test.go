@@ -153,3 +153,57 @@ func TestProblemStatuses(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestLog: a line per request is written at debug level only (serve
+// --verbose), with what an operator looks for, and the same request id the
+// client got.
+func TestRequestLog(t *testing.T) {
+	engine, err := render.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		t.Run(level.String(), func(t *testing.T) {
+			var logs syncBuffer
+			s := NewServer(Config{}, nil, nil, engine, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: level})))
+			ts := httptest.NewServer(s.Handler())
+			defer ts.Close()
+			res, err := http.Get(ts.URL + "/nowhere/at/all")
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			var line struct {
+				Msg, Level, RequestID, Method, Path string
+				Status, Bytes                       int
+				Duration                            int64
+			}
+			var found int
+			for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+				if !strings.Contains(l, `"msg":"request"`) {
+					continue
+				}
+				found++
+				d := json.NewDecoder(strings.NewReader(strings.ReplaceAll(l, `"request_id"`, `"requestid"`)))
+				if err := d.Decode(&line); err != nil {
+					t.Fatalf("%s: %v", l, err)
+				}
+			}
+			if level == slog.LevelInfo {
+				if found != 0 {
+					t.Errorf("a request line at info level: %s", logs.String())
+				}
+				return
+			}
+			if found != 1 {
+				t.Fatalf("%d request lines, want 1: %s", found, logs.String())
+			}
+			if line.Level != "DEBUG" || line.Method != "GET" || line.Path != "/nowhere/at/all" || line.Status != 404 ||
+				line.Bytes == 0 || line.Duration <= 0 || line.RequestID != res.Header.Get("X-Request-Id") {
+				t.Errorf("request line %+v; want DEBUG GET /nowhere/at/all 404 with its size, duration and request id %q",
+					line, res.Header.Get("X-Request-Id"))
+			}
+		})
+	}
+}

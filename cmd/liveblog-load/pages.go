@@ -378,9 +378,9 @@ type nginx struct {
 func (n *nginx) url(path string) string { return "http://" + n.addr + path }
 
 // startNginx serves www as a static site would be served in production:
-// sendfile, open file cache, pre-compressed files, one worker per CPU as
-// liveblog runs one thread per CPU, and an access log line per request, as
-// liveblog writes one.
+// sendfile, open file cache, pre-compressed files, and one worker per CPU as
+// liveblog runs one thread per CPU. Neither writes a line per request:
+// liveblog does so only with --verbose.
 func (e *env) startNginx(www string) (*nginx, error) {
 	addr, err := freeAddr()
 	if err != nil {
@@ -394,7 +394,7 @@ pid %[1]s/nginx.pid;
 error_log %[1]s/logs/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log %[1]s/logs/access.log;
+  access_log off;
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;
