@@ -28,6 +28,8 @@ const ContentSecurityPolicy = "default-src 'self'; img-src 'self' https: data:; 
 type requestInfo struct {
 	id     string
 	format errorFormat
+	// tagAlways: every response carries X-Request-Id, not only failures.
+	tagAlways bool
 }
 
 type contextKey int
@@ -50,20 +52,28 @@ func infoOf(ctx context.Context) *requestInfo {
 // which otherwise flows unchecked into every log line.
 const maxRequestIDLength = 64
 
-// withRequestID gives each request an id, logged with every line about it
-// and sent back in X-Request-Id. An id set by a proxy in front is kept, so
-// that one request has one id across the proxy's logs and ours.
+// withRequestID gives each request an id, logged with every line about it.
+// An id set by a proxy in front is kept and sent back, so that one request
+// has one id across the proxy's logs and ours. Otherwise the id is sent in
+// X-Request-Id with every failure (and in its problem document), and with
+// every answer of the API and the desk, whose users may quote it; a reader
+// page or any other public read that succeeded goes without, as a header
+// more on every cached page costs more than it is worth to anyone.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
-		if !validRequestID(id) {
+		fromProxy := validRequestID(id)
+		if !fromProxy {
 			id = newRequestID()
 		}
 		info := &requestInfo{id: id, format: formatPage}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			info.format = formatProblem
 		}
-		w.Header().Set("X-Request-Id", id)
+		if fromProxy || strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/desk/") {
+			info.tagAlways = true
+			w.Header()["X-Request-Id"] = []string{id}
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoKey, info)))
 	})
 }
@@ -120,19 +130,19 @@ func validRequestID(id string) bool {
 var (
 	contentSecurityPolicy = []string{ContentSecurityPolicy}
 	noSniff               = []string{"nosniff"}
-	referrerPolicy        = []string{"strict-origin-when-cross-origin"}
 )
 
 // withSecurityHeaders sets the headers every response carries, errors and
-// static files included.
+// static files included. The referrer policy is not among them: it governs
+// only what documents send, so every page states it in its head (a meta
+// element), and it is the browsers' default anyway.
 func withSecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Shared values, assigned under their canonical names: Header.Set
-		// would allocate three slices for every request.
+		// would allocate for every request.
 		h := w.Header()
 		h["Content-Security-Policy"] = contentSecurityPolicy
 		h["X-Content-Type-Options"] = noSniff
-		h["Referrer-Policy"] = referrerPolicy
 		next.ServeHTTP(w, r)
 	})
 }
@@ -143,6 +153,7 @@ func withSecurityHeaders(next http.Handler) http.Handler {
 // connection, which the stream needs for its write deadlines and flushes.
 type responseRecorder struct {
 	http.ResponseWriter
+	info   *requestInfo
 	status int
 	bytes  int64
 }
@@ -150,6 +161,9 @@ type responseRecorder struct {
 func (rw *responseRecorder) WriteHeader(status int) {
 	if rw.status == 0 && status >= 200 {
 		rw.status = status
+		if status >= 400 && !rw.info.tagAlways {
+			rw.Header()["X-Request-Id"] = []string{rw.info.id}
+		}
 	}
 	rw.ResponseWriter.WriteHeader(status)
 }
@@ -186,7 +200,7 @@ func (rw *responseRecorder) Unwrap() http.ResponseWriter { return rw.ResponseWri
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &responseRecorder{ResponseWriter: w}
+		rec := &responseRecorder{ResponseWriter: w, info: infoOf(r.Context())}
 		defer func() {
 			status := rec.status
 			if status == 0 {
@@ -230,7 +244,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec, ok := w.(*responseRecorder)
 		if !ok {
-			rec = &responseRecorder{ResponseWriter: w}
+			rec = &responseRecorder{ResponseWriter: w, info: infoOf(r.Context())}
 			w = rec
 		}
 		defer func() {

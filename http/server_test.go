@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -302,11 +303,15 @@ func TestSecurityHeaders(t *testing.T) {
 			for name, want := range map[string]string{
 				"Content-Security-Policy": lbhttp.ContentSecurityPolicy,
 				"X-Content-Type-Options":  "nosniff",
-				"Referrer-Policy":         "strict-origin-when-cross-origin",
 			} {
 				if got := res.header.Get(name); got != want {
 					t.Errorf("%s = %q, want %q", name, got, want)
 				}
+			}
+			// Documents state their referrer policy themselves.
+			if strings.HasPrefix(res.header.Get("Content-Type"), "text/html") &&
+				!bytes.Contains(res.body, []byte(`<meta name="referrer" content="strict-origin-when-cross-origin">`)) {
+				t.Error("page without its referrer policy")
 			}
 		})
 	}
@@ -316,11 +321,26 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestRequestID(t *testing.T) {
-	ts, _, _ := newTestServer(t)
+	ts, store, _ := newTestServer(t)
+	seedEvent(t, store, "budget")
 	t.Run("Generated", func(t *testing.T) {
-		a, b := get(t, ts, "/healthz"), get(t, ts, "/healthz")
+		a, b := get(t, ts, "/api/v1/events"), get(t, ts, "/desk/login")
 		if a.header.Get("X-Request-Id") == "" || a.header.Get("X-Request-Id") == b.header.Get("X-Request-Id") {
 			t.Errorf("ids %q and %q, want two different ids", a.header.Get("X-Request-Id"), b.header.Get("X-Request-Id"))
+		}
+	})
+	t.Run("OnFailures", func(t *testing.T) {
+		for _, path := range []string{"/live/missing", "/nowhere", "/live/budget?before=x", "/live/budget/stream?after=-1"} {
+			if res := get(t, ts, path); res.status < 400 || res.header.Get("X-Request-Id") == "" {
+				t.Errorf("%s: %d with X-Request-Id %q, want a failure with its id", path, res.status, res.header.Get("X-Request-Id"))
+			}
+		}
+	})
+	t.Run("NotOnPublicReads", func(t *testing.T) {
+		for _, path := range []string{"/live/budget", "/live/budget/changes?after=0", "/healthz"} {
+			if res := get(t, ts, path); res.status != http.StatusOK || res.header.Get("X-Request-Id") != "" {
+				t.Errorf("%s: %d with X-Request-Id %q, want 200 without", path, res.status, res.header.Get("X-Request-Id"))
+			}
 		}
 	})
 	t.Run("FromProxy", func(t *testing.T) {
@@ -330,7 +350,7 @@ func TestRequestID(t *testing.T) {
 		}
 	})
 	t.Run("UnsafeFromProxy", func(t *testing.T) {
-		res := get(t, ts, "/healthz", "X-Request-Id", "a b\"c")
+		res := get(t, ts, "/api/v1/events", "X-Request-Id", "a b\"c")
 		if got := res.header.Get("X-Request-Id"); got == "" || got == "a b\"c" {
 			t.Errorf("X-Request-Id = %q, want a fresh id", got)
 		}

@@ -51,6 +51,7 @@ type Metrics struct {
 	reg *prometheus.Registry
 
 	requests      *prometheus.HistogramVec
+	observers     observerCache
 	lag           prometheus.Histogram
 	announced     prometheus.Counter
 	heard         *prometheus.CounterVec
@@ -234,7 +235,38 @@ func (m *Metrics) ObserveRequest(route string, status int, elapsed time.Duration
 	if route == "" {
 		route = unmatchedRoute
 	}
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Observe(elapsed.Seconds())
+	m.observers.get(m.requests, route, status).Observe(elapsed.Seconds())
+}
+
+// observerCache keeps the series of each route and status once found:
+// finding it by its label values hashes them every time, which costs a
+// cached page more than the rest of its bookkeeping.
+type observerCache struct {
+	mu   sync.RWMutex
+	seen map[routeStatus]prometheus.Observer
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+func (c *observerCache) get(vec *prometheus.HistogramVec, route string, status int) prometheus.Observer {
+	key := routeStatus{route, status}
+	c.mu.RLock()
+	o, ok := c.seen[key]
+	c.mu.RUnlock()
+	if ok {
+		return o
+	}
+	o = vec.WithLabelValues(route, strconv.Itoa(status))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = make(map[routeStatus]prometheus.Observer)
+	}
+	c.seen[key] = o
+	return o
 }
 
 // SchedulerRun records one run of the scheduler and the posts it
