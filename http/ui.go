@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/liveblog/liveblog"
@@ -39,7 +40,10 @@ func (s *Server) showEvent(w http.ResponseWriter, r *http.Request) error {
 	if !validSlug(slug) {
 		return errNoEvent
 	}
-	q := r.URL.Query()
+	var q url.Values // the first page, the one nearly every reader asks for, has no query to parse
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
 	before, after, err := cursorParams(q)
 	if err != nil {
 		return err
