@@ -72,3 +72,21 @@ func TestFloorDelivers(t *testing.T) {
 		})
 	}
 }
+
+func TestMedianWrk(t *testing.T) {
+	rs := []wrkResult{
+		{rps: 30000, p50: 2 * time.Millisecond, p99: 30 * time.Millisecond},
+		{rps: 10000, p50: 9 * time.Millisecond, p99: 10 * time.Millisecond},
+		{rps: 20000, p50: 3 * time.Millisecond, p99: 20 * time.Millisecond},
+	}
+	got := medianWrk(rs)
+	if got.rps != 20000 || got.p50 != 3*time.Millisecond || got.p99 != 20*time.Millisecond {
+		t.Errorf("medianWrk = %+v, want each figure's own median: 20000 req/s, p50 3ms, p99 20ms", got)
+	}
+	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
+		t.Errorf("median of an even count = %v, want 2.5", m)
+	}
+	if s := spread([]float64{0.5, 0.46, 0.52}); s != "46–52% over 3 rounds" {
+		t.Errorf("spread = %q", s)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -217,12 +218,18 @@ func (e *env) pageSetup(s *server, slug string) (*pageServers, []wrkCase, error)
 }
 
 // compare runs one case against liveblog, nginx and the plain Go server,
-// and records them.
+// and records them. The three take turns, a few seconds each, for several
+// rounds: nginx's own figure wanders by tens of percent over a minute on a
+// shared machine, and a ratio of runs taken side by side holds where one of
+// runs taken a minute apart does not. The ratio reported is the median of
+// the rounds' ratios; rates and latencies are medians over the rounds, CPU
+// per request is over all of them.
 func (e *env) compare(scenario string, s *server, ps *pageServers, c wrkCase) error {
 	targets := []struct {
 		url  string
 		hdrs []string
-	}{{s.url(c.goPath), c.headers}, {ps.nginx.url(c.nginxPath), c.nginxHdrs}, {ps.plain.srv.url(c.nginxPath), c.plainHdrs}}
+		proc *server // whose CPU is measured; nginx's workers are not
+	}{{s.url(c.goPath), c.headers, s}, {ps.nginx.url(c.nginxPath), c.nginxHdrs, nil}, {ps.plain.srv.url(c.nginxPath), c.plainHdrs, ps.plain.srv}}
 	for _, u := range targets {
 		if status, err := statusOf(u.url, u.hdrs); err != nil {
 			return err
@@ -230,41 +237,86 @@ func (e *env) compare(scenario string, s *server, ps *pageServers, c wrkCase) er
 			return fmt.Errorf("%s: %s answered %d, want %d", c.name, u.url, status, c.status)
 		}
 	}
-	d := pick(e, 10*time.Second, 3*time.Second)
+	rounds := pick(e, 3, 1)
+	d := pick(e, 4*time.Second, 3*time.Second)
 	load := loadAvg()
-	var results [3]wrkResult
-	var cpuPerReq [3]float64
-	for i, u := range targets {
-		procs := []*server{s, nil, ps.plain.srv}
-		cpu0 := time.Duration(0)
-		if procs[i] != nil {
-			cpu0 = procs[i].cpu()
+	var (
+		results [3][]wrkResult
+		cpu     [3]time.Duration
+		reqs    [3]float64
+		ratios  [2][]float64 // liveblog's and plain Go's to nginx, per round
+	)
+	for range rounds {
+		for i, u := range targets {
+			var cpu0 time.Duration
+			if u.proc != nil {
+				cpu0 = u.proc.cpu()
+			}
+			r, err := e.runWrk(u.url, u.hdrs, d)
+			if err != nil {
+				return err
+			}
+			if u.proc != nil {
+				cpu[i] += u.proc.cpu() - cpu0
+				reqs[i] += r.rps * d.Seconds()
+			}
+			results[i] = append(results[i], r)
 		}
-		r, err := e.runWrk(u.url, u.hdrs, d)
-		if err != nil {
-			return err
-		}
-		if procs[i] != nil {
-			cpuPerReq[i] = float64(procs[i].cpu()-cpu0) / (r.rps * d.Seconds())
-		}
-		results[i] = r
+		n := len(results[1]) - 1
+		ratios[0] = append(ratios[0], results[0][n].rps/results[1][n].rps)
+		ratios[1] = append(ratios[1], results[2][n].rps/results[1][n].rps)
 	}
-	lb, ngr, plain := results[0], results[1], results[2]
-	ratio := lb.rps / ngr.rps
+	lb, ngr, plain := medianWrk(results[0]), medianWrk(results[1]), medianWrk(results[2])
+	ratio, plainRatio := median(ratios[0]), median(ratios[1])
 	v := ""
 	if c.ok != nil {
 		v = verdict(c.ok(ratio, lb.p99))
 	}
-	value := fmt.Sprintf("liveblog %.0f req/s (p50 %s, p99 %s, %.0f µs CPU/req) vs nginx %.0f req/s (p99 %s): %.0f%%; "+
-		"plain Go %.0f req/s (p99 %s, %.0f µs CPU/req): %.0f%%",
-		lb.rps, ms(lb.p50), ms(lb.p99), cpuPerReq[0]/1e3, ngr.rps, ms(ngr.p99), ratio*100,
-		plain.rps, ms(plain.p99), cpuPerReq[2]/1e3, plain.rps/ngr.rps*100)
-	if bad := lb.bad + ngr.bad + plain.bad; bad > 0 {
-		value += fmt.Sprintf("; errors %d / %d / %d", lb.bad, ngr.bad, plain.bad)
+	perReq := func(i int) float64 { return float64(cpu[i]) / reqs[i] / 1e3 }
+	value := fmt.Sprintf("liveblog %.0f req/s (p50 %s, p99 %s, %.0f µs CPU/req) vs nginx %.0f req/s (p99 %s): %.0f%% (%s); "+
+		"plain Go %.0f req/s (p99 %s, %.0f µs CPU/req): %.0f%% (%s)",
+		lb.rps, ms(lb.p50), ms(lb.p99), perReq(0), ngr.rps, ms(ngr.p99), ratio*100, spread(ratios[0]),
+		plain.rps, ms(plain.p99), perReq(2), plainRatio*100, spread(ratios[1]))
+	var bad [3]int
+	for i := range results {
+		for _, r := range results[i] {
+			bad[i] += r.bad
+		}
+	}
+	if bad[0]+bad[1]+bad[2] > 0 {
+		value += fmt.Sprintf("; errors %d / %d / %d", bad[0], bad[1], bad[2])
 	}
 	e.report.add(scenario, c.name, value, c.target, v, load)
 	e.logf("  %s: %s = %s (load %s)", scenario, c.name, value, load)
 	return nil
+}
+
+// medianWrk is the median rate, p50 and p99 of rs, each on its own.
+func medianWrk(rs []wrkResult) wrkResult {
+	var rps, p50, p99 []float64
+	for _, r := range rs {
+		rps = append(rps, r.rps)
+		p50 = append(p50, float64(r.p50))
+		p99 = append(p99, float64(r.p99))
+	}
+	return wrkResult{rps: median(rps), p50: time.Duration(median(p50)), p99: time.Duration(median(p99))}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// spread says over how many rounds a ratio was taken and between what.
+func spread(ratios []float64) string {
+	if len(ratios) == 1 {
+		return "1 round"
+	}
+	return fmt.Sprintf("%.0f–%.0f%% over %d rounds", slices.Min(ratios)*100, slices.Max(ratios)*100, len(ratios))
 }
 
 // runWrk runs wrk with two threads and 64 connections, as the reference
