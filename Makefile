@@ -33,7 +33,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -skip 'IdleReader' -benchmem ./...
 	$(GO) test -run '^$$' -bench 'IdleReader' -benchtime=5000x ./stream/
 
-## bench-load: the load scenarios S1-S7 against a liveblog serve process (about 10 minutes; needs wrk
+## bench-load: the load scenarios S1-S7 against a liveblog serve process (about 11 minutes; needs wrk
 ## and nginx for S6; BENCHMARKS.md says how to read the table it prints). LOADFLAGS="-scenarios s2" picks some.
 bench-load: build
 	$(GO) build -o bin/liveblog-load ./cmd/liveblog-load
