@@ -302,35 +302,22 @@ func testFindPage(t *testing.T, open OpenStore) {
 			t.Fatalf("%s: cursors newer %v, older %v", what, page.Newer, page.Older)
 		}
 		// Walk from it both ways: every post once, in order.
-		var seen []*liveblog.Post
-		for p := page; p != nil; {
-			seen = append(slices.Clone(p.Posts), seen...)
-			c := p.Newer
-			if oldestFirst {
-				c = p.Older
+		follow := func(p *liveblog.Page, older bool) *liveblog.Page {
+			filter := liveblog.PageFilter{Slug: e.Slug, Limit: size, OldestFirst: oldestFirst, After: p.Newer}
+			if older {
+				filter.After, filter.Before = nil, p.Older
 			}
-			if c == nil {
-				break
+			if filter.After == nil && filter.Before == nil {
+				return nil
 			}
-			filter := liveblog.PageFilter{Slug: e.Slug, Limit: size, OldestFirst: oldestFirst, After: c}
-			if oldestFirst {
-				filter.After, filter.Before = nil, c
-			}
-			p = f.findPage(filter)
+			return f.findPage(filter)
 		}
-		for p := page; ; {
-			c := p.Older
-			if oldestFirst {
-				c = p.Newer
-			}
-			if c == nil {
-				break
-			}
-			filter := liveblog.PageFilter{Slug: e.Slug, Limit: size, OldestFirst: oldestFirst, Before: c}
-			if oldestFirst {
-				filter.Before, filter.After = nil, c
-			}
-			p = f.findPage(filter)
+		var seen []*liveblog.Post
+		// Towards the top of the reading order, then towards its end.
+		for p := page; p != nil; p = follow(p, oldestFirst) {
+			seen = append(slices.Clone(p.Posts), seen...)
+		}
+		for p := follow(page, !oldestFirst); p != nil; p = follow(p, !oldestFirst) {
 			seen = append(seen, p.Posts...)
 		}
 		wantIDs(t, what+", walked both ways", seen, posts)
