@@ -66,13 +66,7 @@ func runFloor(args []string, stdin io.Reader, stdout io.Writer) error {
 	}()
 	fmt.Fprintln(stdout, ln.Addr().String())
 
-	in := bufio.NewScanner(stdin)
-	for in.Scan() {
-		seq, err := strconv.ParseInt(strings.TrimSpace(in.Text()), 10, 64)
-		if err != nil {
-			return fmt.Errorf("floor: want a sequence number, got %q", in.Text())
-		}
-		frame := floorFrame(seq, *size)
+	return publishFrames("floor", *size, stdin, stdout, func(frame []byte) {
 		mu.Lock()
 		all := fds
 		mu.Unlock()
@@ -88,6 +82,20 @@ func runFloor(args []string, stdin io.Reader, stdout io.Writer) error {
 			})
 		}
 		wg.Wait()
+	})
+}
+
+// publishFrames is the floor's and the naive hub's side of the S2 run:
+// told a sequence number on stdin, it hands send a frame of size bytes with
+// that id, and says "done" on stdout once send returns.
+func publishFrames(what string, size int, stdin io.Reader, stdout io.Writer, send func(frame []byte)) error {
+	in := bufio.NewScanner(stdin)
+	for in.Scan() {
+		seq, err := strconv.ParseInt(strings.TrimSpace(in.Text()), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: want a sequence number, got %q", what, in.Text())
+		}
+		send(floorFrame(seq, size))
 		fmt.Fprintln(stdout, "done")
 	}
 	return in.Err()

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -58,22 +55,14 @@ func runNaiveHub(addr string, size int, stdin io.Reader, stdout io.Writer) error
 	go srv.Serve(ln)
 	fmt.Fprintln(stdout, ln.Addr().String())
 
-	in := bufio.NewScanner(stdin)
-	for in.Scan() {
-		seq, err := strconv.ParseInt(strings.TrimSpace(in.Text()), 10, 64)
-		if err != nil {
-			return fmt.Errorf("naive hub: want a sequence number, got %q", in.Text())
-		}
-		frame := floorFrame(seq, size)
+	return publishFrames("naive hub", size, stdin, stdout, func(frame []byte) {
 		mu.Lock()
+		defer mu.Unlock()
 		for ch := range readers {
 			select {
 			case ch <- frame:
 			default: // a reader 16 frames behind misses this one
 			}
 		}
-		mu.Unlock()
-		fmt.Fprintln(stdout, "done")
-	}
-	return in.Err()
+	})
 }
