@@ -145,19 +145,11 @@ type floorProc struct {
 }
 
 func (e *env) startFloor(size int, naive bool) (*floorProc, error) {
-	cmd, in, out, err := e.startHelper("floor", "-size", strconv.Itoa(size), "-naive="+strconv.FormatBool(naive))
+	srv, in, out, err := e.startListener("floor", "floor", "-size", strconv.Itoa(size), "-naive="+strconv.FormatBool(naive))
 	if err != nil {
 		return nil, err
 	}
-	f := &floorProc{in: in, out: bufio.NewScanner(out)}
-	if !f.out.Scan() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return nil, errors.New("floor: did not start")
-	}
-	f.srv = &server{cmd: cmd, pid: cmd.Process.Pid, addr: f.out.Text(), done: make(chan struct{})}
-	go func() { cmd.Wait(); close(f.srv.done) }()
-	return f, nil
+	return &floorProc{srv: srv, in: in, out: out}, nil
 }
 
 // send writes frame seq to every reader and returns when the writes are

@@ -128,12 +128,12 @@ func scenarioPagesUnderStreams(e *env) error {
 // pageServers are the servers liveblog's pages are compared with.
 type pageServers struct {
 	nginx *nginx
-	plain *plainProc
+	plain *server
 }
 
 func (ps *pageServers) stop() {
 	ps.nginx.stop()
-	ps.plain.srv.stop()
+	ps.plain.stop()
 }
 
 // pageSetup fetches the page and a changes response from liveblog, writes
@@ -192,7 +192,7 @@ func (e *env) pageSetup(s *server, slug string) (*pageServers, []wrkCase, error)
 			return nil, nil, err
 		}
 		ngEtag[file] = etag
-		if _, _, etag, err = getURL(plain.srv.url("/"+file), true); err != nil {
+		if _, _, etag, err = getURL(plain.url("/"+file), true); err != nil {
 			ps.stop()
 			return nil, nil, err
 		}
@@ -229,7 +229,7 @@ func (e *env) compare(scenario string, s *server, ps *pageServers, c wrkCase) er
 		url  string
 		hdrs []string
 		proc *server // whose CPU is measured; nginx's workers are not
-	}{{s.url(c.goPath), c.headers, s}, {ps.nginx.url(c.nginxPath), c.nginxHdrs, nil}, {ps.plain.srv.url(c.nginxPath), c.plainHdrs, ps.plain.srv}}
+	}{{s.url(c.goPath), c.headers, s}, {ps.nginx.url(c.nginxPath), c.nginxHdrs, nil}, {ps.plain.url(c.nginxPath), c.plainHdrs, ps.plain}}
 	for _, u := range targets {
 		if status, err := statusOf(u.url, u.hdrs); err != nil {
 			return err
@@ -244,9 +244,10 @@ func (e *env) compare(scenario string, s *server, ps *pageServers, c wrkCase) er
 		results [3][]wrkResult
 		cpu     [3]time.Duration
 		reqs    [3]float64
+		bad     [3]int
 		ratios  [2][]float64 // liveblog's and plain Go's to nginx, per round
 	)
-	for range rounds {
+	for round := range rounds {
 		for i, u := range targets {
 			var cpu0 time.Duration
 			if u.proc != nil {
@@ -261,10 +262,10 @@ func (e *env) compare(scenario string, s *server, ps *pageServers, c wrkCase) er
 				reqs[i] += r.rps * d.Seconds()
 			}
 			results[i] = append(results[i], r)
+			bad[i] += r.bad
 		}
-		n := len(results[1]) - 1
-		ratios[0] = append(ratios[0], results[0][n].rps/results[1][n].rps)
-		ratios[1] = append(ratios[1], results[2][n].rps/results[1][n].rps)
+		ratios[0] = append(ratios[0], results[0][round].rps/results[1][round].rps)
+		ratios[1] = append(ratios[1], results[2][round].rps/results[1][round].rps)
 	}
 	lb, ngr, plain := medianWrk(results[0]), medianWrk(results[1]), medianWrk(results[2])
 	ratio, plainRatio := median(ratios[0]), median(ratios[1])
@@ -277,12 +278,6 @@ func (e *env) compare(scenario string, s *server, ps *pageServers, c wrkCase) er
 		"plain Go %.0f req/s (p99 %s, %.0f µs CPU/req): %.0f%% (%s)",
 		lb.rps, ms(lb.p50), ms(lb.p99), perReq(0), ngr.rps, ms(ngr.p99), ratio*100, spread(ratios[0]),
 		plain.rps, ms(plain.p99), perReq(2), plainRatio*100, spread(ratios[1]))
-	var bad [3]int
-	for i := range results {
-		for _, r := range results[i] {
-			bad[i] += r.bad
-		}
-	}
 	if bad[0]+bad[1]+bad[2] > 0 {
 		value += fmt.Sprintf("; errors %d / %d / %d", bad[0], bad[1], bad[2])
 	}

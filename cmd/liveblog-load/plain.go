@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -113,22 +112,12 @@ func plainHandler(files map[string]*plainFile) http.Handler {
 	})
 }
 
-// plainProc is a running plain Go page server.
-type plainProc struct{ srv *server }
-
-func (e *env) startPlain(dir string) (*plainProc, error) {
-	cmd, in, out, err := e.startHelper("plain", "-dir", dir)
+// startPlain starts the plain Go page server on the files of dir.
+func (e *env) startPlain(dir string) (*server, error) {
+	srv, in, _, err := e.startListener("plain Go page server", "plain", "-dir", dir)
 	if err != nil {
 		return nil, err
 	}
-	in.Close()
-	lines := bufio.NewScanner(out)
-	if !lines.Scan() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return nil, errors.New("plain Go page server: did not start")
-	}
-	p := &plainProc{srv: &server{cmd: cmd, pid: cmd.Process.Pid, addr: lines.Text(), done: make(chan struct{})}}
-	go func() { cmd.Wait(); close(p.srv.done) }()
-	return p, nil
+	in.Close() // it reads nothing
+	return srv, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/gob"
@@ -452,6 +453,26 @@ func (e *env) startHelper(args ...string) (*exec.Cmd, io.WriteCloser, io.ReadClo
 		return nil, nil, nil, err
 	}
 	return cmd, in, out, nil
+}
+
+// startListener starts a helper that listens and says its address on its
+// first line of output (the floor, the naive hub, the plain Go page server),
+// and returns it as a server with the helper's stdin and the rest of its
+// output.
+func (e *env) startListener(what string, args ...string) (*server, io.WriteCloser, *bufio.Scanner, error) {
+	cmd, in, out, err := e.startHelper(args...)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lines := bufio.NewScanner(out)
+	if !lines.Scan() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, nil, nil, errors.New(what + ": did not start")
+	}
+	s := &server{cmd: cmd, pid: cmd.Process.Pid, addr: lines.Text(), done: make(chan struct{})}
+	go func() { cmd.Wait(); close(s.done) }()
+	return s, in, lines, nil
 }
 
 func (w *workerProc) call(cmd command) reply {

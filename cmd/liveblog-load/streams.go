@@ -148,7 +148,7 @@ func fanoutFloor(e *env, n, size int, naive bool) error {
 	e.record(name, fmt.Sprintf("%s, %d-byte frames: p50 / p99 / max", what, size),
 		fmt.Sprintf("%s / %s / %s (%d missing)", ms(all.pct(50)), ms(all.pct(99)), ms(all.max()), r.missing), "", "")
 	e.record(name, what+": CPU per delivery", fmt.Sprintf("%.2f µs", float64(r.cpu)/float64(posts*n)/1e3), "", "")
-	e.record(name, what+": RSS per idle reader", fmt.Sprintf("%.2f KiB", float64(rss1-rss0)/float64(n)/1024), "", "")
+	e.record(name, what+": RSS per idle reader", kib(float64(rss1-rss0)/float64(n)), "", "")
 	return nil
 }
 
@@ -232,15 +232,17 @@ func (e *env) startAudience(name string, verbose bool, n int, reconnect bool) (*
 		return nil, eventInfo{}, nil, err
 	}
 	ev, err := s.event(slugLive)
-	if err == nil {
-		var rs *readers
-		if rs, _, err = e.connect(s, slugLive, ev.Head, n, reconnect); err == nil {
-			time.Sleep(2 * time.Second)
-			return s, ev, rs, nil
-		}
+	if err != nil {
+		s.stop()
+		return nil, eventInfo{}, nil, err
 	}
-	s.stop()
-	return nil, eventInfo{}, nil, err
+	rs, _, err := e.connect(s, slugLive, ev.Head, n, reconnect)
+	if err != nil {
+		s.stop()
+		return nil, eventInfo{}, nil, err
+	}
+	time.Sleep(2 * time.Second)
+	return s, ev, rs, nil
 }
 
 // publisher publishes posts to slug at a steady rate and remembers when each
