@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/liveblog/liveblog"
 )
@@ -48,22 +49,21 @@ func (e *Engine) FrameData(ev *liveblog.Event, c *liveblog.Change) ([]byte, erro
 		if f.PostID == 0 {
 			f.PostID = p.ID
 		}
-		html, err := e.fragment("post", e.postView(ev, ev.Location(), p))
-		if err != nil {
+		var html strings.Builder
+		if err := e.Post(&html, ev, p); err != nil {
 			return nil, err
 		}
-		f.HTML = html
+		f.HTML = html.String()
 		f.Sort = liveblog.CursorOf(p).String()
 		f.Pinned, f.KeyEvent = &p.Pinned, &p.KeyEvent
 	case liveblog.ChangePostDeleted:
 		f.PostID = c.PostID
 	case liveblog.ChangeSummary:
-		state := eventOf(ev, c)
-		html, err := e.fragment("summary", summaryView{state.Summary, state.Location()})
-		if err != nil {
+		var html strings.Builder
+		if err := e.Summary(&html, eventOf(ev, c)); err != nil {
 			return nil, err
 		}
-		f.HTML = html
+		f.HTML = html.String()
 	case liveblog.ChangeCoverage:
 		f.State = eventOf(ev, c).State
 	case liveblog.ChangeEvent:
@@ -87,18 +87,4 @@ func eventOf(ev *liveblog.Event, c *liveblog.Change) *liveblog.Event {
 		return c.Event
 	}
 	return ev
-}
-
-// fragment runs a partial into a pooled buffer and returns the text.
-func (e *Engine) fragment(name string, data any) (string, error) {
-	buf := e.buffers.Get().(*bytes.Buffer)
-	defer func() {
-		buf.Reset()
-		e.buffers.Put(buf)
-	}()
-	buf.Reset()
-	if err := e.partials.ExecuteTemplate(buf, name, data); err != nil {
-		return "", fmt.Errorf("render: %w", err)
-	}
-	return buf.String(), nil
 }
