@@ -2,6 +2,7 @@ package stream
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 )
@@ -48,20 +49,15 @@ func (e *entry) sweep(visit func(s *stream) bool) {
 	// hand-off costs more than it saves.
 	workers := min(runtime.GOMAXPROCS(0), (len(list)+255)/256)
 	chunk := (len(list) + workers - 1) / workers
-	kept := make([]int, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		part := list[w*chunk : min(len(list), (w+1)*chunk)]
 		work := func() {
-			n := 0
-			for _, s := range part {
-				if visit(s) {
-					part[n] = s
-					n++
+			for i, s := range part {
+				if !visit(s) {
+					part[i] = nil
 				}
 			}
-			clear(part[n:])
-			kept[w] = n
 		}
 		if w == workers-1 {
 			work()
@@ -70,13 +66,9 @@ func (e *entry) sweep(visit func(s *stream) bool) {
 		}
 	}
 	wg.Wait()
-	n := 0
-	for w := range workers {
-		n += copy(list[n:], list[w*chunk:w*chunk+kept[w]])
-	}
-	clear(list[n:])
+	list = slices.DeleteFunc(list, func(s *stream) bool { return s == nil })
 	e.mu.Lock()
-	e.parked = append(list[:n], e.parked...)
+	e.parked = append(list, e.parked...)
 	e.mu.Unlock()
 }
 
@@ -94,13 +86,7 @@ func (e *entry) fanout() {
 				go s.resume(nil, 0)
 				return false
 			}
-			n, err := s.tryWrite(f.data)
-			if err != nil {
-				s.end()
-				return false
-			}
-			if n < len(f.data) {
-				go s.resume(f.data[n:], f.seq)
+			if !s.offer(f.data, f.seq) {
 				return false
 			}
 			s.cursor = f.seq
@@ -125,18 +111,29 @@ func (e *entry) beat() {
 		if now.Sub(s.active) < quiet {
 			return true
 		}
-		n, err := s.tryWrite(heartbeat)
-		if err != nil {
-			s.end()
-			return false
-		}
-		if n < len(heartbeat) {
-			go s.resume(heartbeat[n:], s.cursor)
+		if !s.offer(heartbeat, s.cursor) {
 			return false
 		}
 		s.active = now
 		return true
 	})
+}
+
+// offer writes p, which brings a parked stream to seq, as far as the socket
+// takes it now, and reports whether the stream stays parked: a reader who
+// left is ended, and one whose socket took only part of p gets a goroutine
+// to write the rest.
+func (s *stream) offer(p []byte, seq int64) bool {
+	n, err := s.tryWrite(p)
+	if err != nil {
+		s.end()
+		return false
+	}
+	if n < len(p) {
+		go s.resume(p[n:], seq)
+		return false
+	}
+	return true
 }
 
 // closeParked ends every parked stream when the entry stops, telling each

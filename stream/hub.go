@@ -158,7 +158,7 @@ type Hub struct {
 	// heads is the highest head announced for each event, followed or not,
 	// and generation counts the resyncs that made it forget them: what
 	// Current judges by.
-	headsMu    sync.Mutex
+	headsMu    sync.RWMutex // read on every page request (Current), written per announcement
 	heads      map[int64]int64
 	generation uint64
 
@@ -268,8 +268,8 @@ type Stamp struct {
 // Stamp returns the mark to keep with an event about to be read from the
 // store.
 func (h *Hub) Stamp() Stamp {
-	h.headsMu.Lock()
-	defer h.headsMu.Unlock()
+	h.headsMu.RLock()
+	defer h.headsMu.RUnlock()
 	return Stamp{at: time.Now(), generation: h.generation}
 }
 
@@ -287,8 +287,8 @@ func (h *Hub) Current(eventID, head int64, stamp Stamp) bool {
 	if time.Since(stamp.at) >= h.cfg.PollInterval {
 		return false
 	}
-	h.headsMu.Lock()
-	defer h.headsMu.Unlock()
+	h.headsMu.RLock()
+	defer h.headsMu.RUnlock()
 	return stamp.generation == h.generation && h.heads[eventID] <= head
 }
 
