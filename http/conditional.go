@@ -25,10 +25,10 @@ func digestETag(parts ...string) string {
 	return `"` + hex.EncodeToString(h.Sum(nil))[:20] + `"`
 }
 
-// notModified reports whether the request's If-None-Match names etag, with
-// the weak comparison RFC 9110 prescribes for it.
-func notModified(r *http.Request, etag string) bool {
-	etag = strings.TrimPrefix(etag, "W/")
+// notModified reports whether the request's If-None-Match names one of
+// etags (the tags of a response's encodings), with the weak comparison RFC
+// 9110 prescribes for it.
+func notModified(r *http.Request, etags ...string) bool {
 	for _, header := range r.Header.Values("If-None-Match") {
 		// Cut rather than Split: a revalidation is the commonest request a
 		// cached page gets, and it should allocate nothing to be told 304.
@@ -36,8 +36,14 @@ func notModified(r *http.Request, etag string) bool {
 			var tag string
 			tag, header, _ = strings.Cut(header, ",")
 			tag = strings.TrimSpace(tag)
-			if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+			if tag == "*" {
 				return true
+			}
+			tag = strings.TrimPrefix(tag, "W/")
+			for _, etag := range etags {
+				if tag == strings.TrimPrefix(etag, "W/") {
+					return true
+				}
 			}
 		}
 	}

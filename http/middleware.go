@@ -66,11 +66,12 @@ func withRequestID(next http.Handler) http.Handler {
 		if !fromProxy {
 			id = newRequestID()
 		}
+		api := strings.HasPrefix(r.URL.Path, "/api/")
 		info := &requestInfo{id: id, format: formatPage}
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		if api {
 			info.format = formatProblem
 		}
-		if fromProxy || strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/desk/") {
+		if fromProxy || api || strings.HasPrefix(r.URL.Path, "/desk/") {
 			info.tagAlways = true
 			w.Header()["X-Request-Id"] = []string{id}
 		}
@@ -223,7 +224,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			// shows: a tenth of the cost of logging a request.
 			line := slog.NewRecord(start.Add(elapsed), slog.LevelDebug, "request", 0)
 			line.AddAttrs(
-				slog.String("request_id", infoOf(ctx).id),
+				slog.String("request_id", rec.info.id),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),

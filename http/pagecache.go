@@ -139,7 +139,7 @@ func (s *Server) liveEvent(ctx context.Context, slug string) (*liveblog.Event, e
 		return nil, errNoEvent
 	}
 	if s.hub == nil {
-		return s.store.FindEventBySlug(ctx, slug)
+		return s.eventBySlug(ctx, slug)
 	}
 	c := &s.pages
 	c.mu.Lock()
@@ -149,12 +149,12 @@ func (s *Server) liveEvent(ctx context.Context, slug string) (*liveblog.Event, e
 		return known.ev, nil
 	}
 	stamp := s.hub.Stamp()
-	ev, err := s.store.FindEventBySlug(ctx, slug)
+	ev, err := s.eventBySlug(ctx, slug)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
+	if err == errNoEvent {
 		delete(c.events, slug)
-		return nil, errNoEvent
+		return nil, err
 	} else if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, slug string, 
 	}
 	// The tag follows from the event alone, so a reader who has the page
 	// gets 304 without the page being read.
-	if etag := s.pageETag(ev, view); notModified(r, etag) || notModified(r, gzipETag(etag)) || notModified(r, zstdETag(etag)) {
+	if etag := s.pageETag(ev, view); notModified(r, etag, gzipETag(etag), zstdETag(etag)) {
 		writeNotModified(w, r, etag, pageCacheControl)
 		return nil
 	}
@@ -277,8 +277,7 @@ func writeKept(w http.ResponseWriter, r *http.Request, p *pageEntry) {
 	h["Etag"] = rep.etagValue
 	h["Cache-Control"] = rep.cacheControl
 	h["Vary"] = varyAcceptEncoding
-	if inm := r.Header.Get("If-None-Match"); inm != "" &&
-		(notModified(r, p.headers[identityRep].etag) || notModified(r, p.headers[gzipRep].etag) || notModified(r, p.headers[zstdRep].etag)) {
+	if notModified(r, p.headers[identityRep].etag, p.headers[gzipRep].etag, p.headers[zstdRep].etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

@@ -60,12 +60,9 @@ func (s *Server) showEvent(w http.ResponseWriter, r *http.Request) error {
 	// the like do not split a cache.
 	view := []string{strconv.FormatBool(keyOnly), strconv.FormatBool(oldest), cursorKey(before), cursorKey(after)}
 	return s.servePage(w, r, slug, errNoEvent, view, func(ctx context.Context) (render.PageView, error) {
-		page, err := s.store.FindPage(ctx, liveblog.PageFilter{
+		page, err := s.findPage(ctx, liveblog.PageFilter{
 			Slug: slug, Before: before, After: after, KeyOnly: keyOnly, OldestFirst: oldest, Limit: liveblog.DefaultPageSize,
 		})
-		if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
-			return render.PageView{}, errNoEvent
-		}
 		return render.PageView{Page: page, KeyOnly: keyOnly, OldestFirst: oldest, Origin: s.cfg.Origin}, err
 	})
 }
