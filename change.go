@@ -70,15 +70,9 @@ type ChangeFilter struct {
 }
 
 // Check validates f and returns the number of changes to read: f.Limit, and
-// MaxChangesPerRead when that is 0 or more.
+// MaxChangesPerRead when that is 0 or more than that.
 func (f *ChangeFilter) Check() (int, error) {
-	switch {
-	case f.Limit < 0:
-		return 0, FieldError("limit", "The limit cannot be negative.")
-	case f.Limit == 0:
-		return MaxChangesPerRead, nil
-	}
-	return min(f.Limit, MaxChangesPerRead), nil
+	return clampLimit(f.Limit, MaxChangesPerRead, MaxChangesPerRead)
 }
 
 // ChangeBatch is a slice of an event's feed. Floor is the earliest position a

@@ -34,13 +34,19 @@ const MaxPageSize = 100
 // PageLimit turns a requested listing size into the one served: 0 means
 // DefaultPageSize, and no listing is longer than MaxPageSize.
 func PageLimit(limit int) (int, error) {
+	return clampLimit(limit, DefaultPageSize, MaxPageSize)
+}
+
+// clampLimit turns a requested limit into the one served: 0 means def, and
+// none is more than most.
+func clampLimit(limit, def, most int) (int, error) {
 	switch {
 	case limit < 0:
 		return 0, FieldError("limit", "The limit cannot be negative.")
 	case limit == 0:
-		return DefaultPageSize, nil
+		return def, nil
 	}
-	return min(limit, MaxPageSize), nil
+	return min(limit, most), nil
 }
 
 // Now is the clock the domain uses; tests and stores may replace it per

@@ -460,6 +460,20 @@ type PageFilter struct {
 	Around int64
 }
 
+// Focus returns p, the post f.Around names, as the post the page is around:
+// not found unless it is a post the listing of event eventID holds
+// (published, and a key event or pinned when f lists key events only); nil
+// when it is pinned, as a pinned post is shown above the first page.
+func (f *PageFilter) Focus(p *Post, eventID int64) (*Post, error) {
+	if p.EventID != eventID || p.Status != StatusPublished || (f.KeyOnly && !p.KeyEvent && !p.Pinned) {
+		return nil, Errorf(ENOTFOUND, "Post not found.")
+	}
+	if p.Pinned {
+		return nil, nil
+	}
+	return p, nil
+}
+
 // Check validates f and returns the number of posts a page shows (see
 // PageLimit).
 func (f *PageFilter) Check() (limit int, err error) {

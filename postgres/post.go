@@ -121,7 +121,11 @@ func (s *Store) FindPage(ctx context.Context, f liveblog.PageFilter) (*liveblog.
 		l := listing{eventID: e.ID, keyOnly: f.KeyOnly, excludePinned: true}
 		var focus *liveblog.Post
 		if f.Around != 0 {
-			if focus, err = around(ctx, t, l, f.Around); err != nil {
+			p, err := findPostByID(ctx, t, f.Around)
+			if err != nil {
+				return err
+			}
+			if focus, err = f.Focus(p, e.ID); err != nil {
 				return err
 			}
 		}
@@ -566,21 +570,4 @@ func exists(ctx context.Context, q db, l listing, older bool, c *liveblog.Cursor
 		return false, fmt.Errorf("find posts: %w", err)
 	}
 	return true, nil
-}
-
-// around returns post id, which a page Around it shows, or nil when it is
-// pinned, as a pinned post is shown above the first page. A post l does not
-// hold is not found.
-func around(ctx context.Context, q db, l listing, id int64) (*liveblog.Post, error) {
-	p, err := findPostByID(ctx, q, id)
-	if err != nil {
-		return nil, err
-	}
-	if p.EventID != l.eventID || p.Status != liveblog.StatusPublished || (l.keyOnly && !p.KeyEvent && !p.Pinned) {
-		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "Post not found.")
-	}
-	if p.Pinned {
-		return nil, nil
-	}
-	return p, nil
 }

@@ -89,14 +89,12 @@ func (s *Store) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*live
 
 func scanChange(row scanner) (*liveblog.Change, error) {
 	var c liveblog.Change
-	var data sql.NullString
+	var data []byte // nil for a change without a payload
 	if err := row.Scan(&c.EventID, &c.Seq, &c.Kind, idColumn{&c.PostID}, &data, timeColumn{&c.CreatedAt}); err != nil {
 		return nil, err
 	}
-	if data.Valid {
-		if err := c.UnmarshalPayload([]byte(data.String)); err != nil {
-			return nil, err
-		}
+	if err := c.UnmarshalPayload(data); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
