@@ -66,29 +66,26 @@ type feedState struct {
 	floor   int64 // for changes responses only
 }
 
-// pageEntry is one rendered response in both encodings.
+// pageEntry is one rendered response in each of its encodings.
 type pageEntry struct {
-	state   feedState
-	plain   []byte
-	gzipped []byte
-	zstded  []byte
-
-	// The header values of each representation, made once: a cached page
-	// is answered many thousands of times a second, and Header.Set
-	// allocates for every value.
-	headers [3]representation // identity, gzip, zstd
+	state feedState
+	// The header values, made once: a cached page is answered many
+	// thousands of times a second, and Header.Set allocates for every value.
+	headers      [3]representation // identity, gzip, zstd
+	contentType  []string
+	cacheControl []string
 }
 
-// representation is one encoding of a kept response, as sent.
+// representation is one encoding of a kept response, as sent; its body is
+// nil for an encoding the entry does not have.
 type representation struct {
 	body          []byte
-	etag          string
 	etagValue     []string
 	encoding      []string // nil for identity
 	contentLength []string
-	cacheControl  []string
-	contentType   []string
 }
+
+func (r *representation) etag() string { return r.etagValue[0] }
 
 const (
 	identityRep = iota
@@ -98,16 +95,16 @@ const (
 
 var varyAcceptEncoding = []string{"Accept-Encoding"}
 
-// prepare makes the header values of p's representations.
-func (p *pageEntry) prepare(etag, contentType, cacheControl string) *pageEntry {
-	cc, ct := []string{cacheControl}, []string{contentType}
+// newEntry keeps a response as of state in the encodings given (nil for
+// one it lacks), with its header values made.
+func newEntry(state feedState, etag, contentType, cacheControl string, plain, gzipped, zstded []byte) *pageEntry {
+	p := &pageEntry{state: state, contentType: []string{contentType}, cacheControl: []string{cacheControl}}
 	for i, r := range []struct {
 		body     []byte
 		etag     string
 		encoding string
-	}{{p.plain, etag, ""}, {p.gzipped, gzipETag(etag), "gzip"}, {p.zstded, zstdETag(etag), "zstd"}} {
-		rep := representation{body: r.body, etag: r.etag, etagValue: []string{r.etag},
-			contentLength: []string{strconv.Itoa(len(r.body))}, cacheControl: cc, contentType: ct}
+	}{{plain, etag, ""}, {gzipped, gzipETag(etag), "gzip"}, {zstded, zstdETag(etag), "zstd"}} {
+		rep := representation{body: r.body, etagValue: []string{r.etag}, contentLength: []string{strconv.Itoa(len(r.body))}}
 		if r.encoding != "" {
 			rep.encoding = []string{r.encoding}
 		}
@@ -116,7 +113,9 @@ func (p *pageEntry) prepare(etag, contentType, cacheControl string) *pageEntry {
 	return p
 }
 
-func (p *pageEntry) size() int { return len(p.plain) + len(p.gzipped) + len(p.zstded) + 128 }
+func (p *pageEntry) size() int {
+	return len(p.headers[identityRep].body) + len(p.headers[gzipRep].body) + len(p.headers[zstdRep].body) + 128
+}
 
 // pageFlight is a response being rendered; requests that want it meanwhile
 // wait for it instead of rendering it again, which is what a page that just
@@ -248,24 +247,23 @@ func zstdETag(etag string) string {
 // compressed only in the encoding r takes, and at gzip's fastest level,
 // since nobody else will get it.
 func oneOffEntry(r *http.Request, state feedState, etag, contentType, cacheControl string, body []byte) *pageEntry {
-	p := &pageEntry{state: state, plain: body}
+	var gzipped, zstded []byte
 	if gzipOK, zstdOK := accepted(r); zstdOK {
-		p.zstded = zstdBody(body)
+		zstded = zstdBody(body)
 	} else if gzipOK {
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 		zw.Write(body)
 		zw.Close()
-		p.gzipped = buf.Bytes()
+		gzipped = buf.Bytes()
 	}
-	return p.prepare(etag, contentType, cacheControl)
+	return newEntry(state, etag, contentType, cacheControl, body, gzipped, zstded)
 }
 
 // newPageEntry returns a response to keep, compressed once for everyone
 // who will get it.
 func newPageEntry(state feedState, etag, contentType, cacheControl string, body []byte) *pageEntry {
-	p := &pageEntry{state: state, plain: body, gzipped: gzipBody(body), zstded: zstdBody(body)}
-	return p.prepare(etag, contentType, cacheControl)
+	return newEntry(state, etag, contentType, cacheControl, body, gzipBody(body), zstdBody(body))
 }
 
 // writeKept answers with p, compressed as the reader takes it, or 304 when
@@ -275,16 +273,16 @@ func writeKept(w http.ResponseWriter, r *http.Request, p *pageEntry) {
 	rep := p.pick(r)
 	h := w.Header()
 	h["Etag"] = rep.etagValue
-	h["Cache-Control"] = rep.cacheControl
+	h["Cache-Control"] = p.cacheControl
 	h["Vary"] = varyAcceptEncoding
-	if notModified(r, p.headers[identityRep].etag, p.headers[gzipRep].etag, p.headers[zstdRep].etag) {
+	if notModified(r, p.headers[identityRep].etag(), p.headers[gzipRep].etag(), p.headers[zstdRep].etag()) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	if rep.encoding != nil {
 		h["Content-Encoding"] = rep.encoding
 	}
-	h["Content-Type"] = rep.contentType
+	h["Content-Type"] = p.contentType
 	h["Content-Length"] = rep.contentLength
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
@@ -296,10 +294,10 @@ func writeKept(w http.ResponseWriter, r *http.Request, p *pageEntry) {
 // reader takes them and p has them.
 func (p *pageEntry) pick(r *http.Request) *representation {
 	gzipOK, zstdOK := accepted(r)
-	if p.zstded != nil && zstdOK {
+	if p.headers[zstdRep].body != nil && zstdOK {
 		return &p.headers[zstdRep]
 	}
-	if p.gzipped != nil && gzipOK {
+	if p.headers[gzipRep].body != nil && gzipOK {
 		return &p.headers[gzipRep]
 	}
 	return &p.headers[identityRep]
