@@ -40,19 +40,39 @@ const oembedCacheControl = "public, max-age=300"
 var embedScript = web.AssetHandler("embed.js", embedScriptCacheControl)
 
 // showEmbed is the compact view of an event for other sites' frames.
+//
+// Its tag follows from the event alone, so a frame that has the view is
+// answered 304 from the event as the reader pages know it (liveEvent),
+// without reading the posts.
 func (s *Server) showEmbed(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.findPage(r.Context(), liveblog.PageFilter{Slug: r.PathValue("slug"), Limit: render.EmbedPosts})
+	ev, err := s.liveEvent(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return err
 	}
 	// Only the view itself may be framed; its errors keep the pages'
 	// policy, since there is nothing in them worth embedding.
-	w.Header().Set("Content-Security-Policy", EmbedContentSecurityPolicy)
-	ev := page.Event
-	if s.cached(w, r, "embed", strconv.FormatInt(ev.ID, 10), strconv.Itoa(ev.Version), strconv.FormatInt(ev.Head, 10)) {
+	h := w.Header()
+	h["Content-Security-Policy"] = embedContentSecurityPolicy
+	if s.cached(w, r, embedTag(ev)...) {
+		return nil
+	}
+	page, err := s.findPage(r.Context(), liveblog.PageFilter{Slug: ev.Slug, Limit: render.EmbedPosts})
+	if err != nil {
+		h["Content-Security-Policy"] = contentSecurityPolicy
+		return err
+	}
+	// The posts may be newer than the event remembered: tag what is sent.
+	if s.cached(w, r, embedTag(page.Event)...) {
 		return nil
 	}
 	return s.engine.Embed(w, render.EmbedView{Page: page, Origin: s.cfg.Origin})
+}
+
+var embedContentSecurityPolicy = []string{EmbedContentSecurityPolicy}
+
+// embedTag is what the tag of ev's embedded view follows from.
+func embedTag(ev *liveblog.Event) []string {
+	return []string{"embed", strconv.FormatInt(ev.ID, 10), strconv.Itoa(ev.Version), strconv.FormatInt(ev.Head, 10)}
 }
 
 // oembed is an oEmbed 1.0 answer of type "rich".
