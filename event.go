@@ -30,6 +30,15 @@ func (s CoverageState) Valid() bool {
 	return false
 }
 
+// Check returns the error for a state that is not one of the four, naming
+// the field "state".
+func (s CoverageState) Check() error {
+	if !s.Valid() {
+		return FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
+	}
+	return nil
+}
+
 // CanMoveTo reports whether coverage may go from s to next. Ended is final: an
 // ended page is an archive, and a story that flares up again gets a new event.
 func (s CoverageState) CanMoveTo(next CoverageState) bool {
@@ -126,8 +135,8 @@ func (e *Event) Validate() error {
 	}
 	if e.State == "" {
 		e.State = CoverageScheduled
-	} else if !e.State.Valid() {
-		return FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
+	} else if err := e.State.Check(); err != nil {
+		return err
 	}
 	if e.TimeZone == "" {
 		e.TimeZone = DefaultTimeZone
@@ -242,8 +251,10 @@ func (f *EventFilter) Check() (limit int, err error) {
 	if f.Offset < 0 {
 		return 0, FieldError("offset", "The offset cannot be negative.")
 	}
-	if f.State != "" && !f.State.Valid() {
-		return 0, FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
+	if f.State != "" {
+		if err := f.State.Check(); err != nil {
+			return 0, err
+		}
 	}
 	return limit, nil
 }

@@ -112,8 +112,8 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, upd liveblog.EventUpd
 
 // SetCoverage moves an event's coverage to state.
 func (s *Store) SetCoverage(ctx context.Context, id int64, state liveblog.CoverageState, version int) (*liveblog.Event, error) {
-	if !state.Valid() {
-		return nil, liveblog.FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
+	if err := state.Check(); err != nil {
+		return nil, err
 	}
 	return s.changeEvent(ctx, id, version, func(e *liveblog.Event) (liveblog.ChangeKind, error) {
 		if err := e.MoveCoverage(state, e.UpdatedAt); err != nil {
