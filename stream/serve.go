@@ -29,11 +29,14 @@ import (
 // problem. A reader of ended coverage who has everything gets 204, which
 // tells EventSource to stop reconnecting.
 //
-// On HTTP/1.x the connection is hijacked once the request is accepted and
-// ServeStream returns at once, leaving the stream to a goroutine of the hub
-// that owns nothing but the connection: net/http holds two goroutines and
-// about 25 KiB per open HTTP/1.1 request, several times what an idle reader
-// needs here. The response is then delimited by closing the connection, and the
+// On HTTP/1.x the connection is hijacked once the request is accepted, and
+// ServeStream returns as soon as the reader has caught up, leaving the stream
+// parked with the hub (fanout.go), which owns nothing but the connection:
+// net/http holds two goroutines and about 25 KiB per open HTTP/1.1 request,
+// several times what an idle reader needs here. The catching up is done on
+// the request's own goroutine, whose stack has already grown, rather than a
+// new one: a crowd reconnecting after a blip pays for each goroutine it
+// starts. The response is then delimited by closing the connection, and the
 // headers already set on w are sent with it. A reader that left is found by
 // the next heartbeat or frame that cannot be written. Where hijacking is not
 // possible (HTTP/2, writers that do not unwrap to net/http's), ServeStream
@@ -69,11 +72,9 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, ev *liveblog.E
 
 	s := &stream{h: h, e: e, ctx: r.Context(), rc: http.NewResponseController(w)}
 	if s.hijack(w, r) {
-		go func() {
-			if !s.serve(pos) {
-				s.end()
-			}
-		}()
+		if !s.serve(pos) {
+			s.end()
+		}
 		return
 	}
 	defer h.leave(e)
