@@ -28,7 +28,7 @@ func TestFloorDelivers(t *testing.T) {
 			w := &worker{cfg: command{Addr: out.Text()}}
 			var readers []*bufio.Reader
 			for range 3 {
-				c, br, err := w.dial(0, "/live/x/stream", "")
+				c, br, err := w.dial(0, "/live/x/stream", "", nil)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -161,7 +161,7 @@ func timeGets(s *server, path string, n int) (latencies, error) {
 func timeResume(s *server, slug string, after, head int64) (time.Duration, error) {
 	w := &worker{cfg: command{Addr: s.addr}}
 	start := time.Now()
-	c, br, err := w.dial(0, fmt.Sprintf("/live/%s/stream", slug), strconv.FormatInt(after, 10))
+	c, br, err := w.dial(0, fmt.Sprintf("/live/%s/stream", slug), strconv.FormatInt(after, 10), nil)
 	if err != nil {
 		return 0, err
 	}

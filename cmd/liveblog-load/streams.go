@@ -70,7 +70,7 @@ func warm(s *server, slug string, head int64) {
 		resp.Body.Close()
 	}
 	req := fmt.Sprintf("/live/%s/stream?after=%d", slug, head)
-	if c, _, err := (&worker{cfg: command{Addr: s.addr}}).dial(0, req, ""); err == nil {
+	if c, _, err := (&worker{cfg: command{Addr: s.addr}}).dial(0, req, "", nil); err == nil {
 		c.Close()
 	}
 }
@@ -78,7 +78,7 @@ func warm(s *server, slug string, head int64) {
 // frameSize is the size of the stream frame of change seq, from its id:
 // line to the blank line that ends it.
 func frameSize(s *server, slug string, seq int64) (int, error) {
-	c, r, err := (&worker{cfg: command{Addr: s.addr}}).dial(0, fmt.Sprintf("/live/%s/stream", slug), strconv.FormatInt(seq-1, 10))
+	c, r, err := (&worker{cfg: command{Addr: s.addr}}).dial(0, fmt.Sprintf("/live/%s/stream", slug), strconv.FormatInt(seq-1, 10), nil)
 	if err != nil {
 		return 0, err
 	}

@@ -191,17 +191,21 @@ func (w *worker) connect(cmd command) reply {
 	w.mu.Unlock()
 	for _, r := range added {
 		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			c, br, err := w.dial(r.idx, cmd.Path, "")
+		wg.Add(1)
+		go func() {
+			c, br, err := w.dial(r.idx, cmd.Path, "", nil)
+			<-sem
 			if err != nil {
 				failed.Add(1)
 				w.dialErrs.Add(1)
+				wg.Done()
 				return
 			}
 			r.attach(c, br)
-			go r.run()
-		})
+			wg.Done()
+			// The goroutine that dialled reads: its stack has grown already.
+			r.run()
+		}()
 	}
 	wg.Wait()
 	if failed.Load() > 0 {
@@ -211,10 +215,12 @@ func (w *worker) connect(cmd command) reply {
 }
 
 // dial opens a stream and reads its response head. lastID, when set, is sent
-// as Last-Event-ID.
-func (w *worker) dial(idx int, path, lastID string) (net.Conn, *bufio.Reader, error) {
+// as Last-Event-ID. br, when set, is a reader's buffer to use again.
+func (w *worker) dial(idx int, path, lastID string, br *bufio.Reader) (net.Conn, *bufio.Reader, error) {
 	cfg := w.cfg
-	d := net.Dialer{Timeout: 10 * time.Second}
+	// No keep-alive probes: four setsockopt calls a connection that a
+	// reconnect storm would charge to the machine the server shares.
+	d := net.Dialer{Timeout: 10 * time.Second, KeepAlive: -1}
 	if len(cfg.Sources) > 0 {
 		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(cfg.Sources[idx%len(cfg.Sources)])}
 	}
@@ -235,7 +241,11 @@ func (w *worker) dial(idx int, path, lastID string) (net.Conn, *bufio.Reader, er
 	}
 	// Small: a frame's data line is read in pieces, and 19,000 streams of a
 	// default 64 KiB reader would be the load generator's biggest cost.
-	br := bufio.NewReaderSize(c, 4096)
+	if br == nil {
+		br = bufio.NewReaderSize(c, 4096)
+	} else {
+		br.Reset(c)
+	}
 	status, err := br.ReadSlice('\n')
 	if err != nil {
 		c.Close()
@@ -327,12 +337,18 @@ func (w *worker) storm(cmd command) reply {
 		parallel = len(streams)
 	}
 	sem := make(chan struct{}, parallel)
+	wg.Add(len(streams))
 	for i, r := range streams {
-		wg.Go(func() {
+		go func() {
 			sem <- struct{}{}
-			defer func() { <-sem }()
-			done[i] = r.reconnect()
-		})
+			at := r.reconnect()
+			<-sem
+			done[i] = at
+			wg.Done()
+			if at != 0 {
+				r.run()
+			}
+		}()
 	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
@@ -425,12 +441,12 @@ func (r *reader) drop() {
 	r.storm.Store(false)
 }
 
-// reconnect opens the stream again from the last frame it had and goes on
-// reading. It returns when the new response head arrived, or 0 if it could
-// not connect.
+// reconnect opens the stream again from the last frame it had, for run to
+// read. It returns when the new response head arrived, or 0 if it could not
+// connect.
 func (r *reader) reconnect() int64 {
 	for attempt := 0; attempt < 5; attempt++ {
-		c, br, err := r.w.dial(r.idx, r.w.cfg.Path, strconv.FormatInt(r.last.Load(), 10))
+		c, br, err := r.w.dial(r.idx, r.w.cfg.Path, strconv.FormatInt(r.last.Load(), 10), r.br)
 		if err != nil {
 			r.w.dialErrs.Add(1)
 			time.Sleep(100 * time.Millisecond)
@@ -438,7 +454,6 @@ func (r *reader) reconnect() int64 {
 		}
 		at := time.Now().UnixNano()
 		r.attach(c, br)
-		go r.run()
 		return at
 	}
 	return 0
@@ -466,7 +481,7 @@ func (r *reader) run() {
 	go func() {
 		for attempt := 0; attempt < 3 && !r.quit.Load(); attempt++ {
 			time.Sleep(r.w.cfg.ReconnectDelay)
-			c, br, err := r.w.dial(r.idx, r.w.cfg.Path, strconv.FormatInt(r.last.Load(), 10))
+			c, br, err := r.w.dial(r.idx, r.w.cfg.Path, strconv.FormatInt(r.last.Load(), 10), r.br)
 			if err != nil {
 				r.w.dialErrs.Add(1)
 				continue
