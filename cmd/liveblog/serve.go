@@ -145,15 +145,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 	a.metrics.WatchHub(a.hub.Stats)
 	broker.Subscribe(a.metrics.Subscriber(func(an liveblog.Announcement) { deliver(a.hub, an) }))
 
-	// No TCP keep-alive probes on accepted connections. Go turns them on by
-	// default, at four setsockopt calls per connection, a few percent of what
-	// a reconnecting reader costs, and they find nothing here: a connection
-	// between requests is closed by the idle timeout before unanswered probes
-	// would have ended it, and a stream's heartbeats keep data in flight, which TCP
-	// retransmits until it gives up on a vanished peer (probes are sent only
-	// on a connection with nothing in flight). nginx leaves them off too.
-	lc := net.ListenConfig{KeepAlive: -1}
-	ln, err := lc.Listen(context.Background(), "tcp", a.Config.Addr)
+	ln, err := listen(ctx, a.Config.Addr)
 	if err != nil {
 		return err
 	}
@@ -177,6 +169,19 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}, store, a.hub, engine, a.Logger)
 	a.server = srv.HTTPServer(a.Config.Addr)
 	return nil
+}
+
+// listen opens the server's socket. Its connections get no TCP keep-alive
+// probes: Go turns them on by default, at four setsockopt calls per
+// connection, a few percent of what a reconnecting reader costs, and they
+// find nothing here. A connection between requests is closed by the idle
+// timeout before unanswered probes would have ended it, and a stream's
+// heartbeats keep data in flight, which TCP retransmits until it gives up on
+// a vanished peer (probes are sent only on a connection with nothing in
+// flight). nginx leaves them off too.
+func listen(ctx context.Context, addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	return lc.Listen(ctx, "tcp", addr)
 }
 
 // deliver hands an announcement to the hub: a resync re-reads every event
