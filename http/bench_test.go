@@ -129,3 +129,22 @@ func BenchmarkChanges(b *testing.B) {
 		serveBench(b, h, req, http.StatusNotModified)
 	})
 }
+
+// BenchmarkEmbed is the embedded view as an article page that carries it
+// asks for it, with a reader streaming the event: a new visitor (gzip
+// accepted), and a revisit (If-None-Match).
+func BenchmarkEmbed(b *testing.B) {
+	h, _, ev := readerServer(b, 50, true)
+	req := httptest.NewRequest(http.MethodGet, "/live/"+ev.Slug+"/embed", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	etag := rec.Header().Get("ETag")
+
+	b.Run("Gzip", func(b *testing.B) { serveBench(b, h, req, http.StatusOK) })
+	b.Run("NotModified", func(b *testing.B) {
+		req := req.Clone(context.Background())
+		req.Header.Set("If-None-Match", etag)
+		serveBench(b, h, req, http.StatusNotModified)
+	})
+}

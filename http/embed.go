@@ -1,11 +1,12 @@
 package http
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"html"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/liveblog/liveblog"
@@ -39,41 +40,37 @@ const oembedCacheControl = "public, max-age=300"
 // embedScript serves embed.js at its stable address.
 var embedScript = web.AssetHandler("embed.js", embedScriptCacheControl)
 
-// showEmbed is the compact view of an event for other sites' frames.
-//
-// Its tag follows from the event alone, so a frame that has the view is
-// answered 304 from the event as the reader pages know it (liveEvent),
-// without reading the posts.
+// showEmbed is the compact view of an event for other sites' frames. An
+// embed on a widely read article is asked for by every one of its readers,
+// so it is kept like a reader page (serveKept): rendered and compressed once
+// per change, and a frame that has the view is answered 304 from the event
+// as the reader pages know it, without reading the posts.
 func (s *Server) showEmbed(w http.ResponseWriter, r *http.Request) error {
-	ev, err := s.liveEvent(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		return err
-	}
 	// Only the view itself may be framed; its errors keep the pages'
 	// policy, since there is nothing in them worth embedding.
 	h := w.Header()
 	h["Content-Security-Policy"] = embedContentSecurityPolicy
-	if s.cached(w, r, embedTag(ev)...) {
-		return nil
-	}
-	page, err := s.findPage(r.Context(), liveblog.PageFilter{Slug: ev.Slug, Limit: render.EmbedPosts})
+	err := s.serveKept(w, r, r.PathValue("slug"), errNoEvent, embedView, func(ctx context.Context) ([]byte, *liveblog.Event, error) {
+		page, err := s.findPage(ctx, liveblog.PageFilter{Slug: r.PathValue("slug"), Limit: render.EmbedPosts})
+		if err != nil {
+			return nil, nil, err
+		}
+		var buf bytes.Buffer
+		if err := s.engine.Embed(&buf, render.EmbedView{Page: page, Origin: s.cfg.Origin}); err != nil {
+			return nil, nil, err
+		}
+		return buf.Bytes(), page.Event, nil
+	})
 	if err != nil {
 		h["Content-Security-Policy"] = contentSecurityPolicy
-		return err
 	}
-	// The posts may be newer than the event remembered: tag what is sent.
-	if s.cached(w, r, embedTag(page.Event)...) {
-		return nil
-	}
-	return s.engine.Embed(w, render.EmbedView{Page: page, Origin: s.cfg.Origin})
+	return err
 }
+
+// embedView names the embedded view among an event's kept views.
+var embedView = []string{"embed"}
 
 var embedContentSecurityPolicy = []string{EmbedContentSecurityPolicy}
-
-// embedTag is what the tag of ev's embedded view follows from.
-func embedTag(ev *liveblog.Event) []string {
-	return []string{"embed", strconv.FormatInt(ev.ID, 10), strconv.Itoa(ev.Version), strconv.FormatInt(ev.Head, 10)}
-}
 
 // oembed is an oEmbed 1.0 answer of type "rich".
 type oembed struct {

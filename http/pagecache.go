@@ -172,12 +172,33 @@ func (s *Server) feed(eventID int64) (stream.Feed, bool) {
 	return s.hub.Feed(eventID)
 }
 
-// servePage answers a reader page of the event slug in view: 304 when the
-// reader has it, the kept page when it is current, else the page load
-// reads, rendered and compressed once for everyone asking. notFound is the
-// answer when there is no such event.
+// servePage answers a reader page of the event slug in view, whose posts
+// load reads (serveKept).
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request, slug string, notFound error, view []string,
 	load func(context.Context) (render.PageView, error)) error {
+	return s.serveKept(w, r, slug, notFound, view, func(ctx context.Context) ([]byte, *liveblog.Event, error) {
+		v, err := load(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := s.findKeyEvents(ctx, &v); err != nil {
+			return nil, nil, err
+		}
+		var buf bytes.Buffer
+		if err := s.engine.Page(&buf, v); err != nil {
+			return nil, nil, err
+		}
+		return buf.Bytes(), v.Page.Event, nil
+	})
+}
+
+// serveKept answers an HTML view of the event slug that follows from the
+// event's version and head, such as a reader page: 304 when the reader has
+// it, the kept view when it is current, else the one build makes (with the
+// event as it read it), compressed once for everyone asking. notFound is the
+// answer when there is no such event.
+func (s *Server) serveKept(w http.ResponseWriter, r *http.Request, slug string, notFound error, view []string,
+	build func(context.Context) ([]byte, *liveblog.Event, error)) error {
 	ev, err := s.liveEvent(r.Context(), slug)
 	if err == errNoEvent {
 		return notFound
@@ -190,27 +211,19 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, slug string, 
 		writeKept(w, r, p)
 		return nil
 	}
-	// The tag follows from the event alone, so a reader who has the page
-	// gets 304 without the page being read.
+	// The tag follows from the event alone, so a reader who has the view
+	// gets 304 without its posts being read.
 	if etag := s.pageETag(ev, view); notModified(r, etag, gzipETag(etag), zstdETag(etag)) {
 		writeNotModified(w, r, etag, pageCacheControl)
 		return nil
 	}
 	entry, err := s.pages.get(key, state, func() (*pageEntry, error) {
-		v, err := load(r.Context())
+		body, at, err := build(r.Context())
 		if err != nil {
 			return nil, err
 		}
-		if err := s.findKeyEvents(r.Context(), &v); err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		if err := s.engine.Page(&buf, v); err != nil {
-			return nil, err
-		}
-		at := v.Page.Event
 		return newPageEntry(feedState{head: at.Head, version: at.Version}, s.pageETag(at, view),
-			"text/html; charset=utf-8", pageCacheControl, buf.Bytes()), nil
+			"text/html; charset=utf-8", pageCacheControl, body), nil
 	})
 	if err != nil {
 		return err

@@ -125,6 +125,31 @@ func testPageCache(t *testing.T, reader bool) {
 		}
 	})
 
+	// The embedded view is kept like the page: compressed, revalidated, and
+	// current after a post.
+	t.Run("Embed", func(t *testing.T) {
+		embed := path + "/embed"
+		plain := serve(h, http.MethodGet, embed)
+		gz := serve(h, http.MethodGet, embed, "Accept-Encoding", "gzip")
+		if gz.Code != http.StatusOK || gz.Header().Get("Content-Encoding") != "gzip" {
+			t.Fatalf("got %d Content-Encoding %q, want 200 gzip", gz.Code, gz.Header().Get("Content-Encoding"))
+		}
+		if !bytes.Equal(gunzip(t, gz.Body.Bytes()), plain.Body.Bytes()) {
+			t.Error("gzipped embed differs from the embed")
+		}
+		etag := gz.Header().Get("ETag")
+		if res := serve(h, http.MethodGet, embed, "Accept-Encoding", "gzip", "If-None-Match", etag); res.Code != http.StatusNotModified {
+			t.Errorf("got %d for the embed's own tag, want 304", res.Code)
+		}
+		if err := store.CreatePost(context.Background(), &liveblog.Post{EventID: ev.ID, Headline: "Embedded flash"}); err != nil {
+			t.Fatal(err)
+		}
+		res := serve(h, http.MethodGet, embed, "Accept-Encoding", "gzip", "If-None-Match", etag)
+		if res.Code != http.StatusOK || !bytes.Contains(gunzip(t, res.Body.Bytes()), []byte("Embedded flash")) {
+			t.Errorf("got %d after a post, want 200 with the new post", res.Code)
+		}
+	})
+
 	t.Run("UnknownEvent", func(t *testing.T) {
 		if res := serve(h, http.MethodGet, "/live/no-such-event"); res.Code != http.StatusNotFound || res.Header().Get("ETag") != "" {
 			t.Errorf("got %d ETag %q, want 404 without a tag", res.Code, res.Header().Get("ETag"))
