@@ -29,10 +29,20 @@ func (s *Server) showIndex(w http.ResponseWriter, r *http.Request) error {
 	for _, ev := range events {
 		parts = append(parts, strconv.FormatInt(ev.ID, 10), strconv.Itoa(ev.Version), strconv.FormatInt(ev.Head, 10))
 	}
-	if s.cached(w, r, parts...) {
+	// The index is read per request (it follows from every event) but sent
+	// like a reader page: compressed in the encoding the reader takes, and
+	// 304 for a reader who has it in any encoding.
+	etag := digestETag(append([]string{s.build, s.engine.SiteName, s.cfg.Origin}, parts...)...)
+	if notModified(r, etag, gzipETag(etag), zstdETag(etag)) {
+		writeNotModified(w, r, etag, pageCacheControl)
 		return nil
 	}
-	return s.engine.Index(w, render.IndexView{Events: events})
+	var buf bytes.Buffer
+	if err := s.engine.Index(&buf, render.IndexView{Events: events}); err != nil {
+		return err
+	}
+	writeKept(w, r, oneOffEntry(r, feedState{}, etag, "text/html; charset=utf-8", pageCacheControl, buf.Bytes()))
+	return nil
 }
 
 func (s *Server) showEvent(w http.ResponseWriter, r *http.Request) error {
@@ -93,23 +103,6 @@ var (
 	errNoEvent = liveblog.Errorf(liveblog.ENOTFOUND, "There is no live event at this address.")
 	errNoPost  = liveblog.Errorf(liveblog.ENOTFOUND, "This live event has no such post, or it has been taken down.")
 )
-
-// cached sets the validators of a page that follows from parts and reports
-// whether the request's If-None-Match already names it, in which case it has
-// answered 304. The tag also covers what every page shows: the release's
-// templates, the site's name and its origin.
-func (s *Server) cached(w http.ResponseWriter, r *http.Request, parts ...string) bool {
-	etag := digestETag(append([]string{s.build, s.engine.SiteName, s.cfg.Origin}, parts...)...)
-	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", pageCacheControl)
-	if notModified(r, etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return true
-	}
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	return false
-}
 
 func cursorKey(c *liveblog.Cursor) string {
 	if c == nil {

@@ -70,6 +70,19 @@ func TestIndex(t *testing.T) {
 			t.Errorf("storm at %d, budget at %d: want both, live storm first", storm, budget)
 		}
 	})
+	t.Run("Gzip", func(t *testing.T) {
+		res := get(t, ts, "/", "Accept-Encoding", "gzip")
+		if res.status != http.StatusOK || res.header.Get("Content-Encoding") != "gzip" || res.header.Get("Vary") != "Accept-Encoding" {
+			t.Fatalf("got %d, Content-Encoding %q, Vary %q: want 200, gzip, Accept-Encoding",
+				res.status, res.header.Get("Content-Encoding"), res.header.Get("Vary"))
+		}
+		if !strings.Contains(string(gunzip(t, res.body)), `href="/live/storm"`) {
+			t.Error("gzipped index does not list the live event")
+		}
+		if again := get(t, ts, "/", "If-None-Match", res.header.Get("ETag")); again.status != http.StatusNotModified {
+			t.Errorf("status = %d for the gzipped index's tag, want 304", again.status)
+		}
+	})
 	t.Run("NotModified", func(t *testing.T) {
 		etag := get(t, ts, "/").header.Get("ETag")
 		if res := get(t, ts, "/", "If-None-Match", etag); res.status != http.StatusNotModified {
