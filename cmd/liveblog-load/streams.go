@@ -147,6 +147,7 @@ func fanoutFloor(e *env, n, size int, naive bool) error {
 	name := fmt.Sprintf("S2 %d readers", n)
 	e.record(name, fmt.Sprintf("%s, %d-byte frames: p50 / p99 / max", what, size),
 		fmt.Sprintf("%s / %s / %s (%d missing)", ms(all.pct(50)), ms(all.pct(99)), ms(all.max()), r.missing), "", "")
+	e.record(name, what+": p99 per post", joinDurations(r.p99s), "", "")
 	e.record(name, what+": CPU per delivery", fmt.Sprintf("%.2f µs", float64(r.cpu)/float64(posts*n)/1e3), "", "")
 	e.record(name, what+": RSS per idle reader", kib(float64(rss1-rss0)/float64(n)), "", "")
 	return nil
