@@ -237,12 +237,17 @@ func (s *Server) serveKept(w http.ResponseWriter, r *http.Request, slug string, 
 	return nil
 }
 
-// pageETag is the entity tag of a page of ev in view. It also covers what
-// every page shows: the release's templates, the site's name and its origin.
+// siteETag is the entity tag of a page that follows from parts. It also
+// covers what every page shows: the release's templates, the site's name and
+// its origin.
+func (s *Server) siteETag(parts ...string) string {
+	return digestETag(append([]string{s.build, s.engine.SiteName, s.cfg.Origin}, parts...)...)
+}
+
+// pageETag is the entity tag of a page of ev in view.
 func (s *Server) pageETag(ev *liveblog.Event, view []string) string {
-	parts := append([]string{s.build, s.engine.SiteName, s.cfg.Origin, "page", strconv.FormatInt(ev.ID, 10),
-		strconv.Itoa(ev.Version), strconv.FormatInt(ev.Head, 10)}, view...)
-	return digestETag(parts...)
+	return s.siteETag(append([]string{"page", strconv.FormatInt(ev.ID, 10), strconv.Itoa(ev.Version),
+		strconv.FormatInt(ev.Head, 10)}, view...)...)
 }
 
 // gzipETag is the tag of the gzipped representation: a strong tag names

@@ -32,7 +32,7 @@ func (s *Server) showIndex(w http.ResponseWriter, r *http.Request) error {
 	// The index is read per request (it follows from every event) but sent
 	// like a reader page: compressed in the encoding the reader takes, and
 	// 304 for a reader who has it in any encoding.
-	etag := digestETag(append([]string{s.build, s.engine.SiteName, s.cfg.Origin}, parts...)...)
+	etag := s.siteETag(parts...)
 	if notModified(r, etag, gzipETag(etag), zstdETag(etag)) {
 		writeNotModified(w, r, etag, pageCacheControl)
 		return nil
