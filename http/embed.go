@@ -50,8 +50,9 @@ func (s *Server) showEmbed(w http.ResponseWriter, r *http.Request) error {
 	// policy, since there is nothing in them worth embedding.
 	h := w.Header()
 	h["Content-Security-Policy"] = embedContentSecurityPolicy
-	err := s.serveKept(w, r, r.PathValue("slug"), errNoEvent, embedView, func(ctx context.Context) ([]byte, *liveblog.Event, error) {
-		page, err := s.findPage(ctx, liveblog.PageFilter{Slug: r.PathValue("slug"), Limit: render.EmbedPosts})
+	slug := r.PathValue("slug")
+	err := s.serveKept(w, r, slug, errNoEvent, embedView, func(ctx context.Context) ([]byte, *liveblog.Event, error) {
+		page, err := s.findPage(ctx, liveblog.PageFilter{Slug: slug, Limit: render.EmbedPosts})
 		if err != nil {
 			return nil, nil, err
 		}
