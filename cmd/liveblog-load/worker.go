@@ -441,22 +441,30 @@ func (r *reader) drop() {
 	r.storm.Store(false)
 }
 
-// reconnect opens the stream again from the last frame it had, for run to
-// read. It returns when the new response head arrived, or 0 if it could not
-// connect.
+// reconnect opens the stream again (redial), trying a few times. It returns
+// when the new response head arrived, or 0 if it could not connect.
 func (r *reader) reconnect() int64 {
 	for attempt := 0; attempt < 5; attempt++ {
-		c, br, err := r.w.dial(r.idx, r.w.cfg.Path, strconv.FormatInt(r.last.Load(), 10), r.br)
-		if err != nil {
-			r.w.dialErrs.Add(1)
-			time.Sleep(100 * time.Millisecond)
-			continue
+		if at := r.redial(); at != 0 {
+			return at
 		}
-		at := time.Now().UnixNano()
-		r.attach(c, br)
-		return at
+		time.Sleep(100 * time.Millisecond)
 	}
 	return 0
+}
+
+// redial opens the stream again from the last frame it had, with the
+// buffer it had, for run to read. It returns when the new response head
+// arrived, or 0 if it could not connect.
+func (r *reader) redial() int64 {
+	c, br, err := r.w.dial(r.idx, r.w.cfg.Path, strconv.FormatInt(r.last.Load(), 10), r.br)
+	if err != nil {
+		r.w.dialErrs.Add(1)
+		return 0
+	}
+	at := time.Now().UnixNano()
+	r.attach(c, br)
+	return at
 }
 
 // run reads frames until the stream ends. A stalled reader stops calling
@@ -481,13 +489,10 @@ func (r *reader) run() {
 	go func() {
 		for attempt := 0; attempt < 3 && !r.quit.Load(); attempt++ {
 			time.Sleep(r.w.cfg.ReconnectDelay)
-			c, br, err := r.w.dial(r.idx, r.w.cfg.Path, strconv.FormatInt(r.last.Load(), 10), r.br)
-			if err != nil {
-				r.w.dialErrs.Add(1)
+			if r.redial() == 0 {
 				continue
 			}
 			r.w.reconnects.Add(1)
-			r.attach(c, br)
 			r.run()
 			return
 		}
