@@ -11,8 +11,9 @@ import (
 // With --verbose a server writes a line for every request, and the streams'
 // comings and goings besides. Written one at a time, those lines cost a
 // system call each, a fifth of the CPU of answering a cached page; so a
-// serving process batches them, as nginx's access_log buffer= does. A line waits at most logFlushInterval, warnings and errors not at
-// all, and everything is written out when the process stops.
+// serving process batches them, as nginx's access_log buffer= does. A line
+// waits at most logFlushInterval, warnings and errors not at all, and
+// everything is written out when the process stops.
 
 const (
 	logFlushInterval = 200 * time.Millisecond
