@@ -213,8 +213,7 @@ func (s *Server) serveKept(w http.ResponseWriter, r *http.Request, slug string, 
 	}
 	// The tag follows from the event alone, so a reader who has the view
 	// gets 304 without its posts being read.
-	if etag := s.pageETag(ev, view); notModified(r, etag, gzipETag(etag), zstdETag(etag)) {
-		writeNotModified(w, r, etag, pageCacheControl)
+	if answerNotModified(w, r, s.pageETag(ev, view), pageCacheControl) {
 		return nil
 	}
 	entry, err := s.pages.get(key, state, func() (*pageEntry, error) {
@@ -321,9 +320,14 @@ func (p *pageEntry) pick(r *http.Request) *representation {
 	return &p.headers[identityRep]
 }
 
-// writeNotModified answers 304 with the tag of the representation the
-// reader would get.
-func writeNotModified(w http.ResponseWriter, r *http.Request, etag, cacheControl string) {
+// answerNotModified answers 304, with the tag of the representation the
+// reader would get, and reports true when the reader has the response
+// tagged etag in any of its encodings: a view whose tag is known before it
+// is read or rendered.
+func answerNotModified(w http.ResponseWriter, r *http.Request, etag, cacheControl string) bool {
+	if !notModified(r, etag, gzipETag(etag), zstdETag(etag)) {
+		return false
+	}
 	if gzipOK, zstdOK := accepted(r); zstdOK {
 		etag = zstdETag(etag)
 	} else if gzipOK {
@@ -334,6 +338,7 @@ func writeNotModified(w http.ResponseWriter, r *http.Request, etag, cacheControl
 	h.Set("Cache-Control", cacheControl)
 	h.Add("Vary", "Accept-Encoding")
 	w.WriteHeader(http.StatusNotModified)
+	return true
 }
 
 // current returns the response kept under key if it is as of state.

@@ -33,8 +33,7 @@ func (s *Server) showIndex(w http.ResponseWriter, r *http.Request) error {
 	// like a reader page: compressed in the encoding the reader takes, and
 	// 304 for a reader who has it in any encoding.
 	etag := s.siteETag(parts...)
-	if notModified(r, etag, gzipETag(etag), zstdETag(etag)) {
-		writeNotModified(w, r, etag, pageCacheControl)
+	if answerNotModified(w, r, etag, pageCacheControl) {
 		return nil
 	}
 	var buf bytes.Buffer
