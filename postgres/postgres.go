@@ -20,12 +20,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
-	"path"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/migration"
 )
 
 // migrationLock is the key of the advisory lock taken while migrating, so
@@ -107,7 +104,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // PostgreSQL's DDL is transactional. A migration therefore must not use
 // statements that refuse to run in a transaction (CREATE INDEX CONCURRENTLY).
 func (s *Store) migrate(ctx context.Context) error {
-	files, err := migrationFiles()
+	files, err := migration.Read(migrations, "migrations")
 	if err != nil {
 		return err
 	}
@@ -134,61 +131,22 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if known := files[len(files)-1].version; len(applied) > 0 && slices.Max(applied) > known {
-		return fmt.Errorf("the database is at schema version %d, newer than this build knows (%d)", slices.Max(applied), known)
+	pending, err := migration.Pending(files, applied)
+	if err != nil {
+		return err
 	}
-	for _, m := range files {
-		if slices.Contains(applied, m.version) {
-			continue
-		}
-		body, err := migrations.ReadFile(m.name)
-		if err != nil {
-			return err
-		}
+	for _, m := range pending {
 		// Without arguments pgx sends the simple protocol, which runs a
 		// file of several statements as it is.
-		if _, err := t.Exec(ctx, string(body)); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+		if _, err := t.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 		if _, err := t.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-			m.version, path.Base(m.name), s.now()); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			m.Version, m.Name, s.now()); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	return t.Commit(ctx)
-}
-
-type migration struct {
-	version int
-	name    string
-}
-
-// migrationFiles lists the embedded migrations in order; their names start
-// with a number (0001_init.sql), which is the version recorded once applied.
-func migrationFiles() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var files []migration
-	for _, name := range names {
-		num, _, _ := strings.Cut(path.Base(name), "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s does not start with a version number", name)
-		}
-		files = append(files, migration{v, name})
-	}
-	slices.SortFunc(files, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(files); i++ {
-		if files[i].version == files[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", files[i-1].name, files[i].name)
-		}
-	}
-	if len(files) == 0 {
-		return nil, errors.New("no migrations embedded")
-	}
-	return files, nil
 }
 
 // db is what a query runs on: a transaction, or the pool for a read that is

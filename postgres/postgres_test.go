@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/livetest"
+	"github.com/liveblog/liveblog/migration"
 )
 
 // defaultURL is the server the tests use when LIVEBLOG_POSTGRES_URL is not
@@ -265,7 +266,7 @@ func TestOpen(t *testing.T) {
 // wantMigrations checks that each embedded migration is recorded once.
 func wantMigrations(t *testing.T, s *Store) {
 	t.Helper()
-	files, err := migrationFiles()
+	files, err := migration.Read(migrations, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +280,7 @@ func wantMigrations(t *testing.T, s *Store) {
 	}
 	var want []int
 	for _, m := range files {
-		want = append(want, m.version)
+		want = append(want, m.Version)
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("schema_migrations: got versions %v, want %v", got, want)

@@ -18,14 +18,13 @@ import (
 	"maps"
 	"net/url"
 	"os"
-	"path"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/migration"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -171,72 +170,48 @@ func (s *Store) migrate(ctx context.Context) error {
 	) STRICT`); err != nil {
 		return err
 	}
-	files, err := migrationFiles()
+	files, err := migration.Read(migrations, "migrations")
 	if err != nil {
 		return err
 	}
-	var latest int
-	if err := s.writer.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&latest); err != nil {
+	rows, err := s.writer.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
 		return err
 	}
-	if known := files[len(files)-1].version; latest > known {
-		return fmt.Errorf("the database is at schema version %d, newer than this build knows (%d)", latest, known)
+	var applied []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		applied = append(applied, v)
 	}
-	for _, m := range files {
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	pending, err := migration.Pending(files, applied)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
 		err := s.update(ctx, func(tx *tx) error {
 			var done bool
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&done); err != nil || done {
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).Scan(&done); err != nil || done {
 				return err
 			}
-			body, err := migrations.ReadFile(m.name)
-			if err != nil {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.version, path.Base(m.name), tx.now.UnixMicro())
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.Version, m.Name, tx.now.UnixMicro())
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	return nil
-}
-
-type migration struct {
-	version int
-	name    string
-}
-
-// migrationFiles lists the embedded migrations in order; their names start
-// with a number (0001_init.sql), which is the version recorded once applied.
-func migrationFiles() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var files []migration
-	for _, name := range names {
-		num, _, _ := strings.Cut(path.Base(name), "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s does not start with a version number", name)
-		}
-		files = append(files, migration{v, name})
-	}
-	slices.SortFunc(files, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(files); i++ {
-		if files[i].version == files[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", files[i-1].name, files[i].name)
-		}
-	}
-	if len(files) == 0 {
-		return nil, errors.New("no migrations embedded")
-	}
-	return files, nil
 }
 
 // tx is one transaction, with the time it started (every timestamp it writes

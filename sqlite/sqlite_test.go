@@ -13,6 +13,7 @@ import (
 
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/livetest"
+	"github.com/liveblog/liveblog/migration"
 )
 
 func TestStore(t *testing.T) {
@@ -104,7 +105,7 @@ func TestOpen(t *testing.T) {
 				t.Fatalf("after reopening: got %+v, want %+v", got, e)
 			}
 		}
-		files, err := migrationFiles()
+		files, err := migration.Read(migrations, "migrations")
 		if err != nil {
 			t.Fatal(err)
 		}
