@@ -200,9 +200,9 @@ func (u *EventUpdate) Validate() error {
 	return nil
 }
 
-// Apply applies u to e and returns the change it makes to the feed: an
+// edit applies u to e and returns the change it makes to the feed: an
 // event.updated when a field changed, "" when none did.
-func (u *EventUpdate) Apply(e *Event) ChangeKind {
+func (u *EventUpdate) edit(e *Event) ChangeKind {
 	before := *e
 	if u.Title != nil {
 		e.Title = *u.Title

@@ -162,9 +162,9 @@ type PostUpdate struct {
 	Version        int            `json:"version"`
 }
 
-// Apply returns a copy of p with the update applied, validated. It does not
-// touch timestamps or the version: the store does that.
-func (u *PostUpdate) Apply(p *Post) (*Post, error) {
+// Edited returns a copy of p with the update applied, validated. It does
+// not touch times or the version: Apply, the transition, does.
+func (u *PostUpdate) Edited(p *Post) (*Post, error) {
 	next := *p
 	if u.Headline != nil {
 		next.Headline = *u.Headline
@@ -200,7 +200,7 @@ func (u *PostUpdate) Apply(p *Post) (*Post, error) {
 		next.Status = s
 	}
 	if p.Status == StatusDeleted {
-		return nil, Errorf(ENOTFOUND, "Post not found.")
+		return nil, ErrNoPost
 	}
 	if err := next.Validate(); err != nil {
 		return nil, err
@@ -208,13 +208,12 @@ func (u *PostUpdate) Apply(p *Post) (*Post, error) {
 	return &next, nil
 }
 
-// EditChange stamps next, an update of p made at now (see PostUpdate.Apply),
-// and returns the change it makes to the feed, "" for none. Publishing a
-// draft or scheduled post is a post.published, stamping PublishedAt unless
-// the post already has one. An edit of a published post that readers can
-// see is a post.updated, and one of its text (see textEdited) also stamps
-// EditedAt.
-func EditChange(p, next *Post, now time.Time) ChangeKind {
+// editChange stamps next, an edit of p made at now (see Edited), and
+// returns the change it makes to the feed, "" for none. Publishing a draft
+// or scheduled post is a post.published, stamping PublishedAt unless the
+// post already has one. An edit of a published post that readers can see is
+// a post.updated, and one of its text (see textEdited) also stamps EditedAt.
+func editChange(p, next *Post, now time.Time) ChangeKind {
 	switch {
 	case p.Status == StatusPublished:
 		edited := textEdited(p, next)

@@ -191,9 +191,9 @@ func (s *Server) updatePost(w http.ResponseWriter, r *http.Request) error {
 	if upd.Version, err = editedVersion(r, req.Version); err != nil {
 		return err
 	}
-	// Apply validates the post as it would be after the edit; the result is
+	// Edited validates the post as it would be after the edit; the result is
 	// only looked at for its errors, the store applies the edit itself.
-	if _, err := upd.Apply(p); err != nil {
+	if _, err := upd.Edited(p); err != nil {
 		return err
 	}
 	if err := checkVersion(p.Version, upd.Version); err != nil {

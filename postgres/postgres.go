@@ -20,8 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,18 +41,27 @@ const uniqueViolation = "23505"
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Store is a liveblog.Store backed by a PostgreSQL database.
+// Store is a liveblog.Store backed by a PostgreSQL database. Its writes,
+// and the reads that decide something, are its Service's, which runs them
+// on this database's transactions; the rest is SQL.
 type Store struct {
+	*liveblog.Service
+
 	pool *pgxpool.Pool
 
-	// Announcer is told each event's new head after a commit; nil means
-	// nobody listens.
-	Announcer liveblog.Announcer
 	// Now is the store's clock, liveblog.Now unless a test replaces it.
 	Now func() time.Time
 }
 
-var _ liveblog.Store = (*Store)(nil)
+var (
+	_ liveblog.Store            = (*Store)(nil)
+	_ liveblog.UserStore        = (*Store)(nil)
+	_ liveblog.IdempotencyStore = (*Store)(nil)
+	_ liveblog.WebhookStore     = (*Store)(nil)
+	_ liveblog.AuditStore       = (*Store)(nil)
+	_ liveblog.PresenceStore    = (*Store)(nil)
+	_ liveblog.Tx               = (*tx)(nil)
+)
 
 // Open connects to the database at dsn (a postgres:// URL or key=value
 // settings, as libpq takes them; pool_max_conns and the other pgxpool
@@ -70,6 +77,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	s := &Store{pool: pool, Now: liveblog.Now}
+	s.Service = liveblog.NewService(storage{s})
 	// The pool connects lazily; a wrong address should fail here, at start,
 	// not on the first reader's request.
 	if err := s.Ping(ctx); err != nil {
@@ -157,83 +165,65 @@ type db interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// tx is one write transaction, with the time it started (every timestamp it
-// writes is that one) and the heads it moved, announced after commit.
+// tx is one transaction, with the context it runs under and the time it
+// started: every timestamp it writes is that one.
 type tx struct {
+	ctx context.Context
 	pgx.Tx
-	now   time.Time
-	heads map[int64]int64
-	// result is what a mutation returns (its post or event), set by the
-	// mutation so that an idempotent request's response can be made from it
-	// and stored before commit.
-	result any
+	now time.Time
 }
 
-// update runs fn in a READ COMMITTED write transaction and, once it has
-// committed, announces the heads it moved. The isolation level is set rather
-// than inherited: under a server default of SERIALIZABLE the event row lock
-// would still serialise writers, but they would also fail with serialization
-// errors that nothing here retries.
+// update runs fn in a READ COMMITTED write transaction. The isolation level
+// is set rather than inherited: under a server default of SERIALIZABLE the
+// event row lock would still serialise writers, but they would also fail
+// with serialization errors that nothing here retries.
 func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	pt, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer pt.Rollback(ctx)
-	t := &tx{Tx: pt, now: s.now(), heads: map[int64]int64{}}
-	if err := fn(t); err != nil {
+	if err := fn(&tx{ctx: ctx, Tx: pt, now: s.now()}); err != nil {
 		return err
-	}
-	if req := liveblog.IdempotencyFrom(ctx); req != nil && t.result != nil {
-		if err := t.recordIdempotent(ctx, req, t.result); err != nil {
-			return err
-		}
-	}
-	audit := liveblog.AuditFrom(ctx)
-	if audit != nil && !audit.Recorded() {
-		if err := t.recordAudit(ctx, audit); err != nil {
-			return err
-		}
 	}
 	if err := pt.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
-	}
-	if audit != nil {
-		audit.MarkRecorded()
-	}
-	if s.Announcer != nil && len(t.heads) > 0 {
-		// The write has happened whether or not the caller is still there.
-		actx := context.WithoutCancel(ctx)
-		for _, id := range slices.Sorted(maps.Keys(t.heads)) {
-			s.Announcer.Announce(actx, id, t.heads[id])
-		}
 	}
 	return nil
 }
 
 // view runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot for
 // all its queries, so that a page and the head it is rendered at agree.
-func (s *Store) view(ctx context.Context, fn func(pgx.Tx) error) error {
+func (s *Store) view(ctx context.Context, fn func(*tx) error) error {
 	t, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer t.Rollback(ctx)
-	if err := fn(t); err != nil {
+	if err := fn(&tx{ctx: ctx, Tx: t, now: s.now()}); err != nil {
 		return err
 	}
 	return t.Commit(ctx)
 }
 
-func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+// storage is the Store as its liveblog.Service drives it.
+type storage struct{ *Store }
 
-// checkVersion refuses an edit of a version other than the current one.
-func checkVersion(current, got int) error {
-	if current != got {
-		return &liveblog.ConflictError{Current: current, Got: got}
-	}
-	return nil
+var _ liveblog.Storage = storage{}
+
+func (s storage) Now() time.Time { return s.now() }
+
+func (s storage) Write(ctx context.Context, fn func(liveblog.Tx) error) error {
+	return s.update(ctx, func(t *tx) error { return fn(t) })
 }
+
+func (s storage) Read(ctx context.Context, fn func(liveblog.ReadTx) error) error {
+	return s.view(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (t *tx) Now() time.Time { return t.now }
+
+func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 // isUnique reports whether err is a violation of the unique constraint or
 // index named constraint.

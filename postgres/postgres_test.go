@@ -641,18 +641,18 @@ func TestQueryPlans(t *testing.T) {
 	s := mustOpen(t, freshSchema(t))
 	e := seed(t, s, "event", 2000)
 	c := &liveblog.Cursor{PublishedAt: time.Date(2025, 2, 13, 8, 0, 0, 0, time.UTC), ID: 500}
-	page := listing{eventID: e.ID, excludePinned: true}
-	key := listing{eventID: e.ID, excludePinned: true, keyOnly: true}
-	drafts := listing{eventID: e.ID, statuses: []liveblog.PostStatus{liveblog.StatusDraft}}
-	seekQuery := func(l listing, older bool, c *liveblog.Cursor) func() (string, []any) {
+	page := liveblog.Listing{EventID: e.ID, ExcludePinned: true}
+	key := liveblog.Listing{EventID: e.ID, ExcludePinned: true, KeyOnly: true}
+	drafts := liveblog.Listing{EventID: e.ID, Statuses: []liveblog.PostStatus{liveblog.StatusDraft}}
+	seekQuery := func(l liveblog.Listing, older bool, c *liveblog.Cursor) func() (string, []any) {
 		return func() (string, []any) {
-			q, args := l.query(postColumns, older, c)
+			q, args := listingQuery(l, postColumns, older, c)
 			return q + orderBy(older) + fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)+1, len(args)+2), append(args, 21, 0)
 		}
 	}
-	existsQuery := func(l listing, older bool, c *liveblog.Cursor) func() (string, []any) {
+	existsQuery := func(l liveblog.Listing, older bool, c *liveblog.Cursor) func() (string, []any) {
 		return func() (string, []any) {
-			q, args := l.query(`1`, older, c)
+			q, args := listingQuery(l, `1`, older, c)
 			return q + orderBy(older) + ` LIMIT 1`, args
 		}
 	}

@@ -8,25 +8,20 @@ import (
 	"github.com/liveblog/liveblog"
 )
 
-var _ liveblog.PresenceStore = (*Store)(nil)
+func (tx *tx) UpsertPresence(p *liveblog.Presence) error {
+	if _, err := tx.Exec(tx.ctx, `INSERT INTO presence (user_id, event_id, post_id, seen_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (event_id, user_id) DO UPDATE SET post_id = excluded.post_id, seen_at = excluded.seen_at`,
+		p.UserID, p.EventID, p.PostID, p.SeenAt); err != nil {
+		return fmt.Errorf("set presence: %w", err)
+	}
+	return nil
+}
 
-// SetPresence upserts the user's row for the event and drops rows that
-// have timed out, so the table holds only the desks open now.
-func (s *Store) SetPresence(ctx context.Context, p *liveblog.Presence) error {
-	// A heartbeat is not a newsroom action: it must not carry the
-	// request's audit entry.
-	return s.update(liveblog.WithAudit(ctx, nil), func(tx *tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM presence WHERE seen_at < $1`, tx.now.Add(-liveblog.PresenceTimeout)); err != nil {
-			return fmt.Errorf("drop stale presence: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO presence (user_id, event_id, post_id, seen_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (event_id, user_id) DO UPDATE SET post_id = excluded.post_id, seen_at = excluded.seen_at`,
-			p.UserID, p.EventID, p.PostID, tx.now); err != nil {
-			return fmt.Errorf("set presence: %w", err)
-		}
-		p.SeenAt = tx.now
-		return nil
-	})
+func (tx *tx) DropPresence(before time.Time) error {
+	if _, err := tx.Exec(tx.ctx, `DELETE FROM presence WHERE seen_at < $1`, before); err != nil {
+		return fmt.Errorf("drop stale presence: %w", err)
+	}
+	return nil
 }
 
 // FindPresence lists the desks open on the event since since.

@@ -8,33 +8,10 @@ import (
 	"github.com/liveblog/liveblog"
 )
 
-var _ liveblog.AuditStore = (*Store)(nil)
-
-// RecordAudit writes an entry in a transaction of its own.
-func (s *Store) RecordAudit(ctx context.Context, a *liveblog.AuditEntry) error {
-	err := s.update(liveblog.WithAudit(ctx, nil), func(tx *tx) error { return tx.recordAudit(ctx, a) })
-	if err == nil {
-		a.MarkRecorded()
-	}
-	return err
-}
-
-// recordAudit inserts a, stamping its time; an entry without an event takes
-// the one event the transaction wrote to, if there is exactly one.
-func (tx *tx) recordAudit(ctx context.Context, a *liveblog.AuditEntry) error {
-	if a.EventID == 0 && len(tx.heads) == 1 {
-		for id := range tx.heads {
-			a.EventID = id
-		}
-	}
-	a.At = tx.now
-	err := tx.QueryRowContext(ctx, `INSERT INTO audit_log (at, user_id, user_name, action, event_id, post_id, address, detail)
+func (tx *tx) InsertAudit(a *liveblog.AuditEntry) error {
+	return tx.QueryRowContext(tx.ctx, `INSERT INTO audit_log (at, user_id, user_name, action, event_id, post_id, address, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		timeValue(a.At), a.UserID, a.UserName, a.Action, a.EventID, a.PostID, a.Address, a.Detail).Scan(&a.ID)
-	if err != nil {
-		return fmt.Errorf("record audit: %w", err)
-	}
-	return nil
 }
 
 // FindAudit returns entries newest first.

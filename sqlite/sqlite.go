@@ -15,11 +15,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"net/url"
 	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -53,20 +51,19 @@ var readConns = max(4, runtime.GOMAXPROCS(0))
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Store is a liveblog.Store backed by one SQLite file.
+// Store is a liveblog.Store backed by one SQLite file. Its writes, and the
+// reads that decide something, are its Service's, which runs them on this
+// file's transactions; the rest is SQL.
 type Store struct {
+	*liveblog.Service
+
 	path   string
 	writer *sql.DB
 	reader *sql.DB
 
-	// Announcer is told each event's new head after a commit; nil means
-	// nobody listens.
-	Announcer liveblog.Announcer
 	// Now is the store's clock, liveblog.Now unless a test replaces it.
 	Now func() time.Time
 }
-
-var _ liveblog.Store = (*Store)(nil)
 
 // Open opens (creating if need be) the database file at path and brings its
 // schema up to date.
@@ -94,6 +91,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	reader.SetMaxIdleConns(readConns)
 
 	s := &Store{path: path, writer: writer, reader: reader, Now: liveblog.Now}
+	s.Service = liveblog.NewService(storage{s})
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
@@ -214,53 +212,26 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// tx is one transaction, with the time it started (every timestamp it writes
-// is that one) and the heads it moved, announced after commit.
+// tx is one transaction, with the context it runs under and the time it
+// started: every timestamp it writes is that one.
 type tx struct {
+	ctx context.Context
 	*sql.Tx
-	now   time.Time
-	heads map[int64]int64
-	// result is what a mutation returns (its post or event), set by the
-	// mutation so that an idempotent request's response can be made from it
-	// and stored before commit.
-	result any
+	now time.Time
 }
 
-// update runs fn in a write transaction and, once it has committed, announces
-// the heads it moved.
+// update runs fn in a write transaction.
 func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	t := &tx{Tx: sqlTx, now: s.now(), heads: map[int64]int64{}}
-	if err := fn(t); err != nil {
+	if err := fn(&tx{ctx: ctx, Tx: sqlTx, now: s.now()}); err != nil {
 		return err
-	}
-	if req := liveblog.IdempotencyFrom(ctx); req != nil && t.result != nil {
-		if err := t.recordIdempotent(ctx, req, t.result); err != nil {
-			return err
-		}
-	}
-	audit := liveblog.AuditFrom(ctx)
-	if audit != nil && !audit.Recorded() {
-		if err := t.recordAudit(ctx, audit); err != nil {
-			return err
-		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
-	}
-	if audit != nil {
-		audit.MarkRecorded()
-	}
-	if s.Announcer != nil && len(t.heads) > 0 {
-		// The write has happened whether or not the caller is still there.
-		actx := context.WithoutCancel(ctx)
-		for _, id := range slices.Sorted(maps.Keys(t.heads)) {
-			s.Announcer.Announce(actx, id, t.heads[id])
-		}
 	}
 	return nil
 }
@@ -272,18 +243,29 @@ func (s *Store) view(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&tx{Tx: sqlTx, now: s.now()})
+	return fn(&tx{ctx: ctx, Tx: sqlTx, now: s.now()})
 }
+
+// storage is the Store as its liveblog.Service drives it.
+type storage struct{ *Store }
+
+var _ liveblog.Storage = storage{}
+
+func (s storage) Now() time.Time { return s.now() }
+
+// Write runs fn in a BEGIN IMMEDIATE transaction on the single writer
+// connection, which is what serialises every writer of the file.
+func (s storage) Write(ctx context.Context, fn func(liveblog.Tx) error) error {
+	return s.update(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (s storage) Read(ctx context.Context, fn func(liveblog.ReadTx) error) error {
+	return s.view(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (t *tx) Now() time.Time { return t.now }
 
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
-
-// checkVersion refuses an edit of a version other than the current one.
-func checkVersion(current, got int) error {
-	if current != got {
-		return &liveblog.ConflictError{Current: current, Got: got}
-	}
-	return nil
-}
 
 // isUnique reports whether err is a unique-constraint violation on column
 // (as SQLite names it, "table.column").
@@ -368,3 +350,13 @@ func (c jsonColumn) Scan(src any) error {
 }
 
 type scanner interface{ Scan(dest ...any) error }
+
+var (
+	_ liveblog.Store            = (*Store)(nil)
+	_ liveblog.UserStore        = (*Store)(nil)
+	_ liveblog.IdempotencyStore = (*Store)(nil)
+	_ liveblog.WebhookStore     = (*Store)(nil)
+	_ liveblog.AuditStore       = (*Store)(nil)
+	_ liveblog.PresenceStore    = (*Store)(nil)
+	_ liveblog.Tx               = (*tx)(nil)
+)

@@ -252,24 +252,24 @@ func TestQueryPlans(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
 	e := seed(t, s, "event", 300)
 	c := &liveblog.Cursor{PublishedAt: time.Now(), ID: 1}
-	listingQuery := func(l listing, older bool, c *liveblog.Cursor) (string, []any) {
-		q, args := l.query(postColumns, older, c)
+	seekQuery := func(l liveblog.Listing, older bool, c *liveblog.Cursor) (string, []any) {
+		q, args := listingQuery(l, postColumns, older, c)
 		return q + ` ORDER BY sort_at DESC, id DESC LIMIT 10`, args
 	}
-	page := listing{eventID: e.ID, excludePinned: true}
-	key := listing{eventID: e.ID, excludePinned: true, keyOnly: true}
-	drafts := listing{eventID: e.ID, statuses: []liveblog.PostStatus{liveblog.StatusDraft}}
+	page := liveblog.Listing{EventID: e.ID, ExcludePinned: true}
+	key := liveblog.Listing{EventID: e.ID, ExcludePinned: true, KeyOnly: true}
+	drafts := liveblog.Listing{EventID: e.ID, Statuses: []liveblog.PostStatus{liveblog.StatusDraft}}
 	for _, tt := range []struct {
 		name  string
 		query func() (string, []any)
 		index string
 	}{
-		{"Page", func() (string, []any) { return listingQuery(page, true, nil) }, "posts_listing"},
-		{"PageBefore", func() (string, []any) { return listingQuery(page, true, c) }, "posts_listing"},
-		{"KeyEvents", func() (string, []any) { return listingQuery(key, true, nil) }, "posts_key_events"},
-		{"KeyEventsBefore", func() (string, []any) { return listingQuery(key, true, c) }, "posts_key_events"},
-		{"Drafts", func() (string, []any) { return listingQuery(drafts, true, nil) }, "posts_listing"},
-		{"Rank", func() (string, []any) { return page.query(`count(*)`, false, c) }, "posts_listing"},
+		{"Page", func() (string, []any) { return seekQuery(page, true, nil) }, "posts_listing"},
+		{"PageBefore", func() (string, []any) { return seekQuery(page, true, c) }, "posts_listing"},
+		{"KeyEvents", func() (string, []any) { return seekQuery(key, true, nil) }, "posts_key_events"},
+		{"KeyEventsBefore", func() (string, []any) { return seekQuery(key, true, c) }, "posts_key_events"},
+		{"Drafts", func() (string, []any) { return seekQuery(drafts, true, nil) }, "posts_listing"},
+		{"Rank", func() (string, []any) { return listingQuery(page, `count(*)`, false, c) }, "posts_listing"},
 		{"Due", func() (string, []any) {
 			return `SELECT id FROM posts WHERE status = 'scheduled' AND scheduled_at <= ? ORDER BY scheduled_at, id`, []any{1}
 		}, "posts_scheduled"},
