@@ -32,26 +32,43 @@ type txn struct {
 	heads map[int64]int64
 }
 
-// write runs fn in one write transaction. What fn returns (a post or an
-// event, nil for anything else) is what an idempotent request is answered
-// with; the request's audit entry is written in the same transaction. Once
-// the transaction has committed, the heads it moved are announced.
-func (s *Service) write(ctx context.Context, fn func(*txn) (any, error)) error {
-	audit := AuditFrom(ctx)
+// target is what a write of a post or an event acted on, for its audit line
+// and its idempotency record: the event, the post (0 for an event's own
+// write), and the version the write left. The zero target is anything else.
+type target struct {
+	eventID, postID int64
+	version         int
+}
+
+func postTarget(p *Post) target   { return target{eventID: p.EventID, postID: p.ID, version: p.Version} }
+func eventTarget(e *Event) target { return target{eventID: e.ID, version: e.Version} }
+
+// write runs fn in one write transaction, and in it records what w asks:
+// the audit line, naming what fn acted on unless w does, and the idempotent
+// request with what fn produced. Once the transaction has committed, the
+// heads it moved are announced.
+func (s *Service) write(ctx context.Context, w Write, fn func(*txn) (target, error)) error {
 	var heads map[int64]int64
 	err := s.db.Write(ctx, func(tx Tx) error {
 		t := &txn{Tx: tx, heads: map[int64]int64{}}
-		result, err := fn(t)
+		did, err := fn(t)
 		if err != nil {
 			return err
 		}
-		if req := IdempotencyFrom(ctx); req != nil && result != nil {
-			if err := t.recordIdempotent(req, result); err != nil {
+		if w.Idempotent != nil {
+			if err := t.recordIdempotent(w.Idempotent, did); err != nil {
 				return err
 			}
 		}
-		if audit != nil && !audit.Recorded() {
-			if err := t.recordAudit(audit); err != nil {
+		if w.Audit.Action != "" {
+			a := w.Audit
+			if a.EventID == 0 {
+				a.EventID = did.eventID
+			}
+			if a.PostID == 0 {
+				a.PostID = did.postID
+			}
+			if err := t.recordAudit(&a); err != nil {
 				return err
 			}
 		}
@@ -60,9 +77,6 @@ func (s *Service) write(ctx context.Context, fn func(*txn) (any, error)) error {
 	})
 	if err != nil {
 		return err
-	}
-	if audit != nil {
-		audit.MarkRecorded()
 	}
 	if s.Announcer != nil && len(heads) > 0 {
 		// The write has happened whether or not the caller is still there.
@@ -95,14 +109,8 @@ func (t *txn) appendChange(c *Change) error {
 	return nil
 }
 
-// recordAudit writes a, stamped now; an entry without an event takes the one
-// event the transaction wrote to, if there is exactly one.
+// recordAudit writes a, stamped with the transaction's time.
 func (t *txn) recordAudit(a *AuditEntry) error {
-	if a.EventID == 0 && len(t.heads) == 1 {
-		for id := range t.heads {
-			a.EventID = id
-		}
-	}
 	a.At = t.Now()
 	if err := t.InsertAudit(a); err != nil {
 		return fmt.Errorf("record audit: %w", err)
@@ -110,53 +118,49 @@ func (t *txn) recordAudit(a *AuditEntry) error {
 	return nil
 }
 
-// recordIdempotent stores the record of req with the response to result, in
-// the transaction of the mutation that produced result. An expired record
-// of the key makes way; a live one means the same write was already made,
-// and this one must not be.
-func (t *txn) recordIdempotent(req *IdempotentRequest, result any) error {
-	resp, err := req.Respond(result)
-	if err != nil {
-		return fmt.Errorf("idempotent response: %w", err)
+// recordIdempotent stores the record of req, naming what the write
+// produced, in the write's transaction. An expired record of the key makes
+// way; a live one means the same write was already made, and this one must
+// not be. Only a write of a post or an event can be answered again from
+// what it produced.
+func (t *txn) recordIdempotent(req *IdempotentRequest, did target) error {
+	if did.version == 0 {
+		return FieldError("Idempotency-Key", "This request cannot be made idempotent; send it without an Idempotency-Key.")
 	}
-	if err := t.DropIdempotencyRecord(req.TokenID, req.Key, t.Now().Add(-IdempotencyTTL)); err != nil {
+	if err := t.DropIdempotencyRecord(req.TokenID, req.Key, IdempotencyCutoff(t.Now())); err != nil {
 		return fmt.Errorf("drop expired idempotency key: %w", err)
 	}
 	return t.InsertIdempotencyRecord(&IdempotencyRecord{TokenID: req.TokenID, Key: req.Key,
-		Method: req.Method, Path: req.Path, Hash: req.Hash, Response: *resp, CreatedAt: t.Now()})
+		Method: req.Method, Path: req.Path, Hash: req.Hash,
+		EventID: did.eventID, PostID: did.postID, Version: did.version, CreatedAt: t.Now()})
 }
 
 // RecordAudit writes an entry in a transaction of its own, for an action
-// that writes nothing else.
+// that writes nothing else: a sign-in, an image saved to disk.
 func (s *Service) RecordAudit(ctx context.Context, a *AuditEntry) error {
-	err := s.write(WithAudit(ctx, nil), func(t *txn) (any, error) { return nil, t.recordAudit(a) })
-	if err == nil {
-		a.MarkRecorded()
-	}
-	return err
+	return s.write(ctx, Write{}, func(t *txn) (target, error) { return target{}, t.recordAudit(a) })
 }
 
 // DeleteExpiredIdempotencyRecords deletes the records older than
 // IdempotencyTTL.
 func (s *Service) DeleteExpiredIdempotencyRecords(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.write(ctx, func(t *txn) (_ any, err error) {
-		n, err = t.DropIdempotencyRecords(t.Now().Add(-IdempotencyTTL))
-		return nil, err
+	err := s.write(ctx, Write{}, func(t *txn) (_ target, err error) {
+		n, err = t.DropIdempotencyRecords(IdempotencyCutoff(t.Now()))
+		return target{}, err
 	})
 	return n, err
 }
 
 // SetPresence records that p.UserID is on p.EventID's desk now, and drops
 // the rows of desks that have gone quiet, so that the table holds only the
-// desks open now. A heartbeat is not a newsroom action: it does not take the
-// request's audit entry.
+// desks open now. A heartbeat is not a newsroom action: it is not audited.
 func (s *Service) SetPresence(ctx context.Context, p *Presence) error {
-	return s.write(WithAudit(ctx, nil), func(t *txn) (any, error) {
+	return s.write(ctx, Write{}, func(t *txn) (target, error) {
 		if err := t.DropPresence(t.Now().Add(-PresenceTimeout)); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		p.SeenAt = t.Now()
-		return nil, t.UpsertPresence(p)
+		return target{}, t.UpsertPresence(p)
 	})
 }

@@ -20,14 +20,14 @@ func (s *Service) ImportEvent(ctx context.Context, e *Event, posts []*Post, feed
 	if err := validateImport(e, posts, feed); err != nil {
 		return err
 	}
-	return s.write(ctx, func(t *txn) (any, error) {
+	return s.write(ctx, Write{}, func(t *txn) (target, error) {
 		ids := make([]int64, len(posts))
 		for i, p := range posts {
 			ids[i] = p.ID
 		}
 		keep, err := t.ReserveIDs(e.ID, ids)
 		if err != nil {
-			return nil, fmt.Errorf("import event: %w", err)
+			return target{}, fmt.Errorf("import event: %w", err)
 		}
 		next := *e
 		next.Head = feed.Head
@@ -38,7 +38,7 @@ func (s *Service) ImportEvent(ctx context.Context, e *Event, posts []*Post, feed
 			next.ID = 0
 		}
 		if err := t.InsertEvent(&next, feed.Floor); err != nil {
-			return nil, err
+			return target{}, err
 		}
 
 		stored := make([]Post, len(posts))
@@ -52,7 +52,7 @@ func (s *Service) ImportEvent(ctx context.Context, e *Event, posts []*Post, feed
 				q.ID = 0
 			}
 			if err := t.InsertPost(&q); err != nil {
-				return nil, fmt.Errorf("import post: %w", err)
+				return target{}, fmt.Errorf("import post: %w", err)
 			}
 			newIDs[p.ID] = q.ID
 			stored[i] = q
@@ -60,7 +60,7 @@ func (s *Service) ImportEvent(ctx context.Context, e *Event, posts []*Post, feed
 
 		for _, c := range feed.Changes {
 			if err := t.InsertChange(importedChange(c, &next, newIDs)); err != nil {
-				return nil, fmt.Errorf("import change %d: %w", c.Seq, err)
+				return target{}, fmt.Errorf("import change %d: %w", c.Seq, err)
 			}
 		}
 		if feed.Head > 0 {
@@ -70,7 +70,7 @@ func (s *Service) ImportEvent(ctx context.Context, e *Event, posts []*Post, feed
 		for i := range posts {
 			*posts[i] = stored[i]
 		}
-		return nil, nil
+		return target{}, nil
 	})
 }
 

@@ -8,69 +8,49 @@ import (
 
 // CreatePost stores a new post. A published one enters the feed at once, and
 // pinning it on creation unpins the event's other pinned post first.
-func (s *Service) CreatePost(ctx context.Context, p *Post) error {
+func (s *Service) CreatePost(ctx context.Context, w Write, p *Post) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return s.write(ctx, func(t *txn) (any, error) {
+	return s.write(ctx, w, func(t *txn) (target, error) {
 		if err := t.LockEvent(p.EventID); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		next, kind := newPost(*p, t.Now())
 		if err := t.savePost(nil, next, kind); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		*p = *next
-		return p, nil
+		return postTarget(p), nil
 	})
 }
 
 // ChangePost makes transition tr of post id, in one transaction with the
 // changes it makes to the feed, and returns the post as it left it.
-func (s *Service) ChangePost(ctx context.Context, id int64, tr PostTransition) (*Post, error) {
+func (s *Service) ChangePost(ctx context.Context, w Write, id int64, tr PostTransition) (*Post, error) {
 	if err := tr.Check(); err != nil {
 		return nil, err
 	}
 	var out *Post
-	err := s.write(ctx, func(t *txn) (any, error) {
+	err := s.write(ctx, w, func(t *txn) (target, error) {
 		p, err := t.LockPost(id)
 		if err != nil {
-			return nil, err
+			return target{}, err
 		}
 		next := *p
 		kind, err := tr.Apply(&next, t.Now())
 		if err != nil {
-			return nil, err
+			return target{}, err
 		}
 		if next.Version != p.Version {
 			if err := t.savePost(p, &next, kind); err != nil {
-				return nil, err
+				return target{}, err
 			}
 		}
 		out = &next
-		return out, nil
+		return postTarget(out), nil
 	})
 	return out, err
-}
-
-// UpdatePost edits a post (see PostUpdate.Apply).
-func (s *Service) UpdatePost(ctx context.Context, id int64, upd PostUpdate) (*Post, error) {
-	return s.ChangePost(ctx, id, &upd)
-}
-
-// DeletePost takes a post down (see DeletePost).
-func (s *Service) DeletePost(ctx context.Context, id int64, version int) (*Post, error) {
-	return s.ChangePost(ctx, id, DeletePost{Version: version})
-}
-
-// RestorePost publishes a deleted post again (see RestorePost).
-func (s *Service) RestorePost(ctx context.Context, id int64, version int) (*Post, error) {
-	return s.ChangePost(ctx, id, RestorePost{Version: version})
-}
-
-// PinPost pins or unpins a published post (see PinPost).
-func (s *Service) PinPost(ctx context.Context, id int64, pinned bool, version int) (*Post, error) {
-	return s.ChangePost(ctx, id, PinPost{Pinned: pinned, Version: version})
 }
 
 // savePost stores p, which was was (nil for a new post), and appends kind,
@@ -128,23 +108,23 @@ func (t *txn) unpinOthers(eventID, keep int64) error {
 // locked, and a caller that waited finds them published.
 func (s *Service) PublishDuePosts(ctx context.Context, now time.Time) ([]*Post, error) {
 	var published []*Post
-	err := s.write(ctx, func(t *txn) (any, error) {
+	err := s.write(ctx, Write{}, func(t *txn) (target, error) {
 		due, err := t.LockDuePosts(now)
 		if err != nil {
-			return nil, err
+			return target{}, err
 		}
 		for _, p := range due {
 			next := *p
 			kind, err := publishDue{}.Apply(&next, t.Now())
 			if err != nil {
-				return nil, err
+				return target{}, err
 			}
 			if err := t.savePost(p, &next, kind); err != nil {
-				return nil, err
+				return target{}, err
 			}
 			published = append(published, &next)
 		}
-		return nil, nil
+		return target{}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -7,19 +7,19 @@ import (
 )
 
 // CreateToken stores a new token, unused and unrevoked.
-func (s *Service) CreateToken(ctx context.Context, tok *Token) error {
+func (s *Service) CreateToken(ctx context.Context, w Write, tok *Token) error {
 	if err := tok.Validate(); err != nil {
 		return err
 	}
-	return s.write(ctx, func(t *txn) (any, error) {
+	return s.write(ctx, w, func(t *txn) (target, error) {
 		next := *tok
 		next.ID = 0
 		next.CreatedAt, next.LastUsedAt, next.RevokedAt = t.Now(), time.Time{}, time.Time{}
 		if err := t.InsertToken(&next); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		*tok = next
-		return nil, nil
+		return target{}, nil
 	})
 }
 
@@ -27,15 +27,15 @@ func (s *Service) CreateToken(ctx context.Context, tok *Token) error {
 // that it was used, once per TokenUseResolution.
 func (s *Service) FindTokenByHash(ctx context.Context, hash string) (*Token, error) {
 	var tok *Token
-	err := s.write(ctx, func(t *txn) (_ any, err error) {
+	err := s.write(ctx, Write{}, func(t *txn) (_ target, err error) {
 		if tok, err = t.TokenByHash(hash); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		if t.Now().Sub(tok.LastUsedAt) < TokenUseResolution {
-			return nil, nil
+			return target{}, nil
 		}
 		tok.LastUsedAt = t.Now()
-		return nil, t.TouchToken(tok.ID, tok.LastUsedAt)
+		return target{}, t.TouchToken(tok.ID, tok.LastUsedAt)
 	})
 	if err != nil {
 		return nil, err
@@ -44,24 +44,24 @@ func (s *Service) FindTokenByHash(ctx context.Context, hash string) (*Token, err
 }
 
 // RevokeToken revokes a token for good. Revoking it again changes nothing.
-func (s *Service) RevokeToken(ctx context.Context, id int64) error {
-	return s.write(ctx, func(t *txn) (any, error) { return nil, t.RevokeToken(id, t.Now()) })
+func (s *Service) RevokeToken(ctx context.Context, w Write, id int64) error {
+	return s.write(ctx, w, func(t *txn) (target, error) { return target{}, t.RevokeToken(id, t.Now()) })
 }
 
 // CreateUser stores a new user.
-func (s *Service) CreateUser(ctx context.Context, u *User) error {
+func (s *Service) CreateUser(ctx context.Context, w Write, u *User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	return s.write(ctx, func(t *txn) (any, error) {
+	return s.write(ctx, w, func(t *txn) (target, error) {
 		next := *u
 		next.ID, next.Version = 0, 1
 		next.CreatedAt, next.UpdatedAt = t.Now(), t.Now()
 		if err := t.InsertUser(&next); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		*u = next
-		return nil, nil
+		return target{}, nil
 	})
 }
 
@@ -69,52 +69,52 @@ func (s *Service) CreateUser(ctx context.Context, u *User) error {
 // transaction, so nothing signed in outlives the decision. The user is
 // locked before the version is checked: two administrators editing version
 // 3 at once must not both see 3.
-func (s *Service) UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error) {
+func (s *Service) UpdateUser(ctx context.Context, w Write, id int64, upd UserUpdate) (*User, error) {
 	var out *User
-	err := s.write(ctx, func(t *txn) (any, error) {
+	err := s.write(ctx, w, func(t *txn) (target, error) {
 		u, err := t.LockUser(id)
 		if err != nil {
-			return nil, err
+			return target{}, err
 		}
 		if err := checkVersion(u.Version, upd.Version); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		next, err := upd.Apply(u)
 		if err != nil {
-			return nil, err
+			return target{}, err
 		}
 		next.Version, next.UpdatedAt = u.Version+1, t.Now()
 		if err := t.SaveUser(next); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		if next.Disabled {
 			if err := t.EndSessions(id, ""); err != nil {
-				return nil, err
+				return target{}, err
 			}
 		}
 		out = next
-		return nil, nil
+		return target{}, nil
 	})
 	return out, err
 }
 
 // SetPassword replaces a user's password hash and ends their sessions but
 // keepSession.
-func (s *Service) SetPassword(ctx context.Context, id int64, hash, keepSession string) error {
+func (s *Service) SetPassword(ctx context.Context, w Write, id int64, hash, keepSession string) error {
 	if hash == "" {
 		return FieldError("password", "A user needs a password.")
 	}
-	return s.write(ctx, func(t *txn) (any, error) {
+	return s.write(ctx, w, func(t *txn) (target, error) {
 		u, err := t.LockUser(id)
 		if err != nil {
-			return nil, err
+			return target{}, err
 		}
 		u.PasswordHash = hash
 		u.Version, u.UpdatedAt = u.Version+1, t.Now()
 		if err := t.SaveUser(u); err != nil {
-			return nil, err
+			return target{}, err
 		}
-		return nil, t.EndSessions(id, keepSession)
+		return target{}, t.EndSessions(id, keepSession)
 	})
 }
 
@@ -127,26 +127,26 @@ func (s *Service) CreateSession(ctx context.Context, sess *Session) error {
 	if len(sess.Hash) != 64 {
 		return FieldError("hash", "A session needs the SHA-256 hash of its secret.")
 	}
-	return s.write(ctx, func(t *txn) (any, error) {
+	return s.write(ctx, Write{}, func(t *txn) (target, error) {
 		u, err := t.ShareUser(sess.UserID)
 		if err != nil {
-			return nil, err
+			return target{}, err
 		}
 		if u.Disabled {
-			return nil, Errorf(EFORBIDDEN, "This account is disabled.")
+			return target{}, Errorf(EFORBIDDEN, "This account is disabled.")
 		}
 		now := t.Now()
 		if err := t.DropSessions(now, now.Add(-SessionIdleTimeout)); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		next := *sess
 		next.CreatedAt, next.LastSeenAt, next.ExpiresAt = now, now, now.Add(SessionLifetime)
 		if err := t.InsertSession(&next); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		next.User = u
 		*sess = next
-		return nil, nil
+		return target{}, nil
 	})
 }
 
@@ -165,15 +165,15 @@ func (s *Service) FindSessionByHash(ctx context.Context, hash string) (*Session,
 	if now.Sub(sess.LastSeenAt) < SessionSeenResolution {
 		return sess, nil
 	}
-	err = s.write(ctx, func(t *txn) (_ any, err error) {
+	err = s.write(ctx, Write{}, func(t *txn) (_ target, err error) {
 		if sess, err = t.LockSession(hash); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		if !sess.Live(t.Now()) {
-			return nil, ErrNoSession
+			return target{}, ErrNoSession
 		}
 		sess.LastSeenAt = t.Now()
-		return nil, t.TouchSession(hash, sess.LastSeenAt)
+		return target{}, t.TouchSession(hash, sess.LastSeenAt)
 	})
 	if err != nil {
 		return nil, err
@@ -186,8 +186,8 @@ func (s *Service) FindSessionByHash(ctx context.Context, hash string) (*Session,
 func (s *Session) Live(now time.Time) bool { return !s.Expired(now) && !s.User.Disabled }
 
 // DeleteSession ends a session; ending one that is gone is no error.
-func (s *Service) DeleteSession(ctx context.Context, hash string) error {
-	return s.write(ctx, func(t *txn) (any, error) { return nil, t.DeleteSession(hash) })
+func (s *Service) DeleteSession(ctx context.Context, w Write, hash string) error {
+	return s.write(ctx, w, func(t *txn) (target, error) { return target{}, t.DeleteSession(hash) })
 }
 
 // RecordLoginAttempt counts an attempt against each key and returns their
@@ -203,24 +203,24 @@ func (s *Service) RecordLoginAttempt(ctx context.Context, attempt string, keys [
 	}
 	since = utc(since)
 	counts := make([]int, len(keys))
-	err := s.write(ctx, func(t *txn) (any, error) {
+	err := s.write(ctx, Write{}, func(t *txn) (target, error) {
 		if err := t.LockLoginKeys(slices.Compact(slices.Sorted(slices.Values(keys)))); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		if err := t.DropLoginAttempts(since); err != nil {
-			return nil, err
+			return target{}, err
 		}
 		for i, key := range keys {
 			if err := t.InsertLoginAttempt(attempt, key, t.Now()); err != nil {
-				return nil, err
+				return target{}, err
 			}
 			n, err := t.CountLoginAttempts(key, since)
 			if err != nil {
-				return nil, err
+				return target{}, err
 			}
 			counts[i] = n
 		}
-		return nil, nil
+		return target{}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -230,5 +230,5 @@ func (s *Service) RecordLoginAttempt(ctx context.Context, attempt string, keys [
 
 // ForgetLoginAttempt takes back an attempt that succeeded.
 func (s *Service) ForgetLoginAttempt(ctx context.Context, attempt string) error {
-	return s.write(ctx, func(t *txn) (any, error) { return nil, t.ForgetLoginAttempt(attempt) })
+	return s.write(ctx, Write{}, func(t *txn) (target, error) { return target{}, t.ForgetLoginAttempt(attempt) })
 }

@@ -6,17 +6,17 @@ import (
 )
 
 // CreateWebhook subscribes w.URL to w.EventID's changes from the next one on.
-func (s *Service) CreateWebhook(ctx context.Context, w *Webhook) error {
-	return s.write(ctx, func(t *txn) (any, error) {
+func (s *Service) CreateWebhook(ctx context.Context, wr Write, w *Webhook) error {
+	return s.write(ctx, wr, func(t *txn) (target, error) {
 		w.CreatedAt = t.Now()
-		return nil, t.InsertWebhook(w)
+		return target{eventID: w.EventID}, t.InsertWebhook(w)
 	})
 }
 
 // DeleteWebhook removes a webhook and its attempts; a delivery in flight
 // finds its lease gone and records nothing.
-func (s *Service) DeleteWebhook(ctx context.Context, id int64) error {
-	return s.write(ctx, func(t *txn) (any, error) { return nil, t.DeleteWebhook(id) })
+func (s *Service) DeleteWebhook(ctx context.Context, w Write, id int64) error {
+	return s.write(ctx, w, func(t *txn) (target, error) { return target{}, t.DeleteWebhook(id) })
 }
 
 // ClaimWebhookDelivery leases the most overdue webhook that is behind its
@@ -28,28 +28,28 @@ func (s *Service) ClaimWebhookDelivery(ctx context.Context, now time.Time, lease
 		return nil, err
 	}
 	var d *WebhookDelivery
-	err := s.write(ctx, func(t *txn) (any, error) {
+	err := s.write(ctx, Write{}, func(t *txn) (target, error) {
 		for {
 			w, floor, slug, err := t.DueWebhook(now)
 			if err != nil || w == nil {
-				return nil, err
+				return target{}, err
 			}
 			if w.NextSeq <= floor {
 				if err := t.MoveWebhook(w.ID, floor+1); err != nil {
-					return nil, err
+					return target{}, err
 				}
 				continue
 			}
 			attempt, err := t.LeaseWebhook(w.ID, now.Add(lease))
 			if err != nil {
-				return nil, err
+				return target{}, err
 			}
 			c, err := t.Change(w.EventID, w.NextSeq)
 			if err != nil {
-				return nil, err
+				return target{}, err
 			}
 			d = &WebhookDelivery{Webhook: w, EventSlug: slug, Change: c, Attempt: attempt}
-			return nil, nil
+			return target{}, nil
 		}
 	})
 	return d, err
@@ -60,7 +60,7 @@ func (s *Service) ClaimWebhookDelivery(ctx context.Context, now time.Time, lease
 // again at retryAt. A lease taken over meanwhile records nothing and is a
 // conflict.
 func (s *Service) FinishWebhookDelivery(ctx context.Context, a *WebhookAttempt, retryAt time.Time) error {
-	return s.write(ctx, func(t *txn) (any, error) {
+	return s.write(ctx, Write{}, func(t *txn) (target, error) {
 		var held bool
 		var err error
 		if a.Done {
@@ -69,12 +69,12 @@ func (s *Service) FinishWebhookDelivery(ctx context.Context, a *WebhookAttempt, 
 			held, err = t.RetryWebhook(a.WebhookID, a.Seq, a.Attempt, retryAt)
 		}
 		if err != nil {
-			return nil, err
+			return target{}, err
 		}
 		if !held {
-			return nil, Errorf(ECONFLICT, "The delivery is no longer leased to this worker.")
+			return target{}, Errorf(ECONFLICT, "The delivery is no longer leased to this worker.")
 		}
 		a.CreatedAt = t.Now()
-		return nil, t.InsertWebhookAttempt(a)
+		return target{}, t.InsertWebhookAttempt(a)
 	})
 }

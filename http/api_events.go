@@ -102,11 +102,10 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := ev.Validate(); err != nil {
 		return err
 	}
-	if err := s.store.CreateEvent(r.Context(), ev); err != nil {
+	if err := s.store.CreateEvent(r.Context(), writeOf(r), ev); err != nil {
 		return err
 	}
-	w.Header().Set("Location", eventPath(ev.Slug))
-	return writeResource(w, http.StatusCreated, ev, ev.Version)
+	return writeAnswer(w, r, http.StatusCreated, answer{event: ev})
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
@@ -139,10 +138,10 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := checkVersion(ev.Version, upd.Version); err != nil {
 		return err
 	}
-	if ev, err = s.store.UpdateEvent(r.Context(), ev.ID, upd); err != nil {
+	if ev, err = s.store.ChangeEvent(r.Context(), writeOf(r), ev.ID, &upd); err != nil {
 		return err
 	}
-	return writeResource(w, http.StatusOK, ev, ev.Version)
+	return writeAnswer(w, r, http.StatusOK, answer{event: ev})
 }
 
 func (s *Server) setCoverage(w http.ResponseWriter, r *http.Request) error {
@@ -173,10 +172,10 @@ func (s *Server) setCoverage(w http.ResponseWriter, r *http.Request) error {
 	if !ev.State.CanMoveTo(req.State) {
 		return liveblog.FieldError("state", "Coverage cannot go from %s to %s.", ev.State, req.State)
 	}
-	if ev, err = s.store.SetCoverage(r.Context(), ev.ID, req.State, version); err != nil {
+	if ev, err = s.store.ChangeEvent(r.Context(), writeOf(r), ev.ID, liveblog.SetCoverage{State: req.State, Version: version}); err != nil {
 		return err
 	}
-	return writeResource(w, http.StatusOK, ev, ev.Version)
+	return writeAnswer(w, r, http.StatusOK, answer{event: ev})
 }
 
 func (s *Server) replaceSummary(w http.ResponseWriter, r *http.Request) error {
@@ -208,10 +207,10 @@ func (s *Server) replaceSummary(w http.ResponseWriter, r *http.Request) error {
 	if err := checkVersion(ev.Version, version); err != nil {
 		return err
 	}
-	if ev, err = s.store.ReplaceSummary(r.Context(), ev.ID, points, version); err != nil {
+	if ev, err = s.store.ChangeEvent(r.Context(), writeOf(r), ev.ID, liveblog.ReplaceSummary{Points: points, Version: version}); err != nil {
 		return err
 	}
-	return writeResource(w, http.StatusOK, ev, ev.Version)
+	return writeAnswer(w, r, http.StatusOK, answer{event: ev})
 }
 
 // findEvent returns the event named by the {slug} of the route.

@@ -157,11 +157,10 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := s.store.CreatePost(r.Context(), p); err != nil {
+	if err := s.store.CreatePost(r.Context(), writeOf(r), p); err != nil {
 		return err
 	}
-	w.Header().Set("Location", postPath(ev.Slug, p.ID))
-	return writeResource(w, http.StatusCreated, p, p.Version)
+	return writeAnswer(w, r, http.StatusCreated, answer{post: p})
 }
 
 func (s *Server) getPost(w http.ResponseWriter, r *http.Request) error {
@@ -199,10 +198,10 @@ func (s *Server) updatePost(w http.ResponseWriter, r *http.Request) error {
 	if err := checkVersion(p.Version, upd.Version); err != nil {
 		return err
 	}
-	if p, err = s.store.UpdatePost(r.Context(), p.ID, upd); err != nil {
+	if p, err = s.store.ChangePost(r.Context(), writeOf(r), p.ID, &upd); err != nil {
 		return err
 	}
-	return writeResource(w, http.StatusOK, p, p.Version)
+	return writeAnswer(w, r, http.StatusOK, answer{post: p})
 }
 
 func (s *Server) deletePost(w http.ResponseWriter, r *http.Request) error {
@@ -223,10 +222,10 @@ func (s *Server) deletePost(w http.ResponseWriter, r *http.Request) error {
 	if err := checkVersion(p.Version, version); err != nil {
 		return err
 	}
-	if p, err = s.store.DeletePost(r.Context(), p.ID, version); err != nil {
+	if p, err = s.store.ChangePost(r.Context(), writeOf(r), p.ID, liveblog.DeletePost{Version: version}); err != nil {
 		return err
 	}
-	return writeResource(w, http.StatusOK, p, p.Version)
+	return writeAnswer(w, r, http.StatusOK, answer{post: p})
 }
 
 func (s *Server) restorePost(w http.ResponseWriter, r *http.Request) error {
@@ -247,10 +246,10 @@ func (s *Server) restorePost(w http.ResponseWriter, r *http.Request) error {
 	if err := checkVersion(p.Version, version); err != nil {
 		return err
 	}
-	if p, err = s.store.RestorePost(r.Context(), p.ID, version); err != nil {
+	if p, err = s.store.ChangePost(r.Context(), writeOf(r), p.ID, liveblog.RestorePost{Version: version}); err != nil {
 		return err
 	}
-	return writeResource(w, http.StatusOK, p, p.Version)
+	return writeAnswer(w, r, http.StatusOK, answer{post: p})
 }
 
 func (s *Server) pinPost(w http.ResponseWriter, r *http.Request) error {
@@ -278,10 +277,10 @@ func (s *Server) pinPost(w http.ResponseWriter, r *http.Request) error {
 	if err := checkVersion(p.Version, version); err != nil {
 		return err
 	}
-	if p, err = s.store.PinPost(r.Context(), p.ID, *req.Pinned, version); err != nil {
+	if p, err = s.store.ChangePost(r.Context(), writeOf(r), p.ID, liveblog.PinPost{Pinned: *req.Pinned, Version: version}); err != nil {
 		return err
 	}
-	return writeResource(w, http.StatusOK, p, p.Version)
+	return writeAnswer(w, r, http.StatusOK, answer{post: p})
 }
 
 // optionalVersion reads the version of a write whose body is optional:

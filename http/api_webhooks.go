@@ -70,7 +70,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := hook.Validate(); err != nil {
 		return err
 	}
-	if err := ws.CreateWebhook(r.Context(), hook); err != nil {
+	if err := ws.CreateWebhook(r.Context(), writeOf(r), hook); err != nil {
 		return err
 	}
 	w.Header().Set("Location", eventPath(ev.Slug)+"/webhooks/"+strconv.FormatInt(hook.ID, 10))
@@ -122,7 +122,9 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := ws.DeleteWebhook(r.Context(), hook.ID); err != nil {
+	write := writeOf(r)
+	write.Audit.EventID = hook.EventID
+	if err := ws.DeleteWebhook(r.Context(), write, hook.ID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

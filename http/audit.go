@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/liveblog/liveblog"
 )
@@ -38,20 +37,19 @@ var auditActions = map[string]string{
 	"POST /desk/users/{id}/tokens/{token}/revoke":   liveblog.AuditTokenRevoke,
 }
 
-// auditEntry starts the audit entry of a writing request by u: the store
-// writes it with the request's first mutation (see liveblog.WithAudit).
-func (s *Server) auditEntry(r *http.Request, u *liveblog.User) *liveblog.AuditEntry {
-	a := &liveblog.AuditEntry{Action: auditActions[r.Pattern], Address: s.clientAddress(r)}
+// auditEntry is the audit line of a writing request by u: its route's action,
+// who, and from where. The store fills in the event and post the write acted
+// on.
+func (s *Server) auditEntry(r *http.Request, u *liveblog.User) liveblog.AuditEntry {
+	a := liveblog.AuditEntry{Action: auditActions[r.Pattern], Address: s.clientAddress(r)}
 	if a.Action == "" {
 		a.Action = r.Pattern
 	}
 	if u != nil {
 		a.UserID, a.UserName = u.ID, u.Name
 	}
-	a.PostID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
-	// On the user routes {id} is the user acted on, not a post.
+	// On the user routes {id} is the user acted on.
 	if a.Action == liveblog.AuditUserUpdate || a.Action == liveblog.AuditTokenCreate || a.Action == liveblog.AuditTokenRevoke {
-		a.PostID = 0
 		a.Detail = "user " + r.PathValue("id")
 		if t := r.PathValue("token"); t != "" {
 			a.Detail += ", token " + t
@@ -60,12 +58,13 @@ func (s *Server) auditEntry(r *http.Request, u *liveblog.User) *liveblog.AuditEn
 	return a
 }
 
-// withAudit gives a writing request its audit entry; reads go unchanged.
+// withAudit gives a writing request the Write its mutation takes, with its
+// audit line; reads go unchanged.
 func (s *Server) withAudit(r *http.Request, u *liveblog.User) *http.Request {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return r
 	}
-	return r.WithContext(liveblog.WithAudit(r.Context(), s.auditEntry(r, u)))
+	return withWrite(r, liveblog.Write{Audit: s.auditEntry(r, u)})
 }
 
 // recordAudit writes an entry on its own, for an action that wrote nothing
@@ -74,7 +73,7 @@ func (s *Server) withAudit(r *http.Request, u *liveblog.User) *http.Request {
 // failing the request for it would not undo the action.
 func (s *Server) recordAudit(ctx context.Context, a *liveblog.AuditEntry) {
 	as, ok := s.store.(liveblog.AuditStore)
-	if !ok || a == nil || a.Recorded() {
+	if !ok || a.Action == "" {
 		return
 	}
 	if err := as.RecordAudit(context.WithoutCancel(ctx), a); err != nil {

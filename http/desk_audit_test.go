@@ -74,7 +74,7 @@ func TestAuditLog(t *testing.T) {
 	})
 	t.Run("API", func(t *testing.T) {
 		secret, hash := liveblog.NewTokenSecret()
-		if err := env.store.CreateToken(ctx, &liveblog.Token{Name: "wire", Hash: hash, UserID: env.admin.ID}); err != nil {
+		if err := env.store.CreateToken(ctx, liveblog.Write{}, &liveblog.Token{Name: "wire", Hash: hash, UserID: env.admin.ID}); err != nil {
 			t.Fatal(err)
 		}
 		res := send(t, env.ts, "POST", "/api/v1/events/"+f.ev.Slug+"/posts", secret, `{"headline":"From the wire"}`)

@@ -60,7 +60,7 @@ func (s *Server) createDeskEvent(w http.ResponseWriter, r *http.Request) error {
 		TimeZone:    strings.TrimSpace(r.PostFormValue("time_zone")),
 	}
 	ev := &liveblog.Event{Slug: form.Slug, Title: form.Title, Description: form.Description, TimeZone: form.TimeZone}
-	err := s.store.CreateEvent(r.Context(), ev)
+	err := s.store.CreateEvent(r.Context(), writeOf(r), ev)
 	switch code := liveblog.ErrorCode(err); code {
 	case "":
 		http.Redirect(w, r, deskEventPath(ev), http.StatusSeeOther)

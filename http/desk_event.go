@@ -213,7 +213,7 @@ func (s *Server) setDeskCoverage(w http.ResponseWriter, r *http.Request) error {
 	if !ev.State.CanMoveTo(to) {
 		return liveblog.FieldError("state", "Coverage cannot go from %s to %s.", ev.State, to)
 	}
-	if ev, err = s.store.SetCoverage(r.Context(), ev.ID, to, ev.Version); err != nil {
+	if ev, err = s.store.ChangeEvent(r.Context(), writeOf(r), ev.ID, liveblog.SetCoverage{State: to, Version: ev.Version}); err != nil {
 		return err
 	}
 	return s.deskDone(w, r, ev)
@@ -251,7 +251,7 @@ func (s *Server) replaceDeskSummary(w http.ResponseWriter, r *http.Request) erro
 	if err := liveblog.ValidateSummary(points); err != nil {
 		return renameField(err, "summary.points", "points")
 	}
-	updated, err := s.store.ReplaceSummary(r.Context(), ev.ID, points, int(version))
+	updated, err := s.store.ChangeEvent(r.Context(), writeOf(r), ev.ID, liveblog.ReplaceSummary{Points: points, Version: int(version)})
 	if liveblog.ErrorCode(err) == liveblog.ECONFLICT && wantsJSON(r) {
 		current, ferr := s.store.FindEventByID(r.Context(), ev.ID)
 		if ferr != nil {

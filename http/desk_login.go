@@ -70,7 +70,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	// A fresh session at every sign-in: an id planted in the browser
 	// before it (session fixation) never becomes a signed-in one.
 	if old := sessionOf(r.Context()); old != nil {
-		s.desk.users.DeleteSession(r.Context(), old.Hash)
+		s.desk.users.DeleteSession(r.Context(), writeOf(r), old.Hash)
 	}
 	secret, hash := liveblog.NewSessionSecret()
 	sess := &liveblog.Session{Hash: hash, UserID: u.ID}
@@ -94,9 +94,7 @@ const codeTooManyRequests = "too_many_requests"
 // address first. It answers "too many requests" when either is over its
 // limit, without looking at the password.
 func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, password string) (bool, *liveblog.User, error) {
-	// Counting an attempt is not the action a password change is logged
-	// as; the audit entry waits for the write it stands for.
-	ctx := liveblog.WithAudit(r.Context(), nil)
+	ctx := r.Context()
 	attempt := randomID(16)
 	keys := []string{"account:" + email, "address:" + s.clientAddress(r)}
 	counts, err := s.desk.users.RecordLoginAttempt(ctx, attempt, keys, time.Now().Add(-LoginWindow))
@@ -140,7 +138,7 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if err := s.desk.users.DeleteSession(r.Context(), sessionOf(r.Context()).Hash); err != nil {
+	if err := s.desk.users.DeleteSession(r.Context(), writeOf(r), sessionOf(r.Context()).Hash); err != nil {
 		return err
 	}
 	s.clearSessionCookie(w, r)

@@ -45,6 +45,7 @@ func (s *Server) uploadImage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.recordAudit(r.Context(), liveblog.AuditFrom(r.Context()))
+	a := writeOf(r).Audit
+	s.recordAudit(r.Context(), &a)
 	return writeJSON(w, http.StatusCreated, img)
 }

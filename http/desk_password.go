@@ -25,7 +25,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 		Role:   strings.TrimSpace(r.PostFormValue("byline_role")),
 		Avatar: strings.TrimSpace(r.PostFormValue("byline_avatar")),
 	}
-	updated, err := s.desk.users.UpdateUser(r.Context(), u.ID, liveblog.UserUpdate{Byline: &byline, Version: int(version)})
+	updated, err := s.desk.users.UpdateUser(r.Context(), writeOf(r), u.ID, liveblog.UserUpdate{Byline: &byline, Version: int(version)})
 	switch code := liveblog.ErrorCode(err); code {
 	case "":
 		return s.renderDesk(w, r, http.StatusOK, "desk_password", &deskView{Title: "Your account", User: updated,
@@ -63,7 +63,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	s.desk.heavy <- struct{}{}
 	hash := argon2id.Hash(next)
 	<-s.desk.heavy
-	if err := s.desk.users.SetPassword(r.Context(), u.ID, hash, sess.Hash); err != nil {
+	if err := s.desk.users.SetPassword(r.Context(), writeOf(r), u.ID, hash, sess.Hash); err != nil {
 		return err
 	}
 	return s.renderDesk(w, r, http.StatusOK, "desk_password", &deskView{Title: "Your account",

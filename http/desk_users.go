@@ -113,10 +113,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	<-s.desk.heavy
 	u := &liveblog.User{Name: f.Name, Email: f.Email, Role: liveblog.Role(f.Role), PasswordHash: hash,
 		Byline: liveblog.Contributor{Role: f.BylineRole, Avatar: f.BylineAvatar}}
-	if a := liveblog.AuditFrom(r.Context()); a != nil {
-		a.Detail = liveblog.NormalizeEmail(f.Email)
-	}
-	if err := s.desk.users.CreateUser(r.Context(), u); err != nil {
+	write := writeOf(r)
+	write.Audit.Detail = liveblog.NormalizeEmail(f.Email)
+	if err := s.desk.users.CreateUser(r.Context(), write, u); err != nil {
 		return s.usersFormError(w, r, err, page)
 	}
 	return s.redirectUsers(w, r, "created")
@@ -151,15 +150,14 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	case "false":
 		upd.Disabled = new(false)
 	}
-	if a := liveblog.AuditFrom(r.Context()); a != nil {
-		if upd.Role != nil {
-			a.Detail += ", role " + string(*upd.Role)
-		}
-		if upd.Disabled != nil {
-			a.Detail += map[bool]string{true: ", disabled", false: ", enabled"}[*upd.Disabled]
-		}
+	write := writeOf(r)
+	if upd.Role != nil {
+		write.Audit.Detail += ", role " + string(*upd.Role)
 	}
-	if _, err := s.desk.users.UpdateUser(r.Context(), id, upd); err != nil {
+	if upd.Disabled != nil {
+		write.Audit.Detail += map[bool]string{true: ", disabled", false: ", enabled"}[*upd.Disabled]
+	}
+	if _, err := s.desk.users.UpdateUser(r.Context(), write, id, upd); err != nil {
 		return s.usersFormError(w, r, err, usersPage{})
 	}
 	return s.redirectUsers(w, r, "updated")
@@ -181,10 +179,9 @@ func (s *Server) createUserToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	secret, hash := liveblog.NewTokenSecret()
 	t := &liveblog.Token{Name: strings.TrimSpace(r.PostFormValue("name")), Hash: hash, UserID: u.ID}
-	if a := liveblog.AuditFrom(r.Context()); a != nil {
-		a.Detail += ", " + t.Name
-	}
-	if err := s.store.CreateToken(r.Context(), t); err != nil {
+	write := writeOf(r)
+	write.Audit.Detail += ", " + t.Name
+	if err := s.store.CreateToken(r.Context(), write, t); err != nil {
 		return s.usersFormError(w, r, err, usersPage{})
 	}
 	return s.renderUsers(w, r, http.StatusCreated, &deskView{Notice: "Token created for " + u.Name + "."},
@@ -209,7 +206,7 @@ func (s *Server) revokeUserToken(w http.ResponseWriter, r *http.Request) error {
 	if !slices.ContainsFunc(tokens, func(t *liveblog.Token) bool { return t.ID == tokenID && t.UserID == userID }) {
 		return notFound
 	}
-	if err := s.store.RevokeToken(r.Context(), tokenID); err != nil {
+	if err := s.store.RevokeToken(r.Context(), writeOf(r), tokenID); err != nil {
 		return err
 	}
 	return s.redirectUsers(w, r, "revoked")

@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"sync"
 
 	"github.com/liveblog/liveblog"
@@ -28,10 +26,6 @@ const (
 	IdempotencyKeyHeader     = "Idempotency-Key"
 	IdempotentReplayedHeader = "Idempotent-Replayed"
 )
-
-// replayedHeaders are the response headers stored with an answer; the rest
-// (request id, security headers, Cache-Control) belong to each response.
-var replayedHeaders = []string{"Content-Type", "ETag", "Location"}
 
 // idempotent runs next, a JSON API write, at most once per Idempotency-Key
 // and token. A request without the header, or one that cannot write (GET,
@@ -75,23 +69,24 @@ func (s *Server) idempotent(next handlerFunc) handlerFunc {
 			Method:  r.Method,
 			Path:    r.URL.RequestURI(),
 			Hash:    requestHash(r, body),
-			Respond: respondTo(r, status),
 		}
 		unlock, err := s.keys.lock(r.Context(), keyID{tok.ID, key})
 		if err != nil {
 			return err
 		}
 		defer unlock()
-		if done, err := replay(w, r, store, req); done || err != nil {
+		if done, err := s.replay(w, r, store, req, status); done || err != nil {
 			return err
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		err = next(w, r.WithContext(liveblog.WithIdempotency(r.Context(), req)))
+		write := writeOf(r)
+		write.Idempotent = req
+		err = next(w, withWrite(r, write))
 		if err != nil {
 			// The same write may have been made meanwhile by a duplicate on
 			// another node, which is why this one failed (a stale version,
 			// a slug in use, the key taken): its answer is this one's too.
-			if done, rerr := replay(w, r, store, req); done || rerr != nil {
+			if done, rerr := s.replay(w, r, store, req, status); done || rerr != nil {
 				return rerr
 			}
 		}
@@ -99,9 +94,11 @@ func (s *Server) idempotent(next handlerFunc) handlerFunc {
 	}
 }
 
-// replay answers r with the stored response to req's key, if there is one.
+// replay answers r, with status, from the post or event the write recorded
+// under req's key produced, if there is such a record: as the write itself
+// was answered (writeAnswer), describing the post or event as it is now.
 // done reports that r has been answered (or must be refused: err).
-func replay(w http.ResponseWriter, r *http.Request, store liveblog.IdempotencyStore, req *liveblog.IdempotentRequest) (done bool, err error) {
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, store liveblog.IdempotencyStore, req *liveblog.IdempotentRequest, status int) (done bool, err error) {
 	rec, err := store.FindIdempotencyRecord(r.Context(), req.TokenID, req.Key)
 	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
 		return false, nil
@@ -113,24 +110,22 @@ func replay(w http.ResponseWriter, r *http.Request, store liveblog.IdempotencySt
 			Message: "This Idempotency-Key was used for a different request (" + rec.Method + " " + rec.Path +
 				" with another body or If-Match); use a new key for a new request."}
 	}
-	h := w.Header()
-	for _, name := range replayedHeaders {
-		if v, ok := rec.Response.Header[name]; ok {
-			h.Set(name, v)
-		}
+	var a answer
+	if rec.PostID != 0 {
+		a.post, err = s.store.FindPostByID(r.Context(), rec.PostID)
+	} else {
+		a.event, err = s.store.FindEventByID(r.Context(), rec.EventID)
 	}
-	h.Set(IdempotentReplayedHeader, "true")
-	h.Set("Content-Length", strconv.Itoa(len(rec.Response.Body)))
-	w.WriteHeader(rec.Response.Status)
-	w.Write(rec.Response.Body)
-	return true, nil
+	if err != nil {
+		return true, err
+	}
+	w.Header().Set(IdempotentReplayedHeader, "true")
+	return true, writeAnswer(w, r, status, a)
 }
 
 // idempotentRoutes are the writes that take an Idempotency-Key, with the
-// status of their success: those whose store method records the key in its
-// transaction (it sets its result) and whose response respondTo can make
-// from that result. A write route added to the API joins the list once both
-// hold; until then a key sent to it is refused.
+// status of their success: the writes of a post or an event, whose store
+// method records the key in its transaction, and which writeAnswer answers.
 var idempotentRoutes = map[string]int{
 	"POST /api/v1/events":                           http.StatusCreated,
 	"PATCH /api/v1/events/{slug}":                   http.StatusOK,
@@ -141,32 +136,6 @@ var idempotentRoutes = map[string]int{
 	"DELETE /api/v1/events/{slug}/posts/{id}":       http.StatusOK,
 	"PUT /api/v1/events/{slug}/posts/{id}/pin":      http.StatusOK,
 	"POST /api/v1/events/{slug}/posts/{id}/restore": http.StatusOK,
-}
-
-// respondTo returns how the store makes the response to the write r from
-// the post or event the write produced: exactly what the handler writes
-// (writeResource), which TestIdempotency holds every route to.
-func respondTo(r *http.Request, status int) func(any) (*liveblog.IdempotentResponse, error) {
-	return func(result any) (*liveblog.IdempotentResponse, error) {
-		body, err := json.Marshal(result)
-		if err != nil {
-			return nil, err
-		}
-		header := map[string]string{"Content-Type": "application/json"}
-		switch v := result.(type) {
-		case *liveblog.Post:
-			header["ETag"] = versionETag(v.Version)
-			if status == http.StatusCreated {
-				header["Location"] = postPath(r.PathValue("slug"), v.ID)
-			}
-		case *liveblog.Event:
-			header["ETag"] = versionETag(v.Version)
-			if status == http.StatusCreated {
-				header["Location"] = eventPath(v.Slug)
-			}
-		}
-		return &liveblog.IdempotentResponse{Status: status, Header: header, Body: append(body, '\n')}, nil
-	}
 }
 
 // requestHash digests what makes a write the write it is: a retry sends the

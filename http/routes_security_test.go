@@ -128,7 +128,7 @@ func TestRoutesGuarded(t *testing.T) {
 		"POST /desk/users/{id}/tokens/{token}/revoke": func(t *testing.T, f *roleFixture) (string, string, string) {
 			_, hash := liveblog.NewTokenSecret()
 			tok := &liveblog.Token{Name: "Script", Hash: hash, UserID: env.reporter.ID}
-			if err := env.store.CreateToken(context.Background(), tok); err != nil {
+			if err := env.store.CreateToken(context.Background(), liveblog.Write{}, tok); err != nil {
 				t.Fatal(err)
 			}
 			return fmt.Sprintf("/desk/users/%d/tokens/%d/revoke", env.reporter.ID, tok.ID), form, ""
@@ -178,7 +178,7 @@ func TestRoutesGuarded(t *testing.T) {
 		},
 		"DELETE /api/v1/events/{slug}/webhooks/{id}": func(f *roleFixture) (string, string, int) {
 			hook := &liveblog.Webhook{EventID: f.ev.ID, URL: "https://partner.example/hooks", Secret: "whsec_0123456789abcdef", Active: true}
-			if err := env.store.CreateWebhook(context.Background(), hook); err != nil {
+			if err := env.store.CreateWebhook(context.Background(), liveblog.Write{}, hook); err != nil {
 				panic(err)
 			}
 			return "/api/v1/events/" + slug(f) + "/webhooks/" + strconv.FormatInt(hook.ID, 10), "", 0

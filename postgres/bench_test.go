@@ -18,7 +18,7 @@ func seed(tb testing.TB, s *Store, slug string, n int) *liveblog.Event {
 	tb.Helper()
 	ctx := context.Background()
 	e := &liveblog.Event{Slug: slug, Title: "Seeded event", State: liveblog.CoverageLive}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		tb.Fatal(err)
 	}
 	start := time.Date(2025, 2, 13, 6, 0, 0, 0, time.UTC)
@@ -166,7 +166,7 @@ func BenchmarkCreatePost(b *testing.B) {
 	e := seed(b, s, "event", 100)
 	for b.Loop() {
 		p := &liveblog.Post{EventID: e.ID, Headline: "Breaking: talks end", Blocks: []liveblog.Block{liveblog.Plain("The talks have ended.")}}
-		if err := s.CreatePost(ctx, p); err != nil {
+		if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -14,10 +14,10 @@ import (
 // ENOTFOUND when there is none younger than liveblog.IdempotencyTTL.
 func (s *Store) FindIdempotencyRecord(ctx context.Context, tokenID int64, key string) (*liveblog.IdempotencyRecord, error) {
 	r := liveblog.IdempotencyRecord{TokenID: tokenID, Key: key}
-	err := s.pool.QueryRow(ctx, `SELECT method, path, hash, status, header, body, created_at
+	err := s.pool.QueryRow(ctx, `SELECT method, path, hash, event_id, post_id, version, created_at
 		FROM idempotency_keys WHERE token_id = $1 AND key = $2 AND created_at >= $3`,
-		tokenID, key, s.now().Add(-liveblog.IdempotencyTTL)).
-		Scan(&r.Method, &r.Path, &r.Hash, &r.Response.Status, &r.Response.Header, &r.Response.Body, timeColumn{&r.CreatedAt})
+		tokenID, key, liveblog.IdempotencyCutoff(s.now())).
+		Scan(&r.Method, &r.Path, &r.Hash, &r.EventID, &r.PostID, &r.Version, timeColumn{&r.CreatedAt})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "No request with this Idempotency-Key.")
 	} else if err != nil {
@@ -43,17 +43,9 @@ func (tx *tx) DropIdempotencyRecords(before time.Time) (int64, error) {
 // key uncommitted, for that one: its commit makes this insert fail, its
 // rollback lets it through.
 func (tx *tx) InsertIdempotencyRecord(r *liveblog.IdempotencyRecord) error {
-	header, err := jsonValue(r.Response.Header)
-	if err != nil {
-		return err
-	}
-	body := r.Response.Body
-	if body == nil {
-		body = []byte{}
-	}
-	_, err = tx.Exec(tx.ctx, `INSERT INTO idempotency_keys (token_id, key, method, path, hash, status, header, body, created_at)
+	_, err := tx.Exec(tx.ctx, `INSERT INTO idempotency_keys (token_id, key, method, path, hash, event_id, post_id, version, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		r.TokenID, r.Key, r.Method, r.Path, r.Hash, r.Response.Status, header, body, r.CreatedAt)
+		r.TokenID, r.Key, r.Method, r.Path, r.Hash, r.EventID, r.PostID, r.Version, r.CreatedAt)
 	if isUnique(err, "idempotency_keys_pkey") {
 		return liveblog.ErrKeyTaken
 	} else if err != nil {

@@ -182,7 +182,7 @@ func TestOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-		if err := s.CreateEvent(ctx, e); err != nil {
+		if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
@@ -307,7 +307,7 @@ func TestNodes(t *testing.T) {
 
 	t.Run("Gapless", func(t *testing.T) {
 		e := &liveblog.Event{Slug: "summit", Title: "Summit"}
-		if err := s.CreateEvent(ctx, e); err != nil {
+		if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 			t.Fatal(err)
 		}
 		const writers, ops = 8, 24
@@ -377,7 +377,7 @@ func TestNodes(t *testing.T) {
 		var events []*liveblog.Event
 		for i := range 3 {
 			e := &liveblog.Event{Slug: fmt.Sprintf("scheduled-%d", i), Title: "Scheduled"}
-			if err := s.CreateEvent(ctx, e); err != nil {
+			if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 				t.Fatal(err)
 			}
 			events = append(events, e)
@@ -386,7 +386,7 @@ func TestNodes(t *testing.T) {
 		for i := range 60 {
 			p := &liveblog.Post{EventID: events[i%3].ID, Headline: fmt.Sprintf("Scheduled %d", i),
 				Status: liveblog.StatusScheduled, ScheduledAt: now.Add(time.Duration(i-45) * time.Second)}
-			if err := s.CreatePost(ctx, p); err != nil {
+			if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 				t.Fatal(err)
 			}
 			if !p.ScheduledAt.After(now) {
@@ -418,7 +418,7 @@ func TestNodes(t *testing.T) {
 					}
 					p, err := node.FindPostByID(ctx, id)
 					if err == nil {
-						_, err = node.UpdatePost(ctx, id, liveblog.PostUpdate{Headline: ptr("Edited: " + p.Headline), Version: p.Version})
+						_, err = node.ChangePost(ctx, liveblog.Write{}, id, &liveblog.PostUpdate{Headline: ptr("Edited: " + p.Headline), Version: p.Version})
 					}
 					var ce *liveblog.ConflictError
 					if err != nil && !errors.As(err, &ce) {
@@ -473,7 +473,7 @@ func write(ctx context.Context, s *Store, eventID int64, who string, ops int, wr
 		switch i % 4 {
 		case 0:
 			p := &liveblog.Post{EventID: eventID, Headline: fmt.Sprintf("%s, post %d", who, i)}
-			err = s.CreatePost(ctx, p)
+			err = s.CreatePost(ctx, liveblog.Write{}, p)
 			id = p.ID
 		case 1:
 			err = retry(func() error {
@@ -481,7 +481,7 @@ func write(ctx context.Context, s *Store, eventID int64, who string, ops int, wr
 				if err != nil {
 					return err
 				}
-				_, err = s.UpdatePost(ctx, id, liveblog.PostUpdate{Headline: ptr(fmt.Sprintf("%s, edit %d", who, i)), Version: p.Version})
+				_, err = s.ChangePost(ctx, liveblog.Write{}, id, &liveblog.PostUpdate{Headline: ptr(fmt.Sprintf("%s, edit %d", who, i)), Version: p.Version})
 				return err
 			})
 		case 2:
@@ -490,7 +490,7 @@ func write(ctx context.Context, s *Store, eventID int64, who string, ops int, wr
 				if err != nil {
 					return err
 				}
-				_, err = s.PinPost(ctx, id, true, p.Version)
+				_, err = s.ChangePost(ctx, liveblog.Write{}, id, liveblog.PinPost{Pinned: true, Version: p.Version})
 				return err
 			})
 		case 3:
@@ -499,7 +499,7 @@ func write(ctx context.Context, s *Store, eventID int64, who string, ops int, wr
 				if err != nil {
 					return err
 				}
-				_, err = s.ReplaceSummary(ctx, eventID, []string{fmt.Sprintf("%s, point %d", who, i)}, e.Version)
+				_, err = s.ChangeEvent(ctx, liveblog.Write{}, eventID, liveblog.ReplaceSummary{Points: []string{fmt.Sprintf("%s, point %d", who, i)}, Version: e.Version})
 				return err
 			})
 		}
@@ -574,13 +574,13 @@ func TestOnePinnedPerEvent(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t, freshSchema(t))
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	a := &liveblog.Post{EventID: e.ID, Headline: "First", Pinned: true}
 	b := &liveblog.Post{EventID: e.ID, Headline: "Second"}
 	for _, p := range []*liveblog.Post{a, b} {
-		if err := s.CreatePost(ctx, p); err != nil {
+		if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -600,11 +600,11 @@ func TestNow(t *testing.T) {
 	want := at.UTC().Truncate(time.Microsecond)
 
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day", State: liveblog.CoverageLive}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	p := &liveblog.Post{EventID: e.ID, Headline: "The chancellor rises"}
-	if err := s.CreatePost(ctx, p); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 		t.Fatal(err)
 	}
 	stored, err := s.FindEventByID(ctx, e.ID)

@@ -16,22 +16,17 @@ import (
 // FindIdempotencyRecord returns the record of key for the token, or
 // ENOTFOUND when there is none younger than liveblog.IdempotencyTTL.
 func (s *Store) FindIdempotencyRecord(ctx context.Context, tokenID int64, key string) (*liveblog.IdempotencyRecord, error) {
-	var rec *liveblog.IdempotencyRecord
-	err := s.view(ctx, func(tx *tx) error {
-		r := liveblog.IdempotencyRecord{TokenID: tokenID, Key: key}
-		err := tx.QueryRowContext(ctx, `SELECT method, path, hash, status, header, body, created_at
-			FROM idempotency_keys WHERE token_id = ? AND key = ? AND created_at >= ?`,
-			tokenID, key, tx.now.Add(-liveblog.IdempotencyTTL).UnixMicro()).
-			Scan(&r.Method, &r.Path, &r.Hash, &r.Response.Status, jsonColumn{&r.Response.Header}, &r.Response.Body, timeColumn{&r.CreatedAt})
-		if errors.Is(err, sql.ErrNoRows) {
-			return liveblog.Errorf(liveblog.ENOTFOUND, "No request with this Idempotency-Key.")
-		} else if err != nil {
-			return fmt.Errorf("find idempotency key: %w", err)
-		}
-		rec = &r
-		return nil
-	})
-	return rec, err
+	r := liveblog.IdempotencyRecord{TokenID: tokenID, Key: key}
+	err := s.reader.QueryRowContext(ctx, `SELECT method, path, hash, event_id, post_id, version, created_at
+		FROM idempotency_keys WHERE token_id = ? AND key = ? AND created_at >= ?`,
+		tokenID, key, liveblog.IdempotencyCutoff(s.now()).UnixMicro()).
+		Scan(&r.Method, &r.Path, &r.Hash, &r.EventID, &r.PostID, &r.Version, timeColumn{&r.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "No request with this Idempotency-Key.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find idempotency key: %w", err)
+	}
+	return &r, nil
 }
 
 func (tx *tx) DropIdempotencyRecord(tokenID int64, key string, before time.Time) error {
@@ -49,18 +44,9 @@ func (tx *tx) DropIdempotencyRecords(before time.Time) (int64, error) {
 }
 
 func (tx *tx) InsertIdempotencyRecord(r *liveblog.IdempotencyRecord) error {
-	header, err := jsonValue(r.Response.Header)
-	if err != nil {
-		return err
-	}
-	// A NULL would not fit the column; an empty body is no body.
-	body := r.Response.Body
-	if body == nil {
-		body = []byte{}
-	}
-	_, err = tx.ExecContext(tx.ctx, `INSERT INTO idempotency_keys (token_id, key, method, path, hash, status, header, body, created_at)
+	_, err := tx.ExecContext(tx.ctx, `INSERT INTO idempotency_keys (token_id, key, method, path, hash, event_id, post_id, version, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.TokenID, r.Key, r.Method, r.Path, r.Hash, r.Response.Status, header, body, r.CreatedAt.UnixMicro())
+		r.TokenID, r.Key, r.Method, r.Path, r.Hash, r.EventID, r.PostID, r.Version, r.CreatedAt.UnixMicro())
 	if isKeyTaken(err) {
 		return liveblog.ErrKeyTaken
 	} else if err != nil {

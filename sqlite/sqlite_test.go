@@ -89,7 +89,7 @@ func TestOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-		if err := s.CreateEvent(ctx, e); err != nil {
+		if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Close(); err != nil {
@@ -146,15 +146,15 @@ func TestBackup(t *testing.T) {
 	dir := t.TempDir()
 	s := mustOpen(t, filepath.Join(dir, "liveblog.db"))
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	p := &liveblog.Post{EventID: e.ID, Headline: "The chancellor rises", Pinned: true}
-	if err := s.CreatePost(ctx, p); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 		t.Fatal(err)
 	}
 	_, hash := liveblog.NewTokenSecret()
-	if err := s.CreateToken(ctx, &liveblog.Token{Name: "Importer", Hash: hash}); err != nil {
+	if err := s.CreateToken(ctx, liveblog.Write{}, &liveblog.Token{Name: "Importer", Hash: hash}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -163,7 +163,7 @@ func TestBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Later writes are not in the backup.
-	if err := s.CreatePost(ctx, &liveblog.Post{EventID: e.ID, Headline: "After the backup"}); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, &liveblog.Post{EventID: e.ID, Headline: "After the backup"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -199,7 +199,7 @@ func TestReadDuringWrite(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	tx, err := s.writer.BeginTx(ctx, nil)
@@ -229,13 +229,13 @@ func TestOnePinnedPerEvent(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	a := &liveblog.Post{EventID: e.ID, Headline: "First", Pinned: true}
 	b := &liveblog.Post{EventID: e.ID, Headline: "Second"}
 	for _, p := range []*liveblog.Post{a, b} {
-		if err := s.CreatePost(ctx, p); err != nil {
+		if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -316,11 +316,11 @@ func TestNow(t *testing.T) {
 	want := at.UTC().Truncate(time.Microsecond)
 
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day", State: liveblog.CoverageLive}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	p := &liveblog.Post{EventID: e.ID, Headline: "The chancellor rises"}
-	if err := s.CreatePost(ctx, p); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 		t.Fatal(err)
 	}
 	batch, err := s.FindChanges(ctx, liveblog.ChangeFilter{EventID: e.ID})
@@ -347,7 +347,7 @@ func TestTwoProcesses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "liveblog.db")
 	stores := []*Store{mustOpen(t, path), mustOpen(t, path)}
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := stores[0].CreateEvent(ctx, e); err != nil {
+	if err := stores[0].CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	const writers, posts = 8, 20
@@ -357,7 +357,7 @@ func TestTwoProcesses(t *testing.T) {
 		wg.Go(func() {
 			for i := range posts {
 				p := &liveblog.Post{EventID: e.ID, Headline: fmt.Sprintf("Writer %d, post %d", w, i)}
-				if err := stores[w%2].CreatePost(ctx, p); err != nil {
+				if err := stores[w%2].CreatePost(ctx, liveblog.Write{}, p); err != nil {
 					errs[w] = err
 					return
 				}
