@@ -52,7 +52,7 @@ func (s *Server) webhookEvent(r *http.Request) (liveblog.WebhookStore, *liveblog
 	return ws, ev, nil
 }
 
-func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	ws, ev, err := s.webhookEvent(r)
 	if err != nil {
 		return err
@@ -70,7 +70,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := hook.Validate(); err != nil {
 		return err
 	}
-	if err := ws.CreateWebhook(r.Context(), writeOf(r), hook); err != nil {
+	if err := ws.CreateWebhook(r.Context(), write, hook); err != nil {
 		return err
 	}
 	w.Header().Set("Location", eventPath(ev.Slug)+"/webhooks/"+strconv.FormatInt(hook.ID, 10))
@@ -117,12 +117,11 @@ func (s *Server) findWebhook(r *http.Request) (liveblog.WebhookStore, *liveblog.
 	return ws, hook, nil
 }
 
-func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	ws, hook, err := s.findWebhook(r)
 	if err != nil {
 		return err
 	}
-	write := writeOf(r)
 	write.Audit.EventID = hook.EventID
 	if err := ws.DeleteWebhook(r.Context(), write, hook.ID); err != nil {
 		return err

@@ -41,7 +41,7 @@ func (s *Server) authenticate(next handlerFunc) handlerFunc {
 			return err
 		}
 		ctx := context.WithValue(r.Context(), tokenKey, tok)
-		return next(w, s.withAudit(r.WithContext(context.WithValue(ctx, userKey, u)), u))
+		return next(w, r.WithContext(context.WithValue(ctx, userKey, u)))
 	}
 }
 

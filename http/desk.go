@@ -250,7 +250,7 @@ func (s *Server) deskRoute(signIn bool, h handlerFunc) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), sessionKey, sess)
 		ctx = context.WithValue(ctx, userKey, sess.User)
-		return h(w, s.withAudit(r.WithContext(ctx), sess.User))
+		return h(w, r.WithContext(ctx))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := infoOf(r.Context())

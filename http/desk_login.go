@@ -70,7 +70,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	// A fresh session at every sign-in: an id planted in the browser
 	// before it (session fixation) never becomes a signed-in one.
 	if old := sessionOf(r.Context()); old != nil {
-		s.desk.users.DeleteSession(r.Context(), writeOf(r), old.Hash)
+		s.desk.users.DeleteSession(r.Context(), liveblog.Write{}, old.Hash)
 	}
 	secret, hash := liveblog.NewSessionSecret()
 	sess := &liveblog.Session{Hash: hash, UserID: u.ID}
@@ -137,8 +137,8 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 	return true, u, nil
 }
 
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if err := s.desk.users.DeleteSession(r.Context(), writeOf(r), sessionOf(r.Context()).Hash); err != nil {
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
+	if err := s.desk.users.DeleteSession(r.Context(), write, sessionOf(r.Context()).Hash); err != nil {
 		return err
 	}
 	s.clearSessionCookie(w, r)

@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/liveblog/liveblog"
@@ -88,7 +89,7 @@ func (s *Server) usersFormError(w http.ResponseWriter, r *http.Request, err erro
 
 // createUser adds an account with the password the administrator chose,
 // which they pass on to the new colleague.
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	if err := authorize(r, liveblog.ActionManageUsers, nil); err != nil {
 		return err
 	}
@@ -113,7 +114,6 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	<-s.desk.heavy
 	u := &liveblog.User{Name: f.Name, Email: f.Email, Role: liveblog.Role(f.Role), PasswordHash: hash,
 		Byline: liveblog.Contributor{Role: f.BylineRole, Avatar: f.BylineAvatar}}
-	write := writeOf(r)
 	write.Audit.Detail = liveblog.NormalizeEmail(f.Email)
 	if err := s.desk.users.CreateUser(r.Context(), write, u); err != nil {
 		return s.usersFormError(w, r, err, page)
@@ -124,7 +124,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 // updateUser changes a user's role, or disables or enables them. An
 // administrator cannot do either to themselves: the last administrator
 // locking themselves out would leave nobody to undo it from the desk.
-func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	if err := authorize(r, liveblog.ActionManageUsers, nil); err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	case "false":
 		upd.Disabled = new(false)
 	}
-	write := writeOf(r)
+	write.Audit.Detail = "user " + strconv.FormatInt(id, 10)
 	if upd.Role != nil {
 		write.Audit.Detail += ", role " + string(*upd.Role)
 	}
@@ -165,7 +165,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 
 // createUserToken makes an API token that acts as the user, and shows its
 // secret on the page this once: only its hash is kept.
-func (s *Server) createUserToken(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createUserToken(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	if err := authorize(r, liveblog.ActionManageTokens, nil); err != nil {
 		return err
 	}
@@ -179,8 +179,7 @@ func (s *Server) createUserToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	secret, hash := liveblog.NewTokenSecret()
 	t := &liveblog.Token{Name: strings.TrimSpace(r.PostFormValue("name")), Hash: hash, UserID: u.ID}
-	write := writeOf(r)
-	write.Audit.Detail += ", " + t.Name
+	write.Audit.Detail = "user " + strconv.FormatInt(u.ID, 10) + ", " + t.Name
 	if err := s.store.CreateToken(r.Context(), write, t); err != nil {
 		return s.usersFormError(w, r, err, usersPage{})
 	}
@@ -189,7 +188,7 @@ func (s *Server) createUserToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 // revokeUserToken stops a token of the user at once.
-func (s *Server) revokeUserToken(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) revokeUserToken(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	if err := authorize(r, liveblog.ActionManageTokens, nil); err != nil {
 		return err
 	}
@@ -206,7 +205,8 @@ func (s *Server) revokeUserToken(w http.ResponseWriter, r *http.Request) error {
 	if !slices.ContainsFunc(tokens, func(t *liveblog.Token) bool { return t.ID == tokenID && t.UserID == userID }) {
 		return notFound
 	}
-	if err := s.store.RevokeToken(r.Context(), writeOf(r), tokenID); err != nil {
+	write.Audit.Detail = "user " + strconv.FormatInt(userID, 10) + ", token " + strconv.FormatInt(tokenID, 10)
+	if err := s.store.RevokeToken(r.Context(), write, tokenID); err != nil {
 		return err
 	}
 	return s.redirectUsers(w, r, "revoked")

@@ -27,71 +27,74 @@ const (
 	IdempotentReplayedHeader = "Idempotent-Replayed"
 )
 
-// idempotent runs next, a JSON API write, at most once per Idempotency-Key
-// and token. A request without the header, or one that cannot write (GET,
-// HEAD), is passed through; a write that is not in idempotentRoutes is
-// refused with the header.
+// idempotent runs h, a JSON API write of an event or a post, and answers
+// with what it produced and status; at most once per Idempotency-Key and
+// token. A request without the header runs h as it is.
 //
-// A repeated request (same method, path, If-Match and body) gets the stored
-// response with Idempotent-Replayed: true; a different request under a used
-// key gets 422. A duplicate that arrives while the first is still running
-// on this node waits for it and then gets its response; on another node the
-// database makes the later transaction wait and fail, and it is answered
-// the same way. Only a write that succeeded is stored: a refused one
-// changed nothing, so repeating it runs it again.
-func (s *Server) idempotent(next handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		values, ok := r.Header[IdempotencyKeyHeader]
-		if !ok || r.Method == http.MethodGet || r.Method == http.MethodHead {
-			return next(w, r)
-		}
-		store, ok := s.store.(liveblog.IdempotencyStore)
-		status, routeOK := idempotentRoutes[r.Pattern]
-		if !ok || !routeOK {
-			// Ignoring the key would let a retry write twice.
-			return liveblog.FieldError(IdempotencyKeyHeader, "This request cannot be made idempotent here; send it without an Idempotency-Key.")
-		}
-		if len(values) != 1 {
-			return liveblog.FieldError(IdempotencyKeyHeader, "Send one Idempotency-Key.")
-		}
-		key := unquoteKey(values[0])
-		if err := liveblog.ValidateIdempotencyKey(key); err != nil {
-			return err
-		}
-		tok := tokenOf(r.Context())
-		body, err := s.readBody(w, r)
+// A repeated request (same method, path, If-Match and body) is answered as
+// the first was, from the post or event the write produced, with
+// Idempotent-Replayed: true; a different request under a used key gets
+// 422. A duplicate that arrives while the first is still running on this
+// node waits for it and then gets its answer; on another node the database
+// makes the later transaction wait and fail, and it is answered the same
+// way. Only a write that succeeded is recorded: a refused one changed
+// nothing, so repeating it runs it again.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, write liveblog.Write, status int, h answerFunc) error {
+	run := func(r *http.Request) error {
+		a, err := h(w, r, write)
 		if err != nil {
 			return err
 		}
-		req := &liveblog.IdempotentRequest{
-			TokenID: tok.ID,
-			Key:     key,
-			Method:  r.Method,
-			Path:    r.URL.RequestURI(),
-			Hash:    requestHash(r, body),
-		}
-		unlock, err := s.keys.lock(r.Context(), keyID{tok.ID, key})
-		if err != nil {
-			return err
-		}
-		defer unlock()
-		if done, err := s.replay(w, r, store, req, status); done || err != nil {
-			return err
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		write := writeOf(r)
-		write.Idempotent = req
-		err = next(w, withWrite(r, write))
-		if err != nil {
-			// The same write may have been made meanwhile by a duplicate on
-			// another node, which is why this one failed (a stale version,
-			// a slug in use, the key taken): its answer is this one's too.
-			if done, rerr := s.replay(w, r, store, req, status); done || rerr != nil {
-				return rerr
-			}
-		}
+		return writeAnswer(w, r, status, a)
+	}
+	values, ok := r.Header[IdempotencyKeyHeader]
+	if !ok {
+		return run(r)
+	}
+	store, ok := s.store.(liveblog.IdempotencyStore)
+	if !ok {
+		// Ignoring the key would let a retry write twice.
+		return liveblog.FieldError(IdempotencyKeyHeader, "This request cannot be made idempotent here; send it without an Idempotency-Key.")
+	}
+	if len(values) != 1 {
+		return liveblog.FieldError(IdempotencyKeyHeader, "Send one Idempotency-Key.")
+	}
+	key := unquoteKey(values[0])
+	if err := liveblog.ValidateIdempotencyKey(key); err != nil {
 		return err
 	}
+	tok := tokenOf(r.Context())
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	req := &liveblog.IdempotentRequest{
+		TokenID: tok.ID,
+		Key:     key,
+		Method:  r.Method,
+		Path:    r.URL.RequestURI(),
+		Hash:    requestHash(r, body),
+	}
+	unlock, err := s.keys.lock(r.Context(), keyID{tok.ID, key})
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if done, err := s.replay(w, r, store, req, status); done || err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	write.Idempotent = req
+	err = run(r)
+	if err != nil {
+		// The same write may have been made meanwhile by a duplicate on
+		// another node, which is why this one failed (a stale version, a
+		// slug in use, the key taken): its answer is this one's too.
+		if done, rerr := s.replay(w, r, store, req, status); done || rerr != nil {
+			return rerr
+		}
+	}
+	return err
 }
 
 // replay answers r, with status, from the post or event the write recorded
@@ -121,21 +124,6 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, store liveblog.I
 	}
 	w.Header().Set(IdempotentReplayedHeader, "true")
 	return true, writeAnswer(w, r, status, a)
-}
-
-// idempotentRoutes are the writes that take an Idempotency-Key, with the
-// status of their success: the writes of a post or an event, whose store
-// method records the key in its transaction, and which writeAnswer answers.
-var idempotentRoutes = map[string]int{
-	"POST /api/v1/events":                           http.StatusCreated,
-	"PATCH /api/v1/events/{slug}":                   http.StatusOK,
-	"PUT /api/v1/events/{slug}/coverage":            http.StatusOK,
-	"PUT /api/v1/events/{slug}/summary":             http.StatusOK,
-	"POST /api/v1/events/{slug}/posts":              http.StatusCreated,
-	"PATCH /api/v1/events/{slug}/posts/{id}":        http.StatusOK,
-	"DELETE /api/v1/events/{slug}/posts/{id}":       http.StatusOK,
-	"PUT /api/v1/events/{slug}/posts/{id}/pin":      http.StatusOK,
-	"POST /api/v1/events/{slug}/posts/{id}/restore": http.StatusOK,
 }
 
 // requestHash digests what makes a write the write it is: a retry sends the
