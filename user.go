@@ -196,9 +196,8 @@ func NewSessionSecret() (secret, hash string) {
 	return secret, HashToken(secret)
 }
 
-// UserStore keeps users, their sessions and the record of sign-in attempts.
-// It is separate from Store so that a store may add accounts after the rest;
-// the http package enables the desk when its store implements it.
+// UserStore keeps users, their sessions and the record of sign-in attempts
+// (part of Database).
 type UserStore interface {
 	// CreateUser stores a new user; an email in use is a conflict naming
 	// "email".

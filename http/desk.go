@@ -34,10 +34,7 @@ import (
 
 // desk is the state the desk routes share.
 type desk struct {
-	// users is the store's accounts; nil when the store has none, and
-	// then the desk is not served.
-	users liveblog.UserStore
-	cop   *http.CrossOriginProtection
+	cop *http.CrossOriginProtection
 	// heavy bounds the memory-hungry work done at once: hashing a
 	// password takes 64 MiB (see package argon2id), decoding an upload up
 	// to 160 MB (see package media), and a crowd of either must not take
@@ -49,11 +46,9 @@ type desk struct {
 // per core: more would only queue on the CPU while holding memory.
 var maxHeavy = max(2, runtime.GOMAXPROCS(0))
 
-// newDesk prepares the desk for store, which serves it when it also keeps
-// accounts (liveblog.UserStore).
-func newDesk(cfg Config, store liveblog.Store) *desk {
+// newDesk prepares the desk.
+func newDesk(cfg Config) *desk {
 	d := &desk{cop: http.NewCrossOriginProtection(), heavy: make(chan struct{}, maxHeavy)}
-	d.users, _ = store.(liveblog.UserStore)
 	if cfg.Origin != "" {
 		// Behind a proxy that rewrites Host, the browser's Origin is the
 		// public one, which the same-origin check could not match.
@@ -202,8 +197,6 @@ func mediaType(r *http.Request) string {
 	return strings.TrimSpace(mt)
 }
 
-var errNoDesk = liveblog.Errorf(liveblog.ENOTFOUND, "The desk is not available: this instance's store keeps no accounts.")
-
 // deskRoute adapts a desk handler: no caching, the error format the caller
 // understands, the cross-origin check for unsafe methods, and the session
 // when there is one. signIn says whether the route needs one.
@@ -212,9 +205,6 @@ func (s *Server) deskRoute(signIn bool, h handlerFunc) http.Handler {
 		// A page for one signed-in user must not be kept by a cache and
 		// shown to the next.
 		w.Header().Set("Cache-Control", "no-store")
-		if s.desk.users == nil {
-			return errNoDesk
-		}
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
 		if unsafe {
 			if err := s.desk.cop.Check(r); err != nil {

@@ -82,7 +82,7 @@ func (s *Server) showEventDesk(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ev := page.Event // read with the posts, so its head matches them
-	users, err := s.desk.users.FindUsers(ctx)
+	users, err := s.store.FindUsers(ctx)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	users, err := s.desk.users.FindUsers(r.Context())
+	users, err := s.store.FindUsers(r.Context())
 	if err != nil {
 		return err
 	}

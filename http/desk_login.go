@@ -70,11 +70,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	// A fresh session at every sign-in: an id planted in the browser
 	// before it (session fixation) never becomes a signed-in one.
 	if old := sessionOf(r.Context()); old != nil {
-		s.desk.users.DeleteSession(r.Context(), liveblog.Write{}, old.Hash)
+		s.store.DeleteSession(r.Context(), liveblog.Write{}, old.Hash)
 	}
 	secret, hash := liveblog.NewSessionSecret()
 	sess := &liveblog.Session{Hash: hash, UserID: u.ID}
-	if err := s.desk.users.CreateSession(r.Context(), sess); err != nil {
+	if err := s.store.CreateSession(r.Context(), sess); err != nil {
 		if liveblog.ErrorCode(err) == liveblog.EFORBIDDEN {
 			return fail(http.StatusUnauthorized, errWrongLogin)
 		}
@@ -97,7 +97,7 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 	ctx := r.Context()
 	attempt := randomID(16)
 	keys := []string{"account:" + email, "address:" + s.clientAddress(r)}
-	counts, err := s.desk.users.RecordLoginAttempt(ctx, attempt, keys, time.Now().Add(-LoginWindow))
+	counts, err := s.store.RecordLoginAttempt(ctx, attempt, keys, time.Now().Add(-LoginWindow))
 	if err != nil {
 		return false, nil, err
 	}
@@ -115,7 +115,7 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 		return false, nil, ctx.Err()
 	}
 	defer func() { <-s.desk.heavy }()
-	u, err := s.desk.users.FindUserByEmail(ctx, email)
+	u, err := s.store.FindUserByEmail(ctx, email)
 	switch {
 	case liveblog.ErrorCode(err) == liveblog.ENOTFOUND:
 		argon2id.VerifyNobody(password)
@@ -131,14 +131,14 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 	if !ok || u.Disabled {
 		return false, nil, nil
 	}
-	if err := s.desk.users.ForgetLoginAttempt(ctx, attempt); err != nil {
+	if err := s.store.ForgetLoginAttempt(ctx, attempt); err != nil {
 		return false, nil, err
 	}
 	return true, u, nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
-	if err := s.desk.users.DeleteSession(r.Context(), write, sessionOf(r.Context()).Hash); err != nil {
+	if err := s.store.DeleteSession(r.Context(), write, sessionOf(r.Context()).Hash); err != nil {
 		return err
 	}
 	s.clearSessionCookie(w, r)

@@ -25,7 +25,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, write liv
 		Role:   strings.TrimSpace(r.PostFormValue("byline_role")),
 		Avatar: strings.TrimSpace(r.PostFormValue("byline_avatar")),
 	}
-	updated, err := s.desk.users.UpdateUser(r.Context(), write, u.ID, liveblog.UserUpdate{Byline: &byline, Version: int(version)})
+	updated, err := s.store.UpdateUser(r.Context(), write, u.ID, liveblog.UserUpdate{Byline: &byline, Version: int(version)})
 	switch code := liveblog.ErrorCode(err); code {
 	case "":
 		return s.renderDesk(w, r, http.StatusOK, "desk_password", &deskView{Title: "Your account", User: updated,
@@ -63,7 +63,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, write li
 	s.desk.heavy <- struct{}{}
 	hash := argon2id.Hash(next)
 	<-s.desk.heavy
-	if err := s.desk.users.SetPassword(r.Context(), write, u.ID, hash, sess.Hash); err != nil {
+	if err := s.store.SetPassword(r.Context(), write, u.ID, hash, sess.Hash); err != nil {
 		return err
 	}
 	return s.renderDesk(w, r, http.StatusOK, "desk_password", &deskView{Title: "Your account",

@@ -33,7 +33,7 @@ type userForm struct {
 // renderUsers shows the user management page with status and a message.
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, v *deskView, page usersPage) error {
 	ctx := r.Context()
-	users, err := s.desk.users.FindUsers(ctx)
+	users, err := s.store.FindUsers(ctx)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, write livebl
 	u := &liveblog.User{Name: f.Name, Email: f.Email, Role: liveblog.Role(f.Role), PasswordHash: hash,
 		Byline: liveblog.Contributor{Role: f.BylineRole, Avatar: f.BylineAvatar}}
 	write.Audit.Detail = liveblog.NormalizeEmail(f.Email)
-	if err := s.desk.users.CreateUser(r.Context(), write, u); err != nil {
+	if err := s.store.CreateUser(r.Context(), write, u); err != nil {
 		return s.usersFormError(w, r, err, page)
 	}
 	return s.redirectUsers(w, r, "created")
@@ -157,7 +157,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, write livebl
 	if upd.Disabled != nil {
 		write.Audit.Detail += map[bool]string{true: ", disabled", false: ", enabled"}[*upd.Disabled]
 	}
-	if _, err := s.desk.users.UpdateUser(r.Context(), write, id, upd); err != nil {
+	if _, err := s.store.UpdateUser(r.Context(), write, id, upd); err != nil {
 		return s.usersFormError(w, r, err, usersPage{})
 	}
 	return s.redirectUsers(w, r, "updated")
@@ -173,7 +173,7 @@ func (s *Server) createUserToken(w http.ResponseWriter, r *http.Request, write l
 	if !ok {
 		return liveblog.Errorf(liveblog.ENOTFOUND, "User not found.")
 	}
-	u, err := s.desk.users.FindUserByID(r.Context(), id)
+	u, err := s.store.FindUserByID(r.Context(), id)
 	if err != nil {
 		return err
 	}

@@ -51,11 +51,6 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, write livebl
 	if !ok {
 		return run(r)
 	}
-	store, ok := s.store.(liveblog.IdempotencyStore)
-	if !ok {
-		// Ignoring the key would let a retry write twice.
-		return liveblog.FieldError(IdempotencyKeyHeader, "This request cannot be made idempotent here; send it without an Idempotency-Key.")
-	}
 	if len(values) != 1 {
 		return liveblog.FieldError(IdempotencyKeyHeader, "Send one Idempotency-Key.")
 	}
@@ -80,7 +75,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, write livebl
 		return err
 	}
 	defer unlock()
-	if done, err := s.replay(w, r, store, req, status); done || err != nil {
+	if done, err := s.replay(w, r, req, status); done || err != nil {
 		return err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -90,7 +85,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, write livebl
 		// The same write may have been made meanwhile by a duplicate on
 		// another node, which is why this one failed (a stale version, a
 		// slug in use, the key taken): its answer is this one's too.
-		if done, rerr := s.replay(w, r, store, req, status); done || rerr != nil {
+		if done, rerr := s.replay(w, r, req, status); done || rerr != nil {
 			return rerr
 		}
 	}
@@ -101,8 +96,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, write livebl
 // under req's key produced, if there is such a record: as the write itself
 // was answered (writeAnswer), describing the post or event as it is now.
 // done reports that r has been answered (or must be refused: err).
-func (s *Server) replay(w http.ResponseWriter, r *http.Request, store liveblog.IdempotencyStore, req *liveblog.IdempotentRequest, status int) (done bool, err error) {
-	rec, err := store.FindIdempotencyRecord(r.Context(), req.TokenID, req.Key)
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, req *liveblog.IdempotentRequest, status int) (done bool, err error) {
+	rec, err := s.store.FindIdempotencyRecord(r.Context(), req.TokenID, req.Key)
 	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
 		return false, nil
 	} else if err != nil {

@@ -126,7 +126,7 @@ func (c Config) withDefaults() Config {
 // Server serves an instance's pages, stream and API.
 type Server struct {
 	cfg    Config
-	store  liveblog.Store
+	store  liveblog.Database
 	hub    *stream.Hub
 	engine *render.Engine
 	logger *slog.Logger
@@ -137,7 +137,7 @@ type Server struct {
 	// build identifies the templates and assets of this binary, so that a
 	// page's ETag changes when a release changes how pages look.
 	build string
-	// desk is the newsroom's desk, served when the store keeps accounts.
+	// desk is the state the newsroom's desk shares.
 	desk *desk
 	// pages keeps rendered reader pages (see servePage).
 	pages pageCache
@@ -147,7 +147,7 @@ type Server struct {
 
 // NewServer returns a server reading and writing store, streaming through
 // hub and rendering with engine. A nil logger discards.
-func NewServer(cfg Config, store liveblog.Store, hub *stream.Hub, engine *render.Engine, logger *slog.Logger) *Server {
+func NewServer(cfg Config, store liveblog.Database, hub *stream.Hub, engine *render.Engine, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -159,7 +159,7 @@ func NewServer(cfg Config, store liveblog.Store, hub *stream.Hub, engine *render
 		logger: logger,
 		build:  buildID(),
 	}
-	s.desk = newDesk(s.cfg, store)
+	s.desk = newDesk(s.cfg)
 	// The table answers; a copy of it without the last resort tells what a
 	// request no route takes should get (answerUnrouted).
 	s.table = http.NewServeMux()

@@ -54,13 +54,8 @@ type Store struct {
 }
 
 var (
-	_ liveblog.Store            = (*Store)(nil)
-	_ liveblog.UserStore        = (*Store)(nil)
-	_ liveblog.IdempotencyStore = (*Store)(nil)
-	_ liveblog.WebhookStore     = (*Store)(nil)
-	_ liveblog.AuditStore       = (*Store)(nil)
-	_ liveblog.PresenceStore    = (*Store)(nil)
-	_ liveblog.Tx               = (*tx)(nil)
+	_ liveblog.Database = (*Store)(nil)
+	_ liveblog.Tx       = (*tx)(nil)
 )
 
 // Open connects to the database at dsn (a postgres:// URL or key=value

@@ -171,6 +171,15 @@ func TestStore(t *testing.T) {
 	})
 }
 
+func TestImportEvent(t *testing.T) {
+	database(t)
+	livetest.TestImportEvent(t, func(t *testing.T, a liveblog.Announcer) livetest.Importer {
+		s := mustOpen(t, freshSchema(t))
+		s.Announcer = a
+		return s
+	})
+}
+
 func TestOpen(t *testing.T) {
 	database(t)
 	ctx := context.Background()

@@ -352,11 +352,6 @@ func (c jsonColumn) Scan(src any) error {
 type scanner interface{ Scan(dest ...any) error }
 
 var (
-	_ liveblog.Store            = (*Store)(nil)
-	_ liveblog.UserStore        = (*Store)(nil)
-	_ liveblog.IdempotencyStore = (*Store)(nil)
-	_ liveblog.WebhookStore     = (*Store)(nil)
-	_ liveblog.AuditStore       = (*Store)(nil)
-	_ liveblog.PresenceStore    = (*Store)(nil)
-	_ liveblog.Tx               = (*tx)(nil)
+	_ liveblog.Database = (*Store)(nil)
+	_ liveblog.Tx       = (*tx)(nil)
 )

@@ -24,6 +24,14 @@ func TestStore(t *testing.T) {
 	})
 }
 
+func TestImportEvent(t *testing.T) {
+	livetest.TestImportEvent(t, func(t *testing.T, a liveblog.Announcer) livetest.Importer {
+		s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
+		s.Announcer = a
+		return s
+	})
+}
+
 // mustOpen opens a store at path, closed when the test ends.
 func mustOpen(tb testing.TB, path string) *Store {
 	tb.Helper()

@@ -132,15 +132,11 @@ func runImportJSON(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer db.Close()
-	store, ok := db.(transfer.Store)
-	if !ok {
-		return errors.New("import json: this database cannot take in an exported event yet (it has no ImportEvent)")
-	}
 	opts := transfer.ImportOptions{Slug: *slug, MediaDir: cfg.MediaDir()}
 	if *mediaFrom != "" {
 		opts.Media = os.DirFS(*mediaFrom)
 	}
-	res, err := transfer.Import(ctx, store, doc, opts)
+	res, err := transfer.Import(ctx, db, doc, opts)
 	if liveblog.ErrorCode(err) == liveblog.ECONFLICT && liveblog.ErrorField(err) == "slug" {
 		return fmt.Errorf("import json: %s Pass --slug NEW to import it as a copy.", liveblog.ErrorMessage(err))
 	} else if err != nil {
