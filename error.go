@@ -102,6 +102,7 @@ var (
 	ErrNoSession = Errorf(ENOTFOUND, "Session not found.")
 	ErrNoToken   = Errorf(ENOTFOUND, "Token not found.")
 	ErrNoWebhook = Errorf(ENOTFOUND, "Webhook not found.")
+	ErrNoKey     = Errorf(ENOTFOUND, "No request with this Idempotency-Key.")
 
 	ErrSlugTaken  = &Error{Code: ECONFLICT, Field: "slug", Message: "Another event already uses this slug."}
 	ErrEmailTaken = &Error{Code: ECONFLICT, Field: "email", Message: "A user with this email address already exists."}

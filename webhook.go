@@ -70,6 +70,15 @@ type WebhookStore interface {
 	FinishWebhookDelivery(ctx context.Context, a *WebhookAttempt, retryAt time.Time) error
 }
 
+// WebhookAttemptLimit turns a requested number of delivery attempts into the
+// one a store lists: MaxPageSize when none, or more, is asked for.
+func WebhookAttemptLimit(limit int) int {
+	if limit <= 0 || limit > MaxPageSize {
+		return MaxPageSize
+	}
+	return limit
+}
+
 // MaxWebhookURLLength bounds a partner's URL; real endpoints are far shorter.
 const MaxWebhookURLLength = 2048
 

@@ -59,12 +59,7 @@ func (s *Store) FindEvents(ctx context.Context, f liveblog.EventFilter) ([]*live
 // clause.
 func findEvent(ctx context.Context, q db, where string, arg any) (*liveblog.Event, error) {
 	e, err := scanEvent(q.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE `+where, arg))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, liveblog.ErrNoEvent
-	} else if err != nil {
-		return nil, fmt.Errorf("find event: %w", err)
-	}
-	return e, nil
+	return one(e, err, liveblog.ErrNoEvent, "find event")
 }
 
 func (tx *tx) EventBySlug(slug string) (*liveblog.Event, error) {

@@ -2,11 +2,9 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/liveblog/liveblog"
 )
 
@@ -18,12 +16,7 @@ func (s *Store) FindIdempotencyRecord(ctx context.Context, tokenID int64, key st
 		FROM idempotency_keys WHERE token_id = $1 AND key = $2 AND created_at >= $3`,
 		tokenID, key, liveblog.IdempotencyCutoff(s.now())).
 		Scan(&r.Method, &r.Path, &r.Hash, &r.EventID, &r.PostID, &r.Version, timeColumn{&r.CreatedAt})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "No request with this Idempotency-Key.")
-	} else if err != nil {
-		return nil, fmt.Errorf("find idempotency key: %w", err)
-	}
-	return &r, nil
+	return one(&r, err, liveblog.ErrNoKey, "find idempotency key")
 }
 
 func (tx *tx) DropIdempotencyRecord(tokenID int64, key string, before time.Time) error {

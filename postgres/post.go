@@ -38,12 +38,7 @@ func (s *Store) FindPostByID(ctx context.Context, id int64) (*liveblog.Post, err
 
 func findPostByID(ctx context.Context, q db, id int64) (*liveblog.Post, error) {
 	p, err := scanPost(q.QueryRow(ctx, `SELECT `+postColumns+` FROM posts WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, liveblog.ErrNoPost
-	} else if err != nil {
-		return nil, fmt.Errorf("find post: %w", err)
-	}
-	return p, nil
+	return one(p, err, liveblog.ErrNoPost, "find post")
 }
 
 func (tx *tx) Post(id int64) (*liveblog.Post, error) { return findPostByID(tx.ctx, tx, id) }
@@ -68,12 +63,7 @@ func (tx *tx) LockPost(id int64) (*liveblog.Post, error) {
 
 func (tx *tx) Pinned(eventID int64) (*liveblog.Post, error) {
 	p, err := scanPost(tx.QueryRow(tx.ctx, `SELECT `+postColumns+` FROM posts WHERE event_id = $1 AND pinned`, eventID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("find pinned post: %w", err)
-	}
-	return p, nil
+	return one(p, err, nil, "find pinned post")
 }
 
 // dueEventsQuery finds the events with posts due at $1, without locking

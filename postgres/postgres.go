@@ -220,6 +220,18 @@ func (t *tx) Now() time.Time { return t.now }
 
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
+// one returns what a query of one row read: notFound when it matched none,
+// and any other error wrapped in what.
+func one[T any](v T, err error, notFound error, what string) (T, error) {
+	var none T
+	if errors.Is(err, pgx.ErrNoRows) {
+		return none, notFound
+	} else if err != nil {
+		return none, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, nil
+}
+
 // isUnique reports whether err is a violation of the unique constraint or
 // index named constraint.
 func isUnique(err error, constraint string) bool {

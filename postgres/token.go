@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -35,12 +34,7 @@ func (tx *tx) InsertToken(t *liveblog.Token) error {
 
 func (tx *tx) TokenByHash(hash string) (*liveblog.Token, error) {
 	t, err := scanToken(tx.QueryRow(tx.ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = $1 AND revoked_at IS NULL`, hash))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, liveblog.ErrNoToken
-	} else if err != nil {
-		return nil, fmt.Errorf("find token: %w", err)
-	}
-	return t, nil
+	return one(t, err, liveblog.ErrNoToken, "find token")
 }
 
 func (tx *tx) TouchToken(id int64, at time.Time) error {

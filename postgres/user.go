@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -58,12 +57,7 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*liveblog.Us
 // clause.
 func findUser(ctx context.Context, q db, where string, arg any) (*liveblog.User, error) {
 	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, liveblog.ErrNoUser
-	} else if err != nil {
-		return nil, fmt.Errorf("find user: %w", err)
-	}
-	return u, nil
+	return one(u, err, liveblog.ErrNoUser, "find user")
 }
 
 // FindUsers lists every user by name, ignoring case as the SQLite store
@@ -132,12 +126,7 @@ func (tx *tx) LockSession(hash string) (*liveblog.Session, error) {
 func findSession(ctx context.Context, q db, hash, lock string) (*liveblog.Session, error) {
 	sess, err := scanSession(q.QueryRow(ctx, `SELECT `+sessionColumns+`
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = $1`+lock, hash))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, liveblog.ErrNoSession
-	} else if err != nil {
-		return nil, fmt.Errorf("find session: %w", err)
-	}
-	return sess, nil
+	return one(sess, err, liveblog.ErrNoSession, "find session")
 }
 
 func (tx *tx) InsertSession(s *liveblog.Session) error {

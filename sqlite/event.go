@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/liveblog/liveblog"
@@ -79,12 +77,7 @@ func (tx *tx) EventBySlug(slug string) (*liveblog.Event, error) {
 
 func (tx *tx) findEvent(where string, arg any) (*liveblog.Event, error) {
 	e, err := scanEvent(tx.QueryRowContext(tx.ctx, `SELECT `+eventColumns+` FROM events WHERE `+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, liveblog.ErrNoEvent
-	} else if err != nil {
-		return nil, fmt.Errorf("find event: %w", err)
-	}
-	return e, nil
+	return one(e, err, liveblog.ErrNoEvent, "find event")
 }
 
 func (tx *tx) CheckEvent(id int64) error {

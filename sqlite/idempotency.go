@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,12 +20,7 @@ func (s *Store) FindIdempotencyRecord(ctx context.Context, tokenID int64, key st
 		FROM idempotency_keys WHERE token_id = ? AND key = ? AND created_at >= ?`,
 		tokenID, key, liveblog.IdempotencyCutoff(s.now()).UnixMicro()).
 		Scan(&r.Method, &r.Path, &r.Hash, &r.EventID, &r.PostID, &r.Version, timeColumn{&r.CreatedAt})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "No request with this Idempotency-Key.")
-	} else if err != nil {
-		return nil, fmt.Errorf("find idempotency key: %w", err)
-	}
-	return &r, nil
+	return one(&r, err, liveblog.ErrNoKey, "find idempotency key")
 }
 
 func (tx *tx) DropIdempotencyRecord(tokenID int64, key string, before time.Time) error {

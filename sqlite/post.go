@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -52,12 +51,7 @@ func (s *Store) FindPostByID(ctx context.Context, id int64) (*liveblog.Post, err
 
 func (tx *tx) Post(id int64) (*liveblog.Post, error) {
 	p, err := scanPost(tx.QueryRowContext(tx.ctx, `SELECT `+postColumns+` FROM posts WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, liveblog.ErrNoPost
-	} else if err != nil {
-		return nil, fmt.Errorf("find post: %w", err)
-	}
-	return p, nil
+	return one(p, err, liveblog.ErrNoPost, "find post")
 }
 
 // LockPost reads the post: the single writer connection is the lock.
@@ -65,12 +59,7 @@ func (tx *tx) LockPost(id int64) (*liveblog.Post, error) { return tx.Post(id) }
 
 func (tx *tx) Pinned(eventID int64) (*liveblog.Post, error) {
 	p, err := scanPost(tx.QueryRowContext(tx.ctx, `SELECT `+postColumns+` FROM posts WHERE event_id = ? AND pinned = 1`, eventID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("find pinned post: %w", err)
-	}
-	return p, nil
+	return one(p, err, nil, "find pinned post")
 }
 
 func (tx *tx) LockDuePosts(now time.Time) ([]*liveblog.Post, error) {

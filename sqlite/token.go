@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -35,12 +33,7 @@ func (tx *tx) InsertToken(t *liveblog.Token) error {
 
 func (tx *tx) TokenByHash(hash string) (*liveblog.Token, error) {
 	t, err := scanToken(tx.QueryRowContext(tx.ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ? AND revoked_at IS NULL`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, liveblog.ErrNoToken
-	} else if err != nil {
-		return nil, fmt.Errorf("find token: %w", err)
-	}
-	return t, nil
+	return one(t, err, liveblog.ErrNoToken, "find token")
 }
 
 func (tx *tx) TouchToken(id int64, at time.Time) error {

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -45,12 +43,7 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*liveblog.Us
 
 func (tx *tx) findUser(where string, arg any) (*liveblog.User, error) {
 	u, err := scanUser(tx.QueryRowContext(tx.ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, liveblog.ErrNoUser
-	} else if err != nil {
-		return nil, fmt.Errorf("find user: %w", err)
-	}
-	return u, nil
+	return one(u, err, liveblog.ErrNoUser, "find user")
 }
 
 // FindUsers lists every user by name.
@@ -128,13 +121,8 @@ func (tx *tx) LockSession(hash string) (*liveblog.Session, error) {
 		Scan(&sess.Hash, &sess.UserID, timeColumn{&sess.CreatedAt}, timeColumn{&sess.ExpiresAt}, timeColumn{&sess.LastSeenAt},
 			&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Role, jsonColumn{&u.Byline}, &u.Disabled,
 			timeColumn{&u.CreatedAt}, timeColumn{&u.UpdatedAt}, &u.Version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, liveblog.ErrNoSession
-	} else if err != nil {
-		return nil, fmt.Errorf("find session: %w", err)
-	}
 	sess.User = &u
-	return &sess, nil
+	return one(&sess, err, liveblog.ErrNoSession, "find session")
 }
 
 func (tx *tx) InsertSession(s *liveblog.Session) error {

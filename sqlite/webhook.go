@@ -14,12 +14,8 @@ func (tx *tx) InsertWebhook(w *liveblog.Webhook) error {
 	err := tx.QueryRowContext(tx.ctx, `INSERT INTO webhooks (event_id, url, secret, active, next_seq, created_at)
 		SELECT id, ?, ?, ?, head + 1, ? FROM events WHERE id = ? RETURNING id, next_seq`,
 		w.URL, w.Secret, w.Active, timeValue(w.CreatedAt), w.EventID).Scan(&w.ID, &w.NextSeq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return liveblog.ErrNoEvent
-	} else if err != nil {
-		return fmt.Errorf("create webhook: %w", err)
-	}
-	return nil
+	_, err = one(w, err, liveblog.ErrNoEvent, "create webhook")
+	return err
 }
 
 const webhookColumns = `id, event_id, url, secret, active, next_seq, created_at`
@@ -33,12 +29,7 @@ func scanWebhook(row scanner) (*liveblog.Webhook, error) {
 // FindWebhookByID returns a webhook with its secret.
 func (s *Store) FindWebhookByID(ctx context.Context, id int64) (*liveblog.Webhook, error) {
 	w, err := scanWebhook(s.reader.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, liveblog.ErrNoWebhook
-	} else if err != nil {
-		return nil, fmt.Errorf("find webhook: %w", err)
-	}
-	return w, nil
+	return one(w, err, liveblog.ErrNoWebhook, "find webhook")
 }
 
 // FindWebhooks returns an event's webhooks, oldest first.
@@ -72,9 +63,7 @@ func (tx *tx) DeleteWebhook(id int64) error {
 
 // FindWebhookAttempts returns a webhook's latest attempts, newest first.
 func (s *Store) FindWebhookAttempts(ctx context.Context, webhookID int64, limit int) ([]*liveblog.WebhookAttempt, error) {
-	if limit <= 0 || limit > liveblog.MaxPageSize {
-		limit = liveblog.MaxPageSize
-	}
+	limit = liveblog.WebhookAttemptLimit(limit)
 	rows, err := s.reader.QueryContext(ctx, `SELECT id, webhook_id, seq, attempt, status_code, latency_us, error, done, created_at
 		FROM webhook_attempts WHERE webhook_id = ? ORDER BY id DESC LIMIT ?`, webhookID, limit)
 	if err != nil {
