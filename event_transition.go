@@ -2,26 +2,6 @@ package liveblog
 
 import "time"
 
-// An EventTransition is one change of an event's own fields: a retitle, a
-// move of its coverage, new key points. Every store makes it the same way
-// (Service.ChangeEvent): it locks and reads the event, checks the version the
-// transition names, lets it change the event, and saves the event at its
-// next version with the change it names to the feed, in one transaction.
-type EventTransition interface {
-	// Check refuses what is wrong whatever the event is, before anything is
-	// read.
-	Check() error
-	// Apply changes e, as read and locked at now, and returns the change
-	// readers see, "" for none. The version moves on either way.
-	Apply(e *Event, now time.Time) (ChangeKind, error)
-}
-
-// touch marks e changed at now: the next version, updated at now.
-func (e *Event) touch(now time.Time) {
-	e.Version++
-	e.UpdatedAt = now
-}
-
 // Check validates the update's fields.
 func (u *EventUpdate) Check() error { return u.Validate() }
 

@@ -2,32 +2,6 @@ package liveblog
 
 import "time"
 
-// A PostTransition is one change of one post: publishing it, editing it,
-// pinning, deleting or restoring it. Each is a rule of the domain, and every
-// store makes it the same way (Service.ChangePost): it locks and reads the
-// post, lets the transition change it, and saves the post with the change it
-// names to the feed, all in one transaction.
-type PostTransition interface {
-	// Check refuses what is wrong whatever the post is, before anything is
-	// read.
-	Check() error
-	// Apply changes p, as read and locked at now, and returns the change
-	// readers see, "" for none. A transition that changes p moves its
-	// version on (touch); one that leaves p as it is changes nothing, and
-	// nothing is saved.
-	//
-	// What follows from the new state is the Service's: pinning a post
-	// unpins the event's other pinned post, and a post.deleted clears the
-	// payloads of the post's earlier changes.
-	Apply(p *Post, now time.Time) (ChangeKind, error)
-}
-
-// touch marks p changed at now: the next version, edited at now.
-func (p *Post) touch(now time.Time) {
-	p.Version++
-	p.UpdatedAt = now
-}
-
 // Check accepts every update: what is valid depends on the post (Apply).
 func (u *PostUpdate) Check() error { return nil }
 

@@ -30,20 +30,23 @@ func (s *Service) ChangeEvent(ctx context.Context, w Write, id int64, tr EventTr
 		if err != nil {
 			return target{}, err
 		}
-		kind, err := tr.Apply(e, t.Now())
+		next := *e
+		kind, err := tr.Apply(&next, t.Now())
 		if err != nil {
 			return target{}, err
 		}
-		if err := t.SaveEvent(e); err != nil {
-			return target{}, err
-		}
-		if kind != "" {
-			if err := t.appendChange(&Change{EventID: e.ID, Kind: kind, Event: e}); err != nil {
+		if next.Version != e.Version {
+			if err := t.SaveEvent(&next); err != nil {
 				return target{}, err
 			}
 		}
-		out = e
-		return eventTarget(e), nil
+		if kind != "" {
+			if err := t.appendChange(&Change{EventID: next.ID, Kind: kind, Event: &next}); err != nil {
+				return target{}, err
+			}
+		}
+		out = &next
+		return eventTarget(out), nil
 	})
 	return out, err
 }

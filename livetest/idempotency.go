@@ -324,3 +324,34 @@ func countPosts(t *testing.T, s liveblog.Store, eventID int64) int {
 	}
 	return len(posts)
 }
+
+// OldIdempotencyResponses are responses that idempotency records kept, by
+// key, before the records named what a write produced (migration 8): a
+// post's and an event's. A store's migration test stores them as its old
+// table held them, under token 7, and checks the upgrade with
+// WantConvertedRecords.
+var OldIdempotencyResponses = map[string]string{
+	"post":  `{"id":12,"event_id":3,"headline":"Said once","version":2}` + "\n",
+	"event": `{"id":3,"slug":"budget","title":"Budget","version":4,"head":9}` + "\n",
+}
+
+// WantConvertedRecords checks that s, upgraded from a database that held
+// OldIdempotencyResponses made at createdAt by POST /p with hash h, names in
+// each record the post or event of its response, so that a retry sent
+// across the upgrade still finds its write.
+func WantConvertedRecords(t *testing.T, s liveblog.IdempotencyStore, createdAt time.Time) {
+	t.Helper()
+	for _, want := range []liveblog.IdempotencyRecord{
+		{Key: "post", EventID: 3, PostID: 12, Version: 2},
+		{Key: "event", EventID: 3, PostID: 0, Version: 4},
+	} {
+		rec, err := s.FindIdempotencyRecord(context.Background(), 7, want.Key)
+		if err != nil {
+			t.Fatalf("%s: %v", want.Key, err)
+		}
+		if rec.EventID != want.EventID || rec.PostID != want.PostID || rec.Version != want.Version ||
+			!rec.Matches(request(7, want.Key, "POST", "/p", "h")) || !rec.CreatedAt.Equal(createdAt) {
+			t.Errorf("%s: record = %+v, want event %d, post %d, version %d", want.Key, rec, want.EventID, want.PostID, want.Version)
+		}
+	}
+}

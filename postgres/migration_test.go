@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/livetest"
 	"github.com/liveblog/liveblog/migration"
 )
 
@@ -43,21 +44,8 @@ func TestMigrateIdempotencyRecords(t *testing.T) {
 		exec(`INSERT INTO idempotency_keys (token_id, key, method, path, hash, status, header, body, created_at)
 			VALUES (7, $1, 'POST', '/p', 'h', 201, '{}', $2, $3)`, key, []byte(body), now)
 	}
-	insert("post", `{"id":12,"event_id":3,"headline":"Said once","version":2}`+"\n")
-	insert("event", `{"id":3,"slug":"budget","title":"Budget","version":4,"head":9}`+"\n")
-
-	s := mustOpen(t, dsn)
-	for _, want := range []liveblog.IdempotencyRecord{
-		{Key: "post", EventID: 3, PostID: 12, Version: 2},
-		{Key: "event", EventID: 3, PostID: 0, Version: 4},
-	} {
-		rec, err := s.FindIdempotencyRecord(ctx, 7, want.Key)
-		if err != nil {
-			t.Fatalf("%s: %v", want.Key, err)
-		}
-		if rec.EventID != want.EventID || rec.PostID != want.PostID || rec.Version != want.Version ||
-			rec.Method != "POST" || rec.Path != "/p" || rec.Hash != "h" || !rec.CreatedAt.Equal(now) {
-			t.Errorf("%s: record = %+v, want event %d, post %d, version %d", want.Key, rec, want.EventID, want.PostID, want.Version)
-		}
+	for key, body := range livetest.OldIdempotencyResponses {
+		insert(key, body)
 	}
+	livetest.WantConvertedRecords(t, mustOpen(t, dsn), now)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/livetest"
 	"github.com/liveblog/liveblog/migration"
 )
 
@@ -44,24 +45,13 @@ func TestMigrateIdempotencyRecords(t *testing.T) {
 		exec(`INSERT INTO idempotency_keys (token_id, key, method, path, hash, status, header, body, created_at)
 			VALUES (7, ?, 'POST', '/p', 'h', 201, '{}', CAST(? AS BLOB), ?)`, key, body, now.UnixMicro())
 	}
-	insert("post", `{"id":12,"event_id":3,"headline":"Said once","version":2}`+"\n")
-	insert("event", `{"id":3,"slug":"budget","title":"Budget","version":4,"head":9}`+"\n")
+	for key, body := range livetest.OldIdempotencyResponses {
+		insert(key, body)
+	}
 	insert("unreadable", `not a response`)
 
 	s := mustOpen(t, path)
-	for _, want := range []liveblog.IdempotencyRecord{
-		{Key: "post", EventID: 3, PostID: 12, Version: 2},
-		{Key: "event", EventID: 3, PostID: 0, Version: 4},
-	} {
-		rec, err := s.FindIdempotencyRecord(ctx, 7, want.Key)
-		if err != nil {
-			t.Fatalf("%s: %v", want.Key, err)
-		}
-		if rec.EventID != want.EventID || rec.PostID != want.PostID || rec.Version != want.Version ||
-			rec.Method != "POST" || rec.Path != "/p" || rec.Hash != "h" || !rec.CreatedAt.Equal(now) {
-			t.Errorf("%s: record = %+v, want event %d, post %d, version %d", want.Key, rec, want.EventID, want.PostID, want.Version)
-		}
-	}
+	livetest.WantConvertedRecords(t, s, now)
 	if _, err := s.FindIdempotencyRecord(ctx, 7, "unreadable"); liveblog.ErrorCode(err) != liveblog.ENOTFOUND {
 		t.Errorf("a record whose response was not a post or an event: %v, want it gone", err)
 	}
