@@ -2,10 +2,10 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/liveblog/liveblog"
 )
 
@@ -39,20 +39,8 @@ func (s *Store) FindAudit(ctx context.Context, f liveblog.AuditFilter) ([]*liveb
 	args = append(args, liveblog.AuditLimit(f.Limit))
 	q += ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find audit: %w", err)
-	}
-	defer rows.Close()
-	var out []*liveblog.AuditEntry
-	for rows.Next() {
+	return all(rows, err, func(row pgx.Row) (*liveblog.AuditEntry, error) {
 		a := &liveblog.AuditEntry{}
-		if err := rows.Scan(&a.ID, timeColumn{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.EventID, &a.PostID, &a.Address, &a.Detail); err != nil {
-			return nil, fmt.Errorf("find audit: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find audit: %w", err)
-	}
-	return out, nil
+		return a, row.Scan(&a.ID, timeColumn{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.EventID, &a.PostID, &a.Address, &a.Detail)
+	}, "find audit")
 }

@@ -45,14 +45,7 @@ func (s *Store) FindEvents(ctx context.Context, f liveblog.EventFilter) ([]*live
 		WHERE $1::text = '' OR state = $1
 		ORDER BY state = 'live' DESC, updated_at DESC, id DESC
 		LIMIT $2 OFFSET $3`, f.State, limit, f.Offset)
-	if err != nil {
-		return nil, fmt.Errorf("find events: %w", err)
-	}
-	events, err := collect(rows, scanEvent)
-	if err != nil {
-		return nil, fmt.Errorf("find events: %w", err)
-	}
-	return events, nil
+	return all(rows, err, scanEvent, "find events")
 }
 
 // findEvent returns the event matching where, which may end in a locking

@@ -26,10 +26,6 @@ func scanPost(row pgx.Row) (*liveblog.Post, error) {
 	return &p, nil
 }
 
-func scanPosts(rows pgx.Rows) ([]*liveblog.Post, error) {
-	return collect(rows, scanPost)
-}
-
 // FindPostByID returns a post in any status: the desk needs drafts and
 // deleted posts too.
 func (s *Store) FindPostByID(ctx context.Context, id int64) (*liveblog.Post, error) {
@@ -100,14 +96,7 @@ func (tx *tx) LockDuePosts(now time.Time) ([]*liveblog.Post, error) {
 	rows, err = tx.Query(tx.ctx, `SELECT `+postColumns+` FROM posts
 		WHERE status = 'scheduled' AND scheduled_at <= $1 AND event_id = ANY($2)
 		ORDER BY scheduled_at, id`, now, events)
-	if err != nil {
-		return nil, fmt.Errorf("find due posts: %w", err)
-	}
-	due, err := scanPosts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("find due posts: %w", err)
-	}
-	return due, nil
+	return all(rows, err, scanPost, "find due posts")
 }
 
 // InsertPost names the id only when it has one: NULL does not make an
@@ -245,14 +234,7 @@ func (tx *tx) Seek(l liveblog.Listing, older bool, c *liveblog.Cursor, limit int
 	sql, args := listingQuery(l, postColumns, older, c)
 	sql += orderBy(older) + fmt.Sprintf(` LIMIT $%d`, len(args)+1)
 	rows, err := tx.Query(tx.ctx, sql, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("find posts: %w", err)
-	}
-	posts, err := scanPosts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("find posts: %w", err)
-	}
-	return posts, nil
+	return all(rows, err, scanPost, "find posts")
 }
 
 // orderBy is the order of a listing walked towards older or newer posts.

@@ -272,11 +272,18 @@ func (c timeColumn) ScanTimestamptz(v pgtype.Timestamptz) error {
 	return nil
 }
 
-// collect scans every row with scan. It returns nil, not an empty slice, for
-// no rows, as the SQLite store does, so that a listing encodes to the same
-// JSON on either store.
-func collect[T any](rows pgx.Rows, scan func(pgx.Row) (T, error)) ([]T, error) {
-	return pgx.AppendRows([]T(nil), rows, func(row pgx.CollectableRow) (T, error) { return scan(row) })
+// all reads every row of a query with scan; an error is wrapped in what. It
+// returns nil, not an empty slice, for no rows, as the SQLite store does, so
+// that a listing encodes to the same JSON on either store.
+func all[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error), what string) ([]T, error) {
+	var out []T
+	if err == nil {
+		out, err = pgx.AppendRows(out, rows, func(row pgx.CollectableRow) (T, error) { return scan(row) })
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // idValue is an optional reference as a parameter: NULL for 0.

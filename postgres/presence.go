@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/liveblog/liveblog"
 )
 
@@ -30,20 +31,8 @@ func (s *Store) FindPresence(ctx context.Context, eventID int64, since time.Time
 		FROM presence pr JOIN users u ON u.id = pr.user_id LEFT JOIN posts p ON p.id = pr.post_id AND p.event_id = pr.event_id
 		WHERE pr.event_id = $1 AND pr.seen_at >= $2 AND NOT u.disabled
 		ORDER BY lower(u.name), u.id`, eventID, since)
-	if err != nil {
-		return nil, fmt.Errorf("find presence: %w", err)
-	}
-	defer rows.Close()
-	var out []*liveblog.Presence
-	for rows.Next() {
-		var p liveblog.Presence
-		if err := rows.Scan(&p.UserID, &p.UserName, &p.EventID, &p.PostID, &p.Headline, timeColumn{&p.SeenAt}); err != nil {
-			return nil, fmt.Errorf("find presence: %w", err)
-		}
-		out = append(out, &p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find presence: %w", err)
-	}
-	return out, nil
+	return all(rows, err, func(row pgx.Row) (*liveblog.Presence, error) {
+		p := &liveblog.Presence{}
+		return p, row.Scan(&p.UserID, &p.UserName, &p.EventID, &p.PostID, &p.Headline, timeColumn{&p.SeenAt})
+	}, "find presence")
 }

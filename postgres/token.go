@@ -47,14 +47,7 @@ func (tx *tx) TouchToken(id int64, at time.Time) error {
 // FindTokens lists every token, revoked ones included, newest first.
 func (s *Store) FindTokens(ctx context.Context) ([]*liveblog.Token, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at DESC, id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("find tokens: %w", err)
-	}
-	tokens, err := collect(rows, scanToken)
-	if err != nil {
-		return nil, fmt.Errorf("find tokens: %w", err)
-	}
-	return tokens, nil
+	return all(rows, err, scanToken, "find tokens")
 }
 
 func (tx *tx) RevokeToken(id int64, at time.Time) error {

@@ -64,14 +64,7 @@ func findUser(ctx context.Context, q db, where string, arg any) (*liveblog.User,
 // does.
 func (s *Store) FindUsers(ctx context.Context) ([]*liveblog.User, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY lower(name), id`)
-	if err != nil {
-		return nil, fmt.Errorf("find users: %w", err)
-	}
-	users, err := collect(rows, scanUser)
-	if err != nil {
-		return nil, fmt.Errorf("find users: %w", err)
-	}
-	return users, nil
+	return all(rows, err, scanUser, "find users")
 }
 
 func (tx *tx) InsertUser(u *liveblog.User) error {

@@ -35,14 +35,7 @@ func (s *Store) FindWebhookByID(ctx context.Context, id int64) (*liveblog.Webhoo
 // FindWebhooks returns an event's webhooks, oldest first.
 func (s *Store) FindWebhooks(ctx context.Context, eventID int64) ([]*liveblog.Webhook, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE event_id = $1 ORDER BY id`, eventID)
-	if err != nil {
-		return nil, fmt.Errorf("find webhooks: %w", err)
-	}
-	ws, err := collect(rows, scanWebhook)
-	if err != nil {
-		return nil, fmt.Errorf("find webhooks: %w", err)
-	}
-	return ws, nil
+	return all(rows, err, scanWebhook, "find webhooks")
 }
 
 func (tx *tx) DeleteWebhook(id int64) error {
@@ -61,20 +54,13 @@ func (s *Store) FindWebhookAttempts(ctx context.Context, webhookID int64, limit 
 	limit = liveblog.WebhookAttemptLimit(limit)
 	rows, err := s.pool.Query(ctx, `SELECT id, webhook_id, seq, attempt, status_code, latency_us, error, done, created_at
 		FROM webhook_attempts WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2`, webhookID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("find webhook attempts: %w", err)
-	}
-	as, err := collect(rows, func(row pgx.Row) (*liveblog.WebhookAttempt, error) {
+	return all(rows, err, func(row pgx.Row) (*liveblog.WebhookAttempt, error) {
 		var a liveblog.WebhookAttempt
 		var us int64
 		err := row.Scan(&a.ID, &a.WebhookID, &a.Seq, &a.Attempt, &a.StatusCode, &us, &a.Error, &a.Done, timeColumn{&a.CreatedAt})
 		a.Latency = time.Duration(us) * time.Microsecond
 		return &a, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("find webhook attempts: %w", err)
-	}
-	return as, nil
+	}, "find webhook attempts")
 }
 
 // WebhookDue answers true: a claim is one statement that SKIP LOCKED keeps

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/liveblog/liveblog"
@@ -33,21 +32,9 @@ func (s *Store) FindAudit(ctx context.Context, f liveblog.AuditFilter) ([]*liveb
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, liveblog.AuditLimit(f.Limit))
-	var out []*liveblog.AuditEntry
-	err := s.view(ctx, func(tx *tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("find audit: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			a := &liveblog.AuditEntry{}
-			if err := rows.Scan(&a.ID, timeColumn{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.EventID, &a.PostID, &a.Address, &a.Detail); err != nil {
-				return fmt.Errorf("find audit: %w", err)
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
-	})
-	return out, err
+	rows, err := s.reader.QueryContext(ctx, q, args...)
+	return all(rows, err, func(row scanner) (*liveblog.AuditEntry, error) {
+		a := &liveblog.AuditEntry{}
+		return a, row.Scan(&a.ID, timeColumn{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.EventID, &a.PostID, &a.Address, &a.Detail)
+	}, "find audit")
 }

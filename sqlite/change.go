@@ -74,18 +74,8 @@ func (s *Store) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*live
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT event_id, seq, kind, post_id, data, created_at FROM changes
 			WHERE event_id = ? AND seq > ? ORDER BY seq LIMIT ?`, f.EventID, f.After, limit)
-		if err != nil {
-			return fmt.Errorf("find changes: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanChange(rows)
-			if err != nil {
-				return fmt.Errorf("find changes: %w", err)
-			}
-			b.Changes = append(b.Changes, c)
-		}
-		return rows.Err()
+		b.Changes, err = all(rows, err, scanChange, "find changes")
+		return err
 	})
 	if err != nil {
 		return nil, err

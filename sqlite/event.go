@@ -49,26 +49,11 @@ func (s *Store) FindEvents(ctx context.Context, f liveblog.EventFilter) ([]*live
 	if err != nil {
 		return nil, err
 	}
-	var events []*liveblog.Event
-	err = s.view(ctx, func(tx *tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
-			WHERE ? = '' OR state = ?
-			ORDER BY state = 'live' DESC, updated_at DESC, id DESC
-			LIMIT ? OFFSET ?`, f.State, f.State, limit, f.Offset)
-		if err != nil {
-			return fmt.Errorf("find events: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEvent(rows)
-			if err != nil {
-				return fmt.Errorf("find events: %w", err)
-			}
-			events = append(events, e)
-		}
-		return rows.Err()
-	})
-	return events, err
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE ? = '' OR state = ?
+		ORDER BY state = 'live' DESC, updated_at DESC, id DESC
+		LIMIT ? OFFSET ?`, f.State, f.State, limit, f.Offset)
+	return all(rows, err, scanEvent, "find events")
 }
 
 func (tx *tx) EventBySlug(slug string) (*liveblog.Event, error) {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -23,19 +22,6 @@ func scanPost(row scanner) (*liveblog.Post, error) {
 		return nil, err
 	}
 	return &p, nil
-}
-
-func scanPosts(rows *sql.Rows) ([]*liveblog.Post, error) {
-	defer rows.Close()
-	var posts []*liveblog.Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, err
-		}
-		posts = append(posts, p)
-	}
-	return posts, rows.Err()
 }
 
 // FindPostByID returns a post in any status: the desk needs drafts and
@@ -65,14 +51,7 @@ func (tx *tx) Pinned(eventID int64) (*liveblog.Post, error) {
 func (tx *tx) LockDuePosts(now time.Time) ([]*liveblog.Post, error) {
 	rows, err := tx.QueryContext(tx.ctx, `SELECT `+postColumns+` FROM posts
 		WHERE status = 'scheduled' AND scheduled_at <= ? ORDER BY scheduled_at, id`, now.UnixMicro())
-	if err != nil {
-		return nil, fmt.Errorf("find due posts: %w", err)
-	}
-	due, err := scanPosts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("find due posts: %w", err)
-	}
-	return due, nil
+	return all(rows, err, scanPost, "find due posts")
 }
 
 func (tx *tx) InsertPost(p *liveblog.Post) error {
@@ -191,14 +170,7 @@ func (tx *tx) Seek(l liveblog.Listing, older bool, c *liveblog.Cursor, limit int
 		q += ` ORDER BY sort_at, id`
 	}
 	rows, err := tx.QueryContext(tx.ctx, q+` LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("find posts: %w", err)
-	}
-	posts, err := scanPosts(rows)
-	if err != nil {
-		return nil, fmt.Errorf("find posts: %w", err)
-	}
-	return posts, nil
+	return all(rows, err, scanPost, "find posts")
 }
 
 func (tx *tx) Exists(l liveblog.Listing, older bool, c *liveblog.Cursor) (bool, error) {

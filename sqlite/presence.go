@@ -26,24 +26,12 @@ func (tx *tx) DropPresence(before time.Time) error {
 
 // FindPresence lists the desks open on the event since since.
 func (s *Store) FindPresence(ctx context.Context, eventID int64, since time.Time) ([]*liveblog.Presence, error) {
-	var out []*liveblog.Presence
-	err := s.view(ctx, func(tx *tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT pr.user_id, u.name, pr.event_id, pr.post_id, coalesce(p.headline, ''), pr.seen_at
-			FROM presence pr JOIN users u ON u.id = pr.user_id LEFT JOIN posts p ON p.id = pr.post_id AND p.event_id = pr.event_id
-			WHERE pr.event_id = ? AND pr.seen_at >= ? AND NOT u.disabled
-			ORDER BY u.name COLLATE NOCASE, u.id`, eventID, timeValue(utc(since)))
-		if err != nil {
-			return fmt.Errorf("find presence: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p liveblog.Presence
-			if err := rows.Scan(&p.UserID, &p.UserName, &p.EventID, &p.PostID, &p.Headline, timeColumn{&p.SeenAt}); err != nil {
-				return fmt.Errorf("find presence: %w", err)
-			}
-			out = append(out, &p)
-		}
-		return rows.Err()
-	})
-	return out, err
+	rows, err := s.reader.QueryContext(ctx, `SELECT pr.user_id, u.name, pr.event_id, pr.post_id, coalesce(p.headline, ''), pr.seen_at
+		FROM presence pr JOIN users u ON u.id = pr.user_id LEFT JOIN posts p ON p.id = pr.post_id AND p.event_id = pr.event_id
+		WHERE pr.event_id = ? AND pr.seen_at >= ? AND NOT u.disabled
+		ORDER BY u.name COLLATE NOCASE, u.id`, eventID, timeValue(utc(since)))
+	return all(rows, err, func(row scanner) (*liveblog.Presence, error) {
+		p := &liveblog.Presence{}
+		return p, row.Scan(&p.UserID, &p.UserName, &p.EventID, &p.PostID, &p.Headline, timeColumn{&p.SeenAt})
+	}, "find presence")
 }

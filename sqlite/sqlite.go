@@ -279,6 +279,26 @@ func one[T any](v T, err error, notFound error, what string) (T, error) {
 	return v, nil
 }
 
+// all reads every row of a query with scan; an error is wrapped in what.
+func all[T any](rows *sql.Rows, err error, scan func(scanner) (T, error), what string) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
 // isUnique reports whether err is a unique-constraint violation on column
 // (as SQLite names it, "table.column").
 func isUnique(err error, column string) bool {

@@ -45,23 +45,8 @@ func (tx *tx) TouchToken(id int64, at time.Time) error {
 
 // FindTokens lists every token, revoked ones included, newest first.
 func (s *Store) FindTokens(ctx context.Context) ([]*liveblog.Token, error) {
-	var tokens []*liveblog.Token
-	err := s.view(ctx, func(tx *tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at DESC, id DESC`)
-		if err != nil {
-			return fmt.Errorf("find tokens: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanToken(rows)
-			if err != nil {
-				return fmt.Errorf("find tokens: %w", err)
-			}
-			tokens = append(tokens, t)
-		}
-		return rows.Err()
-	})
-	return tokens, err
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at DESC, id DESC`)
+	return all(rows, err, scanToken, "find tokens")
 }
 
 func (tx *tx) RevokeToken(id int64, at time.Time) error {

@@ -48,23 +48,8 @@ func (tx *tx) findUser(where string, arg any) (*liveblog.User, error) {
 
 // FindUsers lists every user by name.
 func (s *Store) FindUsers(ctx context.Context) ([]*liveblog.User, error) {
-	var users []*liveblog.User
-	err := s.view(ctx, func(tx *tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name COLLATE NOCASE, id`)
-		if err != nil {
-			return fmt.Errorf("find users: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				return fmt.Errorf("find users: %w", err)
-			}
-			users = append(users, u)
-		}
-		return rows.Err()
-	})
-	return users, err
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name COLLATE NOCASE, id`)
+	return all(rows, err, scanUser, "find users")
 }
 
 func (tx *tx) InsertUser(u *liveblog.User) error {

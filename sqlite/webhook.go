@@ -35,19 +35,7 @@ func (s *Store) FindWebhookByID(ctx context.Context, id int64) (*liveblog.Webhoo
 // FindWebhooks returns an event's webhooks, oldest first.
 func (s *Store) FindWebhooks(ctx context.Context, eventID int64) ([]*liveblog.Webhook, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE event_id = ? ORDER BY id`, eventID)
-	if err != nil {
-		return nil, fmt.Errorf("find webhooks: %w", err)
-	}
-	defer rows.Close()
-	var ws []*liveblog.Webhook
-	for rows.Next() {
-		w, err := scanWebhook(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find webhooks: %w", err)
-		}
-		ws = append(ws, w)
-	}
-	return ws, rows.Err()
+	return all(rows, err, scanWebhook, "find webhooks")
 }
 
 func (tx *tx) DeleteWebhook(id int64) error {
@@ -66,21 +54,13 @@ func (s *Store) FindWebhookAttempts(ctx context.Context, webhookID int64, limit 
 	limit = liveblog.WebhookAttemptLimit(limit)
 	rows, err := s.reader.QueryContext(ctx, `SELECT id, webhook_id, seq, attempt, status_code, latency_us, error, done, created_at
 		FROM webhook_attempts WHERE webhook_id = ? ORDER BY id DESC LIMIT ?`, webhookID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("find webhook attempts: %w", err)
-	}
-	defer rows.Close()
-	var as []*liveblog.WebhookAttempt
-	for rows.Next() {
+	return all(rows, err, func(row scanner) (*liveblog.WebhookAttempt, error) {
 		var a liveblog.WebhookAttempt
 		var us int64
-		if err := rows.Scan(&a.ID, &a.WebhookID, &a.Seq, &a.Attempt, &a.StatusCode, &us, &a.Error, &a.Done, timeColumn{&a.CreatedAt}); err != nil {
-			return nil, fmt.Errorf("find webhook attempts: %w", err)
-		}
+		err := row.Scan(&a.ID, &a.WebhookID, &a.Seq, &a.Attempt, &a.StatusCode, &us, &a.Error, &a.Done, timeColumn{&a.CreatedAt})
 		a.Latency = time.Duration(us) * time.Microsecond
-		as = append(as, &a)
-	}
-	return as, rows.Err()
+		return &a, err
+	}, "find webhook attempts")
 }
 
 // WebhookDue asks the read pool whether anything is due: idle workers poll,
