@@ -55,6 +55,19 @@ type Listing struct {
 	ExcludePinned bool
 }
 
+// StatusNames returns the names of the statuses l walks: published when it
+// names none.
+func (l Listing) StatusNames() []string {
+	if len(l.Statuses) == 0 {
+		return []string{string(StatusPublished)}
+	}
+	names := make([]string, len(l.Statuses))
+	for i, st := range l.Statuses {
+		names[i] = string(st)
+	}
+	return names
+}
+
 // Tx is one write transaction of a Storage. Every method is a statement or
 // two of the adapter's SQL: the Service decides what to write.
 type Tx interface {

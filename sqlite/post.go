@@ -126,20 +126,10 @@ func listingQuery(l liveblog.Listing, cols string, older bool, c *liveblog.Curso
 	var b strings.Builder
 	args := []any{l.EventID}
 	b.WriteString(`SELECT ` + cols + ` FROM posts WHERE event_id = ?`)
-	switch len(l.Statuses) {
-	case 0:
-		b.WriteString(` AND status = 'published'`)
-	case 1:
-		b.WriteString(` AND status = '` + string(l.Statuses[0]) + `'`)
-	default:
-		b.WriteString(` AND status IN (`)
-		for i, st := range l.Statuses {
-			if i > 0 {
-				b.WriteString(`, `)
-			}
-			b.WriteString(`'` + string(st) + `'`)
-		}
-		b.WriteString(`)`)
+	if names := l.StatusNames(); len(names) == 1 {
+		b.WriteString(` AND status = '` + names[0] + `'`)
+	} else {
+		b.WriteString(` AND status IN ('` + strings.Join(names, `', '`) + `')`)
 	}
 	if l.KeyOnly {
 		b.WriteString(` AND key_event = 1`)
