@@ -27,8 +27,8 @@ type Storage interface {
 	WebhookDue(ctx context.Context, now time.Time) (bool, error)
 }
 
-// ReadTx is what a transaction reads. Methods that read one row return
-// ENOTFOUND when there is none.
+// ReadTx is what a transaction reads, under the context its Read or Write
+// was given. Methods that read one row return ENOTFOUND when there is none.
 type ReadTx interface {
 	EventBySlug(slug string) (*Event, error)
 	// CheckEvent returns ENOTFOUND for an event that does not exist.
@@ -68,8 +68,9 @@ func (l Listing) StatusNames() []string {
 	return names
 }
 
-// Tx is one write transaction of a Storage. Every method is a statement or
-// two of the adapter's SQL: the Service decides what to write.
+// Tx is one write transaction of a Storage, running under the context its
+// Write was given. Every method is a statement or two of the adapter's SQL:
+// the Service decides what to write.
 type Tx interface {
 	ReadTx
 	// Now is the time the transaction started: every time it stamps.

@@ -15,9 +15,9 @@ import (
 // A client that sent a write and got no answer (a timeout, a dropped
 // connection, a server that crashed) cannot know whether the write happened.
 // With an Idempotency-Key it can simply send the same request again: the
-// first request that succeeds stores its response under the key, in the
-// same database transaction as the write itself, and every repetition gets
-// that response back instead of writing again.
+// first request that succeeds stores the key with what it produced, in the
+// same database transaction as the write itself, and every repetition is
+// answered as the first was instead of writing again.
 
 // IdempotencyKeyHeader names the request header that makes a write safe to
 // repeat; IdempotentReplayedHeader marks a response that is the stored
@@ -40,7 +40,7 @@ const (
 // way. Only a write that succeeded is recorded: a refused one changed
 // nothing, so repeating it runs it again.
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, write liveblog.Write, status int, h answerFunc) error {
-	run := func(r *http.Request) error {
+	run := func(r *http.Request, write liveblog.Write) error {
 		a, err := h(w, r, write)
 		if err != nil {
 			return err
@@ -49,7 +49,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, write livebl
 	}
 	values, ok := r.Header[IdempotencyKeyHeader]
 	if !ok {
-		return run(r)
+		return run(r, write)
 	}
 	if len(values) != 1 {
 		return liveblog.FieldError(IdempotencyKeyHeader, "Send one Idempotency-Key.")
@@ -80,7 +80,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, write livebl
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	write.Idempotent = req
-	err = run(r)
+	err = run(r, write)
 	if err != nil {
 		// The same write may have been made meanwhile by a duplicate on
 		// another node, which is why this one failed (a stale version, a
