@@ -276,6 +276,9 @@ func (s *Store) RecordLoginAttempt(ctx context.Context, attempt string, keys []s
 	if attempt == "" {
 		return nil, liveblog.FieldError("attempt", "An attempt needs an id.")
 	}
+	if err := liveblog.ValidateLoginKeys(keys); err != nil {
+		return nil, err
+	}
 	since = utc(since)
 	counts := make([]int, len(keys))
 	err := s.update(ctx, func(tx *tx) error {

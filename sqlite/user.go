@@ -260,6 +260,9 @@ func (s *Store) RecordLoginAttempt(ctx context.Context, attempt string, keys []s
 	if attempt == "" {
 		return nil, liveblog.FieldError("attempt", "An attempt needs an id.")
 	}
+	if err := liveblog.ValidateLoginKeys(keys); err != nil {
+		return nil, err
+	}
 	counts := make([]int, len(keys))
 	err := s.update(ctx, func(tx *tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE at < ?`, timeValue(utc(since))); err != nil {
