@@ -220,6 +220,9 @@ func (s *Server) deskRoute(signIn bool, h handlerFunc) http.Handler {
 			if err := s.desk.cop.Check(r); err != nil {
 				return errCrossSite
 			}
+			if err := refuseEncodedBody(w, r); err != nil {
+				return err
+			}
 			// Only an upload is large. A form is parsed whole into memory
 			// (PostFormValue), on the sign-in route before anyone is known,
 			// at several times its size, so it gets the API's limit.

@@ -39,6 +39,9 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 
 // readBody reads the whole request body, up to Config.MaxBodyBytes.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := refuseEncodedBody(w, r); err != nil {
+		return nil, err
+	}
 	limit := s.cfg.MaxBodyBytes
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
@@ -49,6 +52,20 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 		return nil, liveblog.Errorf(liveblog.EINVALID, "The request body could not be read.")
 	}
 	return body, nil
+}
+
+// refuseEncodedBody refuses a request body sent with a Content-Encoding
+// (RFC 9110, 8.4): the server decompresses none, so a gzip bomb costs it
+// nothing, and the client learns why instead of reading that its JSON is
+// not valid UTF-8. The Accept-Encoding of the answer says what is taken.
+func refuseEncodedBody(w http.ResponseWriter, r *http.Request) error {
+	ce := strings.TrimSpace(r.Header.Get("Content-Encoding"))
+	if ce == "" || strings.EqualFold(ce, "identity") || r.ContentLength == 0 {
+		return nil
+	}
+	w.Header().Set("Accept-Encoding", "identity")
+	return &liveblog.Error{Code: codeUnsupportedMediaType, Field: "Content-Encoding",
+		Message: "Request bodies are taken uncompressed; send this one without Content-Encoding."}
 }
 
 // requireJSON refuses a body that is not declared as JSON. Browsers send
