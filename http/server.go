@@ -72,7 +72,10 @@ type Config struct {
 
 	// Origin is the public origin of the site ("https://news.example.com").
 	// Canonical links and link previews need absolute URLs; empty leaves
-	// them as paths.
+	// them as paths, builds feeds and oEmbed on the request's Host (and
+	// keeps those answers out of shared caches), and answers only requests
+	// whose Host names the address the connection came to: 421 for any
+	// other.
 	Origin string
 
 	// MediaDir holds uploaded and demo images, served under /media/. Empty
@@ -281,6 +284,10 @@ const unrouted = "/"
 
 // route dispatches to the route table.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Origin == "" && !ownHost(r) {
+		s.fail(w, r, errMisdirected)
+		return
+	}
 	if r.RequestURI == "*" {
 		// The mux answers "OPTIONS *" itself, in plain text.
 		s.answerUnrouted(w, r)
