@@ -166,12 +166,11 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 		return false, nil, nil
 	}
 
-	select {
-	case s.desk.heavy <- struct{}{}:
-	case <-ctx.Done():
-		return false, nil, ctx.Err()
+	release, err := s.desk.heavy.acquire(ctx, hashCost)
+	if err != nil {
+		return false, nil, err
 	}
-	defer func() { <-s.desk.heavy }()
+	defer release()
 	u, err := s.desk.users.FindUserByEmail(ctx, email)
 	switch {
 	case liveblog.ErrorCode(err) == liveblog.ENOTFOUND:

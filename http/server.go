@@ -81,6 +81,9 @@ type Config struct {
 	// MediaDir holds uploaded and demo images, served under /media/. Empty
 	// serves none.
 	MediaDir string
+	// WorkMemory is how many bytes password hashes and image decodes may
+	// hold at once (see DefaultWorkMemory).
+	WorkMemory int64
 
 	// BehindProxy says that a reverse proxy terminates the connections:
 	// the client's address is the last one in X-Forwarded-For (for sign-in
@@ -119,6 +122,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.WorkMemory <= 0 {
+		c.WorkMemory = DefaultWorkMemory
 	}
 	if c.ReadyTimeout <= 0 {
 		c.ReadyTimeout = DefaultReadyTimeout

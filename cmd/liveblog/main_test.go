@@ -692,3 +692,15 @@ func TestLogBufferStalledDestination(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkMemoryFlag(t *testing.T) {
+	err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--work-memory", "-5"}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--work-memory") {
+		t.Errorf("--work-memory -5: err = %v, want one naming --work-memory", err)
+	}
+	t.Setenv("LIVEBLOG_WORK_MEMORY", "lots")
+	err = run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "LIVEBLOG_WORK_MEMORY") {
+		t.Errorf("LIVEBLOG_WORK_MEMORY=lots: err = %v, want one naming it", err)
+	}
+}

@@ -95,6 +95,9 @@ func (a *App) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	if a.Config.WorkMemoryMiB < 0 {
+		return errors.New("--work-memory (env LIVEBLOG_WORK_MEMORY): want a whole number of MiB")
+	}
 
 	a.metrics = metrics.New()
 	if isPostgres(a.Config.Database) && a.Config.NATS == "" {
@@ -165,6 +168,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 		MediaDir:       a.Config.MediaDir(),
 		BehindProxy:    a.Config.BehindProxy,
 		Origin:         origin,
+		WorkMemory:     int64(a.Config.WorkMemoryMiB) << 20,
 		ReadyChecks:    []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
 		Metrics:        a.metrics.Handler(),
 		ObserveRequest: a.metrics.ObserveRequest,
