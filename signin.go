@@ -49,6 +49,14 @@ const (
 	SignInFailureRetention = 30 * 24 * time.Hour
 )
 
+// Counts is what the failure adds to its address's counts.
+func (f *SignInFailure) Counts() (failures, throttled int64) {
+	if f.Throttled {
+		return 0, 1
+	}
+	return 1, 0
+}
+
 // Validate checks a failure before it is stored.
 func (f *SignInFailure) Validate() error {
 	if f.Address == "" || len(f.Address) > MaxAddressLength || !utf8.ValidString(f.Address) {

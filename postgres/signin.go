@@ -15,18 +15,22 @@ func (s *Store) CountLoginAttempts(ctx context.Context, keys []string, since tim
 	if err := liveblog.ValidateLoginKeys(keys); err != nil {
 		return nil, err
 	}
-	counts := make([]int, len(keys))
-	err := s.view(ctx, func(tx pgx.Tx) error {
-		for i, key := range keys {
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM login_attempts WHERE key = $1 AND at >= $2`,
-				key, utc(since)).Scan(&counts[i]); err != nil {
-				return fmt.Errorf("count login attempts: %w", err)
-			}
-		}
-		return nil
+	var counts []int
+	err := s.view(ctx, func(tx pgx.Tx) (err error) {
+		counts, err = countLoginAttempts(ctx, tx, keys, utc(since))
+		return err
 	})
-	if err != nil {
-		return nil, err
+	return counts, err
+}
+
+// countLoginAttempts counts each key's attempts since since.
+func countLoginAttempts(ctx context.Context, tx pgx.Tx, keys []string, since time.Time) ([]int, error) {
+	counts := make([]int, len(keys))
+	for i, key := range keys {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM login_attempts WHERE key = $1 AND at >= $2`,
+			key, since).Scan(&counts[i]); err != nil {
+			return nil, fmt.Errorf("count login attempts: %w", err)
+		}
 	}
 	return counts, nil
 }
@@ -36,10 +40,7 @@ func (s *Store) RecordSignInFailure(ctx context.Context, f liveblog.SignInFailur
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	failed, throttled := 1, 0
-	if f.Throttled {
-		failed, throttled = 0, 1
-	}
+	failed, throttled := f.Counts()
 	return s.update(ctx, func(tx *tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM signin_failures WHERE last_at < $1`,
 			tx.now.Add(-liveblog.SignInFailureRetention)); err != nil {

@@ -13,18 +13,22 @@ func (s *Store) CountLoginAttempts(ctx context.Context, keys []string, since tim
 	if err := liveblog.ValidateLoginKeys(keys); err != nil {
 		return nil, err
 	}
-	counts := make([]int, len(keys))
-	err := s.view(ctx, func(tx *tx) error {
-		for i, key := range keys {
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM login_attempts WHERE key = ? AND at >= ?`,
-				key, timeValue(utc(since))).Scan(&counts[i]); err != nil {
-				return fmt.Errorf("count login attempts: %w", err)
-			}
-		}
-		return nil
+	var counts []int
+	err := s.view(ctx, func(tx *tx) (err error) {
+		counts, err = tx.countLoginAttempts(ctx, keys, since)
+		return err
 	})
-	if err != nil {
-		return nil, err
+	return counts, err
+}
+
+// countLoginAttempts counts each key's attempts since since.
+func (tx *tx) countLoginAttempts(ctx context.Context, keys []string, since time.Time) ([]int, error) {
+	counts := make([]int, len(keys))
+	for i, key := range keys {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM login_attempts WHERE key = ? AND at >= ?`,
+			key, timeValue(utc(since))).Scan(&counts[i]); err != nil {
+			return nil, fmt.Errorf("count login attempts: %w", err)
+		}
 	}
 	return counts, nil
 }
@@ -34,10 +38,7 @@ func (s *Store) RecordSignInFailure(ctx context.Context, f liveblog.SignInFailur
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	failed, throttled := 1, 0
-	if f.Throttled {
-		failed, throttled = 0, 1
-	}
+	failed, throttled := f.Counts()
 	return s.update(ctx, func(tx *tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM signin_failures WHERE last_at < ?`,
 			timeValue(tx.now.Add(-liveblog.SignInFailureRetention))); err != nil {
