@@ -38,9 +38,7 @@ type AuditEntry struct {
 // Audit actions that are not Actions judged by Can.
 const (
 	AuditSignIn        = "signin.success"
-	// AuditSignInFailure is a failed sign-in in logs written before
-	// failures were counted per address (SignInFailures).
-	AuditSignInFailure = "signin.failure"
+	AuditSignInFailure = "signin.failure" // in logs from before failures were counted per address (SignInFailures)
 	AuditPassword      = "password.change"
 	AuditUserCreate    = "user.create"
 	AuditUserUpdate    = "user.update"
