@@ -38,9 +38,10 @@ type desk struct {
 	users liveblog.UserStore
 	cop   *http.CrossOriginProtection
 	// heavy bounds the memory-hungry work done at once: hashing a
-	// password takes 64 MiB (see package argon2id), decoding an upload up
-	// to about 240 MB (media.DecodeCost), and a crowd of either must not
-	// take the memory the readers need.
+	// password takes 64 MiB (see package argon2id), decoding an upload
+	// what its header says (media.DecodeCost: 242 MB for a 40-megapixel
+	// PNG), and a crowd of either must not take the memory the readers
+	// need.
 	heavy *budget
 }
 
