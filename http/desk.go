@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"runtime"
 	"strings"
 	"time"
 
@@ -39,20 +38,17 @@ type desk struct {
 	users liveblog.UserStore
 	cop   *http.CrossOriginProtection
 	// heavy bounds the memory-hungry work done at once: hashing a
-	// password takes 64 MiB (see package argon2id), decoding an upload up
-	// to 160 MB (see package media), and a crowd of either must not take
-	// the memory the readers need.
-	heavy chan struct{}
+	// password takes 64 MiB (see package argon2id), decoding an upload
+	// what its header says (media.DecodeCost: 242 MB for a 40-megapixel
+	// PNG), and a crowd of either must not take the memory the readers
+	// need.
+	heavy *budget
 }
-
-// maxHeavy is how many password hashes and image decodes run at once, one
-// per core: more would only queue on the CPU while holding memory.
-var maxHeavy = max(2, runtime.GOMAXPROCS(0))
 
 // newDesk prepares the desk for store, which serves it when it also keeps
 // accounts (liveblog.UserStore).
 func newDesk(cfg Config, store liveblog.Store) *desk {
-	d := &desk{cop: http.NewCrossOriginProtection(), heavy: make(chan struct{}, maxHeavy)}
+	d := &desk{cop: http.NewCrossOriginProtection(), heavy: newBudget(cfg.WorkMemory)}
 	d.users, _ = store.(liveblog.UserStore)
 	if cfg.Origin != "" {
 		// Behind a proxy that rewrites Host, the browser's Origin is the
@@ -219,6 +215,9 @@ func (s *Server) deskRoute(signIn bool, h handlerFunc) http.Handler {
 		if unsafe {
 			if err := s.desk.cop.Check(r); err != nil {
 				return errCrossSite
+			}
+			if err := refuseEncodedBody(w, r); err != nil {
+				return err
 			}
 			// Only an upload is large. A form is parsed whole into memory
 			// (PostFormValue), on the sign-in route before anyone is known,

@@ -60,9 +60,12 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return fail(http.StatusUnauthorized, "Your current password is not right.")
 	}
-	s.desk.heavy <- struct{}{}
+	release, err := s.desk.heavy.acquire(r.Context(), hashCost)
+	if err != nil {
+		return err
+	}
 	hash := argon2id.Hash(next)
-	<-s.desk.heavy
+	release()
 	if err := s.desk.users.SetPassword(r.Context(), u.ID, hash, sess.Hash); err != nil {
 		return err
 	}

@@ -127,7 +127,7 @@ func (s *Server) serveOEmbed(w http.ResponseWriter, r *http.Request) error {
 	frame := fmt.Sprintf(`<iframe src="%s" title="%s" width="%d" height="%d" loading="lazy" style="border:0;max-width:100%%"></iframe>`+
 		`<script async src="%s/embed.js"></script>`,
 		html.EscapeString(src), html.EscapeString("Live coverage: "+ev.Title), width, height, html.EscapeString(origin))
-	w.Header().Set("Cache-Control", oembedCacheControl)
+	w.Header().Set("Cache-Control", s.originCacheControl(oembedCacheControl))
 	// The answer is public; client-side consumers may read it from any site.
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	return writeJSON(w, http.StatusOK, oembed{

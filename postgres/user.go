@@ -276,9 +276,12 @@ func (s *Store) RecordLoginAttempt(ctx context.Context, attempt string, keys []s
 	if attempt == "" {
 		return nil, liveblog.FieldError("attempt", "An attempt needs an id.")
 	}
+	if err := liveblog.ValidateLoginKeys(keys); err != nil {
+		return nil, err
+	}
 	since = utc(since)
-	counts := make([]int, len(keys))
-	err := s.update(ctx, func(tx *tx) error {
+	var counts []int
+	err := s.update(ctx, func(tx *tx) (err error) {
 		for _, key := range slices.Compact(slices.Sorted(slices.Values(keys))) {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, loginLockClass, key); err != nil {
 				return fmt.Errorf("lock login attempts: %w", err)
@@ -287,22 +290,16 @@ func (s *Store) RecordLoginAttempt(ctx context.Context, attempt string, keys []s
 		if _, err := tx.Exec(ctx, `DELETE FROM login_attempts WHERE at < $1`, since); err != nil {
 			return fmt.Errorf("drop old login attempts: %w", err)
 		}
-		for i, key := range keys {
+		for _, key := range keys {
 			if _, err := tx.Exec(ctx, `INSERT INTO login_attempts (attempt, key, at) VALUES ($1, $2, $3)`,
 				attempt, key, tx.now); err != nil {
 				return fmt.Errorf("record login attempt: %w", err)
 			}
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM login_attempts WHERE key = $1 AND at >= $2`,
-				key, since).Scan(&counts[i]); err != nil {
-				return fmt.Errorf("count login attempts: %w", err)
-			}
 		}
-		return nil
+		counts, err = countLoginAttempts(ctx, tx, keys, since)
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return counts, nil
+	return counts, err
 }
 
 // ForgetLoginAttempt deletes the rows of an attempt that succeeded.

@@ -260,27 +260,24 @@ func (s *Store) RecordLoginAttempt(ctx context.Context, attempt string, keys []s
 	if attempt == "" {
 		return nil, liveblog.FieldError("attempt", "An attempt needs an id.")
 	}
-	counts := make([]int, len(keys))
-	err := s.update(ctx, func(tx *tx) error {
+	if err := liveblog.ValidateLoginKeys(keys); err != nil {
+		return nil, err
+	}
+	var counts []int
+	err := s.update(ctx, func(tx *tx) (err error) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_attempts WHERE at < ?`, timeValue(utc(since))); err != nil {
 			return fmt.Errorf("drop old login attempts: %w", err)
 		}
-		for i, key := range keys {
+		for _, key := range keys {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO login_attempts (attempt, key, at) VALUES (?, ?, ?)`,
 				attempt, key, timeValue(tx.now)); err != nil {
 				return fmt.Errorf("record login attempt: %w", err)
 			}
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM login_attempts WHERE key = ? AND at >= ?`,
-				key, timeValue(utc(since))).Scan(&counts[i]); err != nil {
-				return fmt.Errorf("count login attempts: %w", err)
-			}
 		}
-		return nil
+		counts, err = tx.countLoginAttempts(ctx, keys, since)
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return counts, nil
+	return counts, err
 }
 
 // ForgetLoginAttempt deletes the rows of an attempt that succeeded.

@@ -90,6 +90,14 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if origin == "" {
+		if err := needsNoOrigin(a.Config.Addr, a.Config.BehindProxy); err != nil {
+			return err
+		}
+	}
+	if a.Config.WorkMemoryMiB < 0 {
+		return errors.New("--work-memory (env LIVEBLOG_WORK_MEMORY): want a whole number of MiB")
+	}
 
 	a.metrics = metrics.New()
 	if isPostgres(a.Config.Database) && a.Config.NATS == "" {
@@ -151,18 +159,16 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}
 	a.listener = ln
 	closers = append(closers, ln.Close)
-	switch {
-	case origin == "" && a.Demo:
+	if origin == "" && a.Demo {
 		// The demo is opened on the machine it runs on.
 		origin = a.URL()
-	case origin == "":
-		a.Logger.Warn("no --origin: canonical and share links on reader pages are relative, and feeds and oEmbed take the request's Host; set --origin to the address readers use")
 	}
 
 	srv := lbhttp.NewServer(lbhttp.Config{
 		MediaDir:       a.Config.MediaDir(),
 		BehindProxy:    a.Config.BehindProxy,
 		Origin:         origin,
+		WorkMemory:     int64(a.Config.WorkMemoryMiB) << 20,
 		ReadyChecks:    []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
 		Metrics:        a.metrics.Handler(),
 		ObserveRequest: a.metrics.ObserveRequest,
