@@ -61,7 +61,7 @@ security:
 	$(GO) test -run '^$$' -fuzz '^FuzzRenderPost$$' -fuzztime 5m ./render
 	$(GO) test -run '^$$' -fuzz '^FuzzSafeURL$$' -fuzztime 5m ./render
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendFrame$$' -fuzztime 5m ./stream
-	$(GO) test -run '^$$' -fuzz '^FuzzPosition$$' -fuzztime 5m ./stream
+	$(GO) test -run '^$$' -fuzz '^FuzzPosition$$' -fuzztime 5m ./http
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCursor$$' -fuzztime 5m .
 	$(GO) test -run '^$$' -fuzz '^FuzzQuery$$' -fuzztime 5m ./http
 .PHONY: security

@@ -125,14 +125,3 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, p *probl
 	w.WriteHeader(p.Status)
 	w.Write(buf.Bytes())
 }
-
-// serveStream hands the request to the hub, which writes the stream and its
-// own errors, and answers HEAD without streaming.
-func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) error {
-	ev, err := s.liveEvent(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		return err
-	}
-	s.hub.ServeStream(w, r, ev)
-	return nil
-}

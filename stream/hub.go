@@ -13,7 +13,6 @@ package stream
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -152,7 +151,7 @@ type Hub struct {
 	mu      sync.RWMutex
 	events  map[int64]*entry
 	closed  bool
-	streams sync.WaitGroup // ServeStream calls in progress
+	streams sync.WaitGroup // subscribers that have not ended
 	workers sync.WaitGroup // entry goroutines
 
 	// heads is the highest head announced for each event, followed or not,
@@ -214,7 +213,7 @@ func (h *Hub) Announce(_ context.Context, eventID, head int64) {
 	if head <= e.last.Load() {
 		return
 	}
-	e.poke()
+	e.requestRead()
 }
 
 // Feed is what the hub knows of an event's change feed.
@@ -252,7 +251,7 @@ func (h *Hub) Feed(eventID int64) (Feed, bool) {
 		return Feed{}, false
 	default:
 	}
-	return Feed{Head: max(e.told.Load(), e.last.Load()), Floor: e.floor.Load()}, true
+	return Feed{Head: max(e.announcedHead.Load(), e.last.Load()), Floor: e.floor.Load()}, true
 }
 
 // maxAnnouncedHeads bounds the heads remembered for Current; past it they
@@ -304,17 +303,15 @@ func (h *Hub) Resync() {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, e := range h.events {
-		e.poke()
+		e.requestRead()
 	}
 }
 
-// Shutdown stops the hub: new streams are refused with 503, every open stream
-// is sent a retry: hint and closed, and Shutdown waits for them and for the
-// hub's own goroutines until ctx is done. A stream blocked writing to a
-// stalled reader ends within WriteTimeout.
-//
-// Streams on hijacked connections are not seen by http.Server.Shutdown,
-// so a server must call this too.
+// Shutdown stops the hub: Subscribe fails from then on, every open stream is
+// sent a retry: hint and ended, and Shutdown waits for them and for the hub's
+// own goroutines until ctx is done. A stream blocked writing to a stalled
+// reader ends within WriteTimeout. http.Server.Shutdown does not see the
+// connections given to ServeConn, so a server must call this too.
 func (h *Hub) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	h.closed = true
@@ -354,15 +351,13 @@ func (h *Hub) Stats() Stats {
 	}
 }
 
-var errShutdown = errors.New("stream: hub is shut down")
-
-// join registers a stream with the entry of ev, starting the entry when ev
+// join registers a subscriber with the entry of ev, starting the entry when ev
 // has no other reader.
 func (h *Hub) join(ev *liveblog.Event) (*entry, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return nil, errShutdown
+		return nil, ErrShutdown
 	}
 	e := h.events[ev.ID]
 	if e == nil {
