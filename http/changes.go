@@ -80,7 +80,7 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeKept(w, r, entry)
+	writeEntry(w, r, entry)
 	return nil
 }
 

@@ -40,7 +40,7 @@ func (s *Server) showIndex(w http.ResponseWriter, r *http.Request) error {
 	if err := s.engine.Index(&buf, render.IndexView{Events: events}); err != nil {
 		return err
 	}
-	writeKept(w, r, oneOffEntry(r, feedState{}, etag, "text/html; charset=utf-8", pageCacheControl, buf.Bytes()))
+	writeEntry(w, r, oneOffEntry(r, feedState{}, etag, "text/html; charset=utf-8", pageCacheControl, buf.Bytes()))
 	return nil
 }
 
