@@ -193,7 +193,8 @@ func NewHub(src Source, encode EncodeFunc, cfg Config, logger *slog.Logger) *Hub
 // blocks on a store read: the event's own goroutine does the reading, and
 // announcements that arrive while it reads are folded into one more read.
 // Events without readers are ignored; a reader who arrives later starts from
-// the store.
+// the store. ctx is not consulted: the commit has happened whether or not it
+// is done, and Announce neither waits nor logs.
 func (h *Hub) Announce(_ context.Context, eventID, head int64) {
 	h.headsMu.Lock()
 	if len(h.heads) >= maxAnnouncedHeads {

@@ -224,6 +224,16 @@ func TestServeStream(t *testing.T) {
 		c.expectChanges(t, 1, 2)
 	})
 
+	t.Run("AnnounceWithDoneContext", func(t *testing.T) {
+		e := newEnv(t, options{silent: true, cfg: stream.Config{PollInterval: time.Hour}})
+		c := e.open(t, "", "")
+		e.publish(t, 1)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		e.hub.Announce(ctx, e.ev.ID, 1)
+		c.expectChanges(t, 1, 1)
+	})
+
 	t.Run("BurstLargerThanRingIsReadFromStore", func(t *testing.T) {
 		// An up-to-date reader is not slow: when one read brings more changes
 		// than the ring holds, it catches up from the store and stays.
