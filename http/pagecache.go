@@ -212,7 +212,7 @@ func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, slug string
 	}
 	if entry.state.head != ev.Head || entry.state.version != ev.Version {
 		// The store has moved past the event as remembered (the hub has not
-		// been told yet): read it afresh next time.
+		// heard yet): read it afresh next time.
 		s.pages.forgetEvent(slug)
 	}
 	writeEntry(w, r, entry)

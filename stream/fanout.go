@@ -144,7 +144,7 @@ func (e *entry) closeWaiting() {
 	retry := e.h.ctx.Err() != nil
 	e.sweep(func(s *Subscriber) bool {
 		if retry {
-			// Without waiting: a reader whose socket is full is not told.
+			// Without waiting: a reader whose socket is full gets no retry.
 			s.tryWrite(s.retryFrame())
 		}
 		s.end()

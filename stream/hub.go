@@ -229,11 +229,8 @@ type Feed struct {
 
 // Feed returns what the hub knows of eventID's feed, and false when the hub
 // does not follow the event (it has had no reader for a while) or has not
-// read its feed yet. Since every change to an event moves its head, a page
-// or response derived from the event at this head is current, with no
-// store read: this is what lets the http package answer a crowd from
-// memory. With an in-process broker the head is announced before the write
-// returns, so an editor who just published never gets the page from before.
+// read its feed yet. Every change to an event moves its head, so whatever
+// was derived from the event at this head is still current.
 func (h *Hub) Feed(eventID int64) (Feed, bool) {
 	h.mu.RLock()
 	e := h.events[eventID]
