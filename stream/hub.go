@@ -2,13 +2,9 @@
 // change feed into Server-Sent Events frames, encodes each frame once, and
 // writes the same bytes to every reader of the event.
 //
-// The store is the record. An announcement ("event E has changes up to S")
-// only tells the hub to read from its own position, so a lost, repeated or
-// reordered announcement can neither open a gap nor repeat a change; a
-// periodic poll repairs a lost one. Each reader is a cursor into a ring of
-// recent frames: it writes every frame above its cursor in order, resumes
-// from the ring or the store on Last-Event-ID, and is disconnected when it
-// falls so far behind that the ring has moved past it.
+// The store is the record: an announcement only makes the hub read from its
+// own position, so none lost, repeated or reordered can open a gap or repeat
+// a change (docs/ARCHITECTURE.md, "From commit to every reader").
 package stream
 
 import (
@@ -189,12 +185,11 @@ func NewHub(src Source, encode EncodeFunc, cfg Config, logger *slog.Logger) *Hub
 	}
 }
 
-// Announce tells the hub that eventID's feed has changes up to head. It never
-// blocks on a store read: the event's own goroutine does the reading, and
-// announcements that arrive while it reads are folded into one more read.
-// Events without readers are ignored; a reader who arrives later starts from
-// the store. ctx is not consulted: the commit has happened whether or not it
-// is done, and Announce neither waits nor logs.
+// Announce tells the hub that eventID's feed has changes up to head. The
+// event's own goroutine reads them, folding announcements that arrive
+// meanwhile into one more read; events without readers are ignored. ctx is
+// not consulted: the commit has happened whether or not it is done, and
+// Announce neither waits nor logs.
 func (h *Hub) Announce(_ context.Context, eventID, head int64) {
 	h.headsMu.Lock()
 	if len(h.heads) >= maxAnnouncedHeads {
@@ -271,12 +266,10 @@ func (h *Hub) Stamp() Stamp {
 }
 
 // Current reports whether an event read from the store with head, after
-// stamp was taken, is still current as far as the hub can tell without
-// reading the store again. For an event the hub follows, that is when head
-// is the feed's. For one it does not, the read must be younger than the poll
-// interval, with no higher head announced since and no resync: announcements
-// come after every commit, so only a lost one can leave the read stale, and
-// no staler than a stream of the event would be.
+// stamp was taken, is still current as far as the hub can tell: head is the
+// feed's for an event the hub follows; else the read is younger than the
+// poll interval, with no higher head announced since and no resync, so only
+// a lost announcement can leave it stale, and no staler than a stream.
 func (h *Hub) Current(eventID, head int64, stamp Stamp) bool {
 	if f, ok := h.Feed(eventID); ok {
 		return f.Head == head

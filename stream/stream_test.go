@@ -823,21 +823,29 @@ func checkChange(t *testing.T, m message, seq int64) {
 	}
 }
 
+// newBubbleEnv is a store, announcing to a hub with cfg, and a live event,
+// made inside a synctest bubble. The store is closed when t ends.
+func newBubbleEnv(t *testing.T, cfg stream.Config) (*sqlite.Store, *stream.Hub, *liveblog.Event) {
+	t.Helper()
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "liveblog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	hub := stream.NewHub(store, encodeJSON, cfg, nil)
+	store.Announcer = hub
+	ev := &liveblog.Event{Slug: "test", Title: "Test", State: liveblog.CoverageLive}
+	if err := store.CreateEvent(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	return store, hub, ev
+}
+
 // TestHeartbeatResetsAfterMessage runs on synctest's clock, so that it can
 // say exactly when a heartbeat is due.
 func TestHeartbeatResetsAfterMessage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "liveblog.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer store.Close()
-		hub := stream.NewHub(store, encodeJSON, stream.Config{Heartbeat: 15 * time.Second}, nil)
-		store.Announcer = hub
-		ev := &liveblog.Event{Slug: "test", Title: "Test", State: liveblog.CoverageLive}
-		if err := store.CreateEvent(t.Context(), ev); err != nil {
-			t.Fatal(err)
-		}
+		store, hub, ev := newBubbleEnv(t, stream.Config{Heartbeat: 15 * time.Second})
 
 		w := &bufferWriter{header: http.Header{}}
 		ctx, cancel := context.WithCancel(t.Context())
@@ -903,17 +911,7 @@ func (w *bufferWriter) String() string {
 // clock, so that a read can age past the poll interval without waiting.
 func TestCurrent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "liveblog.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer store.Close()
-		hub := stream.NewHub(store, encodeJSON, stream.Config{PollInterval: 200 * time.Millisecond}, nil)
-		store.Announcer = hub
-		ev := &liveblog.Event{Slug: "test", Title: "Test", State: liveblog.CoverageLive}
-		if err := store.CreateEvent(t.Context(), ev); err != nil {
-			t.Fatal(err)
-		}
+		_, hub, ev := newBubbleEnv(t, stream.Config{PollInterval: 200 * time.Millisecond})
 		id, head := ev.ID, ev.Head
 		stamp := hub.Stamp()
 		if !hub.Current(id, head, stamp) {
