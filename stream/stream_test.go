@@ -358,6 +358,39 @@ func TestServeStream(t *testing.T) {
 		}
 	})
 
+	t.Run("ShutdownCancelsCatchUp", func(t *testing.T) {
+		// A reader resuming from before the ring catches up from the
+		// store; shutting down must not wait for that read.
+		var held *heldReads
+		e := newEnv(t, options{
+			cfg: stream.Config{RingSize: 4, RetryHint: time.Second},
+			source: func(s *sqlite.Store) stream.Source {
+				held = &heldReads{Store: s, entered: make(chan struct{}, 1)}
+				return held
+			},
+		})
+		e.publish(t, 10)
+		live := e.open(t, "", "")
+		e.publish(t, 1)
+		live.expectChanges(t, 11, 11)
+		held.from.Store(1)
+		c := e.open(t, "", "0")
+		select {
+		case <-held.entered:
+		case <-time.After(frameWait):
+			t.Fatal("the resuming reader did not read the store")
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), frameWait)
+		defer cancel()
+		if err := e.hub.Shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown with a catch-up read in progress: %v", err)
+		}
+		if m := c.next(t); m.Retry == "" {
+			t.Errorf("resuming reader got %q, want a retry:", m.Raw)
+		}
+		c.expectEnd(t)
+	})
+
 	t.Run("EndedCoverageCloses", func(t *testing.T) {
 		e := newEnv(t, options{})
 		e.publish(t, 2)
@@ -434,6 +467,8 @@ type options struct {
 	cfg    stream.Config
 	encode stream.EncodeFunc
 	silent bool // no Announcer: only the poll finds changes
+	// source, if set, is what the hub reads instead of the store itself.
+	source func(*sqlite.Store) stream.Source
 }
 
 func newEnv(t *testing.T, o options) *env {
@@ -446,7 +481,11 @@ func newEnv(t *testing.T, o options) *env {
 	if o.encode == nil {
 		o.encode = encodeJSON
 	}
-	hub := stream.NewHub(store, o.encode, o.cfg, nil)
+	var src stream.Source = store
+	if o.source != nil {
+		src = o.source(store)
+	}
+	hub := stream.NewHub(src, o.encode, o.cfg, nil)
 	if !o.silent {
 		store.Announcer = hub
 	}
@@ -486,6 +525,26 @@ func newEnv(t *testing.T, o options) *env {
 		store.Close()
 	})
 	return &env{store: store, hub: hub, srv: srv, ev: ev, stall: stall}
+}
+
+// heldReads is a store whose change reads after a position below from
+// (once from is set) wait until their context ends.
+type heldReads struct {
+	*sqlite.Store
+	from    atomic.Int64
+	entered chan struct{}
+}
+
+func (s *heldReads) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*liveblog.ChangeBatch, error) {
+	if f.After < s.from.Load() {
+		select {
+		case s.entered <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return s.Store.FindChanges(ctx, f)
 }
 
 // encodeJSON stands in for the renderer: the change as JSON, enough to tell
