@@ -18,20 +18,12 @@ import (
 	"github.com/liveblog/liveblog/web"
 )
 
-// The desk is where journalists work: signing in, the dashboard of events,
-// and each event's desk with the composer beside the live page. Its pages
-// are rendered from web/templates/desk_*.html by this file; its script is
-// web/static/desk.js.
-//
-// Every desk route knows who is signed in (a session in the database, its
-// secret in an HttpOnly cookie), and every state-changing one is checked
-// twice against cross-site forgery: by http.CrossOriginProtection (the
-// browser's Sec-Fetch-Site and Origin headers) and by a per-session token
-// in the form or the X-CSRF-Token header, for browsers and proxies that
-// send neither header. What a user may do is decided by liveblog.Can, on
-// the server, for every action.
-
-// desk is the state the desk routes share.
+// desk is the state the desk routes share. The desk is where journalists
+// work (web/templates/desk_*.html, web/static/desk.js); every route knows who
+// is signed in, every state-changing one is checked against cross-site
+// forgery twice (http.CrossOriginProtection, and a per-session token for
+// browsers and proxies that send no Sec-Fetch-Site or Origin), and
+// liveblog.Can decides what a user may do.
 type desk struct {
 	// users is the store's accounts; nil when the store has none, and
 	// then the desk is not served.
