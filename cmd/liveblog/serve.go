@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -72,8 +71,8 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if a.Logger == nil {
 		a.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(a.Config.MediaDir(), 0o755); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	if err := makeDataDir(a.Config); err != nil {
+		return err
 	}
 	// Whatever is open when a later step fails is closed again, newest
 	// first.

@@ -28,7 +28,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *name == "" {
 			return errors.New("token create: --name is required")
 		}
-		store, err := openInstance(ctx, cfg)
+		store, err := createInstance(ctx, cfg)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 const userUsage = `liveblog user manages the newsroom's accounts.
 
   user create --admin|--editor|--reporter --email E --name N [--byline-role R] [--avatar URL]
+                                   (creates the data directory when it does not exist)
   user list
   user password --email E          set a new password (ends the user's sessions)
   user disable --email E           stop the user signing in (ends their sessions and tokens)
@@ -84,7 +85,11 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 
-	store, err := openInstance(ctx, cfg)
+	open := openInstance
+	if sub == "create" {
+		open = createInstance
+	}
+	store, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
