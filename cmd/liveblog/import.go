@@ -72,7 +72,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer store.Close()
-	ev, err := importer.Import(ctx, store, *slug, res)
+	ev, err := importer.Import(ctx, store, *slug, res, importer.Options{})
 	if err != nil {
 		return fmt.Errorf("import text: %w", err)
 	}
