@@ -29,7 +29,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer store.Close()
-	doc, missing, err := transfer.Export(ctx, store, slug, os.DirFS(cfg.MediaDir()))
+	doc, missing, err := transfer.Export(ctx, store, slug, os.DirFS(cfg.MediaDir()), nil)
 	if err != nil {
 		return fmt.Errorf("export: %s", describe(err))
 	}
