@@ -59,7 +59,8 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // manifest and its database opens: it is unpacked into a directory of its
 // own inside dataDir first, then moved into place. A data directory that is
 // not empty is refused unless force; with force its database and media are
-// replaced (the server must be stopped), and other files are left alone.
+// replaced, and other files are left alone. A serve running on dataDir is
+// refused, by its lock.
 func restoreBackup(ctx context.Context, from, dataDir string, force bool) (*backupManifestFile, error) {
 	entries, err := os.ReadDir(dataDir)
 	switch {
@@ -68,6 +69,15 @@ func restoreBackup(ctx context.Context, from, dataDir string, force bool) (*back
 		return nil, err
 	case len(entries) > 0 && !force:
 		return nil, liveblog.Errorf(liveblog.ECONFLICT, "The data directory %s is not empty. Restore into a new directory, or stop liveblog and pass --force to replace its database and media.", dataDir)
+	}
+	if len(entries) > 0 {
+		// A serve on dataDir would go on with the database moved from
+		// under it. (One on a new or empty directory has no database yet.)
+		release, err := lockInstance(Config{DataDir: dataDir})
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 	}
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, err

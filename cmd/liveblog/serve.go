@@ -63,6 +63,8 @@ type App struct {
 	listener net.Listener
 	wg       sync.WaitGroup
 	cancel   context.CancelFunc
+	// release gives up the data directory's lock (see lockInstance).
+	release func()
 }
 
 // Open opens the data, wires the adapters and starts listening; Serve then
@@ -121,6 +123,12 @@ func (a *App) Open(ctx context.Context) (err error) {
 			broker.Announce(ctx, eventID, head)
 		})
 	}
+	release, err := lockInstance(a.Config)
+	if err != nil {
+		return err
+	}
+	a.release = release
+	closers = append(closers, func() error { release(); return nil })
 	store, err := openDatabase(ctx, a.Config, a.metrics.Announcer(announcer))
 	if err != nil {
 		return err
@@ -271,7 +279,9 @@ func (a *App) shutdown() error {
 
 func (a *App) close() error {
 	a.broker.Close()
-	return a.store.Close()
+	err := a.store.Close()
+	a.release()
+	return err
 }
 
 func (a *App) runScheduler(ctx context.Context) {
