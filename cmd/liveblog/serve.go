@@ -50,6 +50,9 @@ type App struct {
 	// NewsroomInterval is how often the demo newsroom acts; zero means
 	// demo.DefaultInterval. Tests shorten it to see a change at once.
 	NewsroomInterval time.Duration
+	// EditorPassword is set by Open when it created the demo's editor
+	// account, and is empty when the account was there already.
+	EditorPassword string
 	// Stream tunes the hub; zero fields take the stream package's defaults.
 	// Tests shrink the ring to make readers fall out of it sooner.
 	Stream stream.Config
@@ -142,6 +145,9 @@ func (a *App) Open(ctx context.Context) (err error) {
 			return fmt.Errorf("demo: %w", err)
 		}
 		a.Logger.Info("demo event ready", "slug", ev.Slug)
+		if a.EditorPassword, err = demo.SeedEditor(ctx, store); err != nil {
+			return err
+		}
 	}
 
 	engine, err := render.New()
@@ -355,7 +361,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, isDemo bool)
 	}
 	logs.Flush()
 	if isDemo {
-		fmt.Fprintf(stderr, "\n  liveblog demo: open %s/live/%s in a browser\n\n", app.URL(), demo.Slug)
+		demoWelcome(stderr, app)
 	}
 	return app.Serve(ctx)
 }
