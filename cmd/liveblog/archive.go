@@ -15,10 +15,12 @@ import (
 func runArchive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := newFlagSet("archive", stderr, &cfg, false)
+	setUsage(fs, "liveblog archive SLUG --out DIR [--origin URL] [--site-name NAME]", `Writes an event as a static site with relative links, which any static file
+server can serve.`)
 	out := fs.String("out", "", "directory to write the site into (required; must not exist or be empty)")
 	site := fs.String("site-name", "", "the site's name in page titles and the header (default liveblog)")
 	origin := fs.String("origin", "", "absolute URL the archive will be served from, e.g. https://archive.example.com/SLUG; feeds are written only with it")
-	slug, err := parseWithArg(fs, args)
+	slug, err := parseWithArg(fs, args, stdout)
 	if err != nil {
 		return err
 	}

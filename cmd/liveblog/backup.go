@@ -55,8 +55,10 @@ type backupFile struct {
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := newFlagSet("backup", stderr, &cfg, false)
+	setUsage(fs, "liveblog backup --out FILE.tar[.gz] [--data DIR]", `Writes a consistent backup of the SQLite database and the media files while
+the instance keeps serving and publishing.`)
 	out := fs.String("out", "", "file to write the backup to, a .tar (or .tar.gz); required, must not exist")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if *out == "" {

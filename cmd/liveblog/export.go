@@ -16,8 +16,10 @@ import (
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := newFlagSet("export", stderr, &cfg, false)
+	setUsage(fs, "liveblog export SLUG [--media-dir DIR] > event.json", `Writes an event as a lossless JSON document (docs/EXPORT.md): posts in every
+status, the change feed and the images.`)
 	mediaDir := fs.String("media-dir", "", "write media files into DIR beside the document instead of embedding them")
-	slug, err := parseWithArg(fs, args)
+	slug, err := parseWithArg(fs, args, stdout)
 	if err != nil {
 		return err
 	}

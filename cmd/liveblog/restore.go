@@ -34,8 +34,11 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var cfg Config
 	fs := newFlagSet("restore", stderr, &cfg, false)
 	from := fs.String("from", "", "backup file written by liveblog backup (required)")
+	setUsage(fs, "liveblog restore --from FILE.tar[.gz] --data DIR [--force]", `Restores a backup written by liveblog backup into a data directory, which is
+created when it does not exist. Nothing changes until the whole backup has been
+read and checked.`)
 	force := fs.Bool("force", false, "replace the database and media of a data directory that is not empty")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if *from == "" || fs.NArg() > 0 {

@@ -338,14 +338,18 @@ func (a *App) purgeIdempotencyKeys(ctx context.Context) {
 	}
 }
 
-func runServe(ctx context.Context, args []string, stderr io.Writer, isDemo bool) error {
-	name := "serve"
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDemo bool) error {
+	name, about := "serve", `Serves the reader pages, the live stream, the newsroom desk at /desk/ and the
+API, and publishes scheduled posts. SIGTERM or Ctrl+C stop it gracefully. One
+serve runs on a SQLite data directory; several nodes share PostgreSQL.`
 	if isDemo {
-		name = "demo"
+		name, about = "demo", `Serves a demo newsroom: fictional events, a newsroom that keeps publishing,
+and a demo editor account for the desk, whose password is shown once.`
 	}
 	var cfg Config
 	fs := newFlagSet(name, stderr, &cfg, true)
-	if err := fs.Parse(args); err != nil {
+	setUsage(fs, "liveblog "+name+" [flags]", about)
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	level := slog.LevelInfo

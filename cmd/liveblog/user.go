@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,13 +29,18 @@ would leave it in the shell history and the process list.
 `
 
 func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, userUsage)
-		return flag.ErrHelp
+	if len(args) == 0 || isHelp(args[0]) {
+		return groupUsage(userUsage, args, stdout, stderr)
 	}
 	var cfg Config
 	sub := args[0]
+	switch sub {
+	case "create", "password", "disable", "enable", "list":
+	default:
+		return groupUsage(userUsage, args, stdout, stderr)
+	}
 	fs := newFlagSet("user "+sub, stderr, &cfg, false)
+	setUsage(fs, "liveblog user "+sub+" [flags]", userUsage)
 	email := fs.String("email", "", "the user's email address, which they sign in with")
 	passwordFile := fs.String("password-file", env("LIVEBLOG_PASSWORD_FILE", ""), "read the password from this file (env LIVEBLOG_PASSWORD_FILE)")
 	var name, bylineRole, avatar string
@@ -49,7 +53,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fs.BoolVar(&editor, "editor", false, "editor: runs events, any post, pins, flags, key points, coverage")
 		fs.BoolVar(&reporter, "reporter", false, "reporter: creates and publishes posts, edits their own")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:], stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -60,10 +64,6 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if *email == "" {
 			return fmt.Errorf("user %s: --email is required", sub)
 		}
-	case "list":
-	default:
-		fmt.Fprint(stderr, userUsage)
-		return fmt.Errorf("user: unknown subcommand %q", sub)
 	}
 
 	var role liveblog.Role
