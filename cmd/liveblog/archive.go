@@ -37,7 +37,11 @@ server can serve.`)
 			return errors.New("archive: --origin must be an absolute http(s) URL")
 		}
 	}
-	res, err := archive.Write(ctx, store, slug, *out, archive.Options{Media: os.DirFS(cfg.MediaDir()), SiteName: *site, Origin: *origin})
+	m := newMeter(stderr, "archive")
+	defer m.Clear()
+	m.Stage("reading the event", 0, false)
+	res, err := archive.Write(ctx, store, slug, *out, archive.Options{Media: os.DirFS(cfg.MediaDir()), SiteName: *site, Origin: *origin, Progress: m.Report})
+	m.Clear()
 	if err != nil {
 		return fmt.Errorf("archive: %s", describe(err))
 	}
@@ -47,6 +51,6 @@ server can serve.`)
 	if *origin == "" {
 		fmt.Fprintln(stderr, "archive: no feeds written: feed readers need absolute links, so pass --origin with the archive's address")
 	}
-	fmt.Fprintf(stdout, "archived %s into %s: %d pages, %d post pages, %d media files, %d feeds\n", slug, *out, res.Pages, res.Posts, res.Media, res.Feeds)
+	fmt.Fprintf(stdout, "archived %s into %s: %d pages, %d post pages, %d media files, %d feeds %s\n", slug, *out, res.Pages, res.Posts, res.Media, res.Feeds, m.Took())
 	return nil
 }

@@ -115,16 +115,20 @@ description and state.`)
 		fmt.Fprintf(stdout, "%d posts parsed; nothing written (dry run)\n", len(res.Posts))
 		return nil
 	}
+	m := newMeter(stderr, "import")
+	defer m.Clear()
+	opts.Progress = m.Report
 	reported := len(res.Report)
 	ev, err = importer.Import(ctx, store, *slug, res, opts)
+	m.Clear()
 	if err != nil {
 		return fmt.Errorf("import text: %w", err)
 	}
 	for _, n := range res.Report[reported:] {
 		fmt.Fprintf(stderr, "  %s\n", n)
 	}
-	fmt.Fprintf(stdout, "imported %d posts into /live/%s (%q, coverage %s%s)\n",
-		len(res.Posts), ev.Slug, ev.Title, ev.State, coverageTimes(ev, loc))
+	fmt.Fprintf(stdout, "imported %d posts into /live/%s (%q, coverage %s%s) %s\n",
+		len(res.Posts), ev.Slug, ev.Title, ev.State, coverageTimes(ev, loc), m.Took())
 	return nil
 }
 
@@ -171,15 +175,21 @@ images; ids are kept when they are free, so permalinks keep working.`)
 	if !ok {
 		return errors.New("import json: this database cannot take in an exported event yet (it has no ImportEvent)")
 	}
-	doc, err := transfer.Decode(f)
+	m := newMeter(stderr, "import")
+	defer m.Clear()
+	if info, err := f.Stat(); err == nil {
+		m.Stage("reading the document", info.Size(), true)
+	}
+	doc, err := transfer.Decode(m.Reader(f))
 	if err != nil {
 		return fmt.Errorf("import json: %s: %s", file, describe(err))
 	}
-	opts := transfer.ImportOptions{Slug: *slug, MediaDir: cfg.MediaDir()}
+	opts := transfer.ImportOptions{Slug: *slug, MediaDir: cfg.MediaDir(), Progress: m.Report}
 	if *mediaFrom != "" {
 		opts.Media = os.DirFS(*mediaFrom)
 	}
 	res, err := transfer.Import(ctx, store, doc, opts)
+	m.Clear()
 	if liveblog.ErrorCode(err) == liveblog.ECONFLICT && liveblog.ErrorField(err) == "slug" {
 		return fmt.Errorf("import json: %s Pass --slug NEW to import it as a copy.", liveblog.ErrorMessage(err))
 	} else if err != nil {
@@ -189,8 +199,8 @@ images; ids are kept when they are free, so permalinks keep working.`)
 	if !res.KeptIDs {
 		ids = "new ids assigned (the document's were taken here), so permalinks differ"
 	}
-	fmt.Fprintf(stdout, "imported /live/%s: %d posts, %d changes (head %d), %d media files written, %d already present; %s\n",
-		res.Event.Slug, len(doc.Posts), len(doc.Feed.Changes), res.Event.Head, res.MediaWritten, res.MediaPresent, ids)
+	fmt.Fprintf(stdout, "imported /live/%s: %d posts, %d changes (head %d), %d media files written, %d already present; %s; %s\n",
+		res.Event.Slug, len(doc.Posts), len(doc.Feed.Changes), res.Event.Head, res.MediaWritten, res.MediaPresent, ids, m.Took())
 	return nil
 }
 
