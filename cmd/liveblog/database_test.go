@@ -100,19 +100,9 @@ func TestDatabaseConfig(t *testing.T) {
 // instance holds refuse a missing directory instead, saying which.
 func TestNewDataDirectory(t *testing.T) {
 	src, _ := smallInstance(t)
-	doc, stderr, err := command(t, "export", "busy-0", "--data", src)
-	if err != nil {
-		t.Fatalf("export: %v\n%s", err, stderr)
-	}
-	exported := filepath.Join(t.TempDir(), "busy-0.json")
-	if err := os.WriteFile(exported, []byte(doc), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	exported, _ := exportFile(t, src, "busy-0")
 	backup := backupOf(t, src, "liveblog.tar")
-	dump, err := filepath.Abs(filepath.Join("..", "..", "importer", "testdata", "captions.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dump := textDump(t)
 	t.Setenv("LIVEBLOG_PASSWORD", "a long enough password")
 
 	for _, args := range [][]string{

@@ -20,6 +20,32 @@ var (
 	passwordLine = regexp.MustCompile(`Sign in as (\S+) with the password (\S+)\n`)
 )
 
+// lineWatch follows the output of a command: it copies the lines into log,
+// sends the submatches of the first line that matches a pattern on found,
+// and closes ended when the output ends.
+type lineWatch struct {
+	log   syncBuffer
+	found chan []string
+	ended chan struct{}
+}
+
+func watchLines(r io.Reader, re *regexp.Regexp) *lineWatch {
+	w := &lineWatch{found: make(chan []string, 1), ended: make(chan struct{})}
+	go func() {
+		defer close(w.ended)
+		sc := bufio.NewScanner(r)
+		matched := false
+		for sc.Scan() {
+			w.log.WriteString(sc.Text() + "\n")
+			if m := re.FindStringSubmatch(sc.Text()); m != nil && !matched {
+				matched = true
+				w.found <- m
+			}
+		}
+	}()
+	return w
+}
+
 // runDemo runs the demo command in process on dir until it has said how to
 // sign in, and returns the address it serves at and what it printed; stop
 // ends it as Ctrl+C does.
@@ -32,19 +58,10 @@ func runDemo(t *testing.T, dir string) (base, said string, stop func()) {
 		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data", dir}, nil, io.Discard, pw)
 		pw.Close()
 	}()
-	var out syncBuffer
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			out.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "To set a new one:") {
-				close(ready)
-			}
-		}
-	}()
+	w := watchLines(pr, regexp.MustCompile(`To set a new one:`))
+	out := &w.log
 	select {
-	case <-ready:
+	case <-w.found:
 	case err := <-done:
 		cancel()
 		t.Fatalf("demo returned before serving: %v\n%s", err, out.String())

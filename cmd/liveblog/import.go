@@ -94,13 +94,13 @@ description and state.`)
 	if err := res.WriteReport(stderr); err != nil {
 		return err
 	}
-	ev := opts.NewEvent(*slug, res, liveblog.Now())
 	if *dryRun {
-		title := strconv.Quote(ev.Title)
+		ev := opts.NewEvent(*slug, res, liveblog.Now())
+		named := strconv.Quote(ev.Title)
 		if ev.Title == "" {
-			title = "after its slug"
+			named = "after its slug"
 		}
-		fmt.Fprintf(stderr, "\nA new event would be titled %s, its coverage %s%s.\n", title, ev.State, coverageTimes(ev, loc))
+		fmt.Fprintf(stderr, "\nA new event would be titled %s, its coverage %s%s.\n", named, ev.State, coverageTimes(ev, loc))
 		for _, p := range res.Posts {
 			breaking := ""
 			if p.Breaking {
@@ -119,7 +119,7 @@ description and state.`)
 	defer m.Clear()
 	opts.Progress = m.Report
 	reported := len(res.Report)
-	ev, err = importer.Import(ctx, store, *slug, res, opts)
+	ev, err := importer.Import(ctx, store, *slug, res, opts)
 	m.Clear()
 	if err != nil {
 		return fmt.Errorf("import text: %w", err)

@@ -16,10 +16,7 @@ import (
 // being long past, ended, with the coverage times of its posts; the report
 // names the line it could not classify.
 func TestImportText(t *testing.T) {
-	dump, err := filepath.Abs(filepath.Join("..", "..", "importer", "testdata", "captions.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dump := textDump(t)
 	const title, description = "Walkers rescued at Porthmellin", "How the rescue unfolded."
 
 	t.Run("DryRun", func(t *testing.T) {
@@ -84,14 +81,32 @@ func TestImportText(t *testing.T) {
 	})
 }
 
-func findEvent(t *testing.T, dir, slug string) *liveblog.Event {
+// textDump is a short plain-text copy of a live page from the importer's
+// tests: two posts of March 2025, one line the importer cannot classify.
+func textDump(t *testing.T) string {
+	t.Helper()
+	dump, err := filepath.Abs(filepath.Join("..", "..", "importer", "testdata", "captions.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dump
+}
+
+// openData opens the database of the data directory dir until the test
+// ends.
+func openData(t *testing.T, dir string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(dir, "liveblog.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	ev, err := s.FindEventBySlug(context.Background(), slug)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func findEvent(t *testing.T, dir, slug string) *liveblog.Event {
+	t.Helper()
+	ev, err := openData(t, dir).FindEventBySlug(context.Background(), slug)
 	if err != nil {
 		t.Fatal(err)
 	}

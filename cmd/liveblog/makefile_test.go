@@ -1,11 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -59,21 +59,10 @@ func TestMakeRunInterrupt(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var said syncBuffer
-	ended := make(chan struct{})
-	serving := make(chan struct{})
-	go func() {
-		defer close(ended)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			said.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "msg=serving") {
-				close(serving)
-			}
-		}
-	}()
+	w := watchLines(out, regexp.MustCompile(`msg=serving`))
+	said, ended := &w.log, w.ended
 	select {
-	case <-serving:
+	case <-w.found:
 	case <-ended:
 		cmd.Wait()
 		t.Fatalf("make run ended before serving:\n%s", said.String())

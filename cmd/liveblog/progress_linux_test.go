@@ -48,10 +48,7 @@ func openPTY(t *testing.T) (ctl, term *os.File) {
 // done of total, and take it off before their summary.
 func TestProgressTerminal(t *testing.T) {
 	src, _ := smallInstance(t)
-	dump, err := filepath.Abs(filepath.Join("..", "..", "importer", "testdata", "captions.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dump := textDump(t)
 	for _, c := range []struct {
 		name string
 		args []string

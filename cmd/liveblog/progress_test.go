@@ -120,10 +120,7 @@ func TestProgressNotTerminal(t *testing.T) {
 	work := t.TempDir()
 	tarFile := filepath.Join(work, "b.tar")
 	doc := filepath.Join(work, "busy-0.json")
-	dump, err := filepath.Abs(filepath.Join("..", "..", "importer", "testdata", "captions.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dump := textDump(t)
 	for _, c := range []struct {
 		name   string
 		args   []string

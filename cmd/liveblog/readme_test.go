@@ -92,9 +92,9 @@ type readmeRunner struct {
 
 	path  string // where make build writes the binary, as make says
 	serve *exec.Cmd
-	logs  syncBuffer
-	addr  string // host:port serve listens on
-	base  string // http://addr
+	logs  *lineWatch // serve's standard error
+	addr  string     // host:port serve listens on
+	base  string     // http://addr
 
 	user     struct{ email, name string }
 	posted   map[string]string    // slug -> headline of the posts published
@@ -202,20 +202,14 @@ func (r *readmeRunner) startServe(cmd *exec.Cmd) {
 	}
 	r.serve = cmd
 	t.Cleanup(r.stopServe)
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			r.logs.WriteString(sc.Text() + "\n")
-			if m := servingURL.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
+	r.logs = watchLines(stderr, servingURL)
 	select {
-	case r.addr = <-found:
+	case m := <-r.logs.found:
+		r.addr = m[1]
+	case <-r.logs.ended:
+		t.Fatalf("serve ended before serving\n%s", r.logs.log.String())
 	case <-time.After(e2eTimeout):
-		t.Fatalf("serve did not start within %v\n%s", e2eTimeout, r.logs.String())
+		t.Fatalf("serve did not start within %v\n%s", e2eTimeout, r.logs.log.String())
 	}
 	r.base = "http://" + r.addr
 	r.signIn()
@@ -231,7 +225,7 @@ func (r *readmeRunner) stopServe() {
 	r.serve = nil
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
-		r.t.Errorf("serve did not stop cleanly: %v\n%s", err, r.logs.String())
+		r.t.Errorf("serve did not stop cleanly: %v\n%s", err, r.logs.log.String())
 	}
 }
 
