@@ -9,11 +9,13 @@ LDFLAGS := -s -w -X github.com/liveblog/liveblog.Version=$(VERSION)
 
 .PHONY: run build test test-short bench lint fmt clean audit
 
-## run: serve the demo newsroom on http://$(ADDR) with its data in $(DATA)
-run:
-	$(GO) run ./cmd/liveblog demo --addr $(ADDR) --data $(DATA)
+## run: build bin/liveblog and serve the demo newsroom on http://$(ADDR) with its data in $(DATA).
+## The binary runs directly rather than under `go run`, which exits 1 on Ctrl+C whatever the
+## program does, so make would report an error for a clean stop.
+run: build
+	bin/liveblog demo --addr $(ADDR) --data $(DATA)
 
-## build: build the liveblog binary into ./bin
+## build: build the liveblog binary as bin/liveblog, the path the README and docs use
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/liveblog ./cmd/liveblog
 
