@@ -27,15 +27,15 @@ type AuditEntry struct {
 	PostID  int64 `json:"post_id"`
 	// Address is the client's IP address, or "cli" for the command line.
 	Address string `json:"address"`
-	// Detail says more where the action alone does not: the email a
-	// failed sign-in tried, the user or token acted on.
+	// Detail says more where the action alone does not: the user or token
+	// acted on.
 	Detail string `json:"detail"`
 }
 
 // Audit actions that are not Actions judged by Can.
 const (
 	AuditSignIn        = "signin.success"
-	AuditSignInFailure = "signin.failure"
+	AuditSignInFailure = "signin.failure" // in logs from before failures were counted per address (SignInFailures)
 	AuditPassword      = "password.change"
 	AuditUserCreate    = "user.create"
 	AuditUserUpdate    = "user.update"

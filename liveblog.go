@@ -85,7 +85,10 @@ type Database interface {
 }
 
 // Announcer is told, after a commit, the new head sequence of an event's change
-// feed. A Broker is an Announcer; so is the in-process hub in tests.
+// feed. A Broker is an Announcer; so is the in-process hub in tests. Announce
+// must not block, and announces even when ctx is done: the commit has
+// happened, and readers would otherwise wait for a poll. ctx carries the
+// writer's values, for log lines.
 type Announcer interface {
 	Announce(ctx context.Context, eventID int64, head int64)
 }

@@ -201,26 +201,25 @@ func (s *Service) RecordLoginAttempt(ctx context.Context, attempt string, keys [
 	if attempt == "" {
 		return nil, FieldError("attempt", "An attempt needs an id.")
 	}
+	if err := ValidateLoginKeys(keys); err != nil {
+		return nil, err
+	}
 	since = utc(since)
-	counts := make([]int, len(keys))
-	err := s.write(ctx, Write{}, func(t *txn) (target, error) {
+	var counts []int
+	err := s.write(ctx, Write{}, func(t *txn) (_ target, err error) {
 		if err := t.LockLoginKeys(slices.Compact(slices.Sorted(slices.Values(keys)))); err != nil {
 			return target{}, err
 		}
 		if err := t.DropLoginAttempts(since); err != nil {
 			return target{}, err
 		}
-		for i, key := range keys {
+		for _, key := range keys {
 			if err := t.InsertLoginAttempt(attempt, key, t.Now()); err != nil {
 				return target{}, err
 			}
-			n, err := t.CountLoginAttempts(key, since)
-			if err != nil {
-				return target{}, err
-			}
-			counts[i] = n
 		}
-		return target{}, nil
+		counts, err = countLoginAttempts(t, keys, since)
+		return target{}, err
 	})
 	if err != nil {
 		return nil, err
@@ -228,7 +227,54 @@ func (s *Service) RecordLoginAttempt(ctx context.Context, attempt string, keys [
 	return counts, nil
 }
 
+// CountLoginAttempts returns how many attempts each key has had since
+// since, in one read: a client already over a limit is refused before
+// anything it typed is written.
+func (s *Service) CountLoginAttempts(ctx context.Context, keys []string, since time.Time) ([]int, error) {
+	if err := ValidateLoginKeys(keys); err != nil {
+		return nil, err
+	}
+	var counts []int
+	err := s.db.Read(ctx, func(t ReadTx) (err error) {
+		counts, err = countLoginAttempts(t, keys, utc(since))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return counts, nil
+}
+
+// countLoginAttempts counts each key's attempts since since.
+func countLoginAttempts(t ReadTx, keys []string, since time.Time) ([]int, error) {
+	counts := make([]int, len(keys))
+	for i, key := range keys {
+		n, err := t.CountLoginAttempts(key, since)
+		if err != nil {
+			return nil, err
+		}
+		counts[i] = n
+	}
+	return counts, nil
+}
+
 // ForgetLoginAttempt takes back an attempt that succeeded.
 func (s *Service) ForgetLoginAttempt(ctx context.Context, attempt string) error {
 	return s.write(ctx, Write{}, func(t *txn) (target, error) { return target{}, t.ForgetLoginAttempt(attempt) })
+}
+
+// RecordSignInFailure adds a failed sign-in to its address's counts, and
+// drops the addresses quiet for longer than SignInFailureRetention: the
+// rows a spread of addresses leaves behind are bounded by age.
+func (s *Service) RecordSignInFailure(ctx context.Context, f SignInFailure) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	failures, throttled := f.Counts()
+	return s.write(ctx, Write{}, func(t *txn) (target, error) {
+		if err := t.DropSignInFailures(t.Now().Add(-SignInFailureRetention)); err != nil {
+			return target{}, err
+		}
+		return target{}, t.AddSignInFailure(f.Address, failures, throttled, f.Email, t.Now())
+	})
 }

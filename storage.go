@@ -42,6 +42,9 @@ type ReadTx interface {
 	// Exists reports whether l has a post beyond c towards older or newer
 	// posts.
 	Exists(l Listing, older bool, c *Cursor) (bool, error)
+	// CountLoginAttempts counts the sign-in attempts against key since
+	// since.
+	CountLoginAttempts(key string, since time.Time) (int, error)
 }
 
 // Listing is the set of posts a listing walks: one event's posts in some
@@ -158,12 +161,17 @@ type Tx interface {
 	// each key, locking them in the order given.
 	LockLoginKeys(keys []string) error
 	InsertLoginAttempt(attempt, key string, at time.Time) error
-	// CountLoginAttempts counts the attempts against key since since.
-	CountLoginAttempts(key string, since time.Time) (int, error)
 	// DropLoginAttempts deletes the attempts made before before.
 	DropLoginAttempts(before time.Time) error
 	// ForgetLoginAttempt deletes the rows of one attempt.
 	ForgetLoginAttempt(attempt string) error
+	// AddSignInFailure adds failures and throttled to the counts of
+	// address's row, creating it first at at, and stamps it last at at;
+	// an email that is not "" becomes its last email.
+	AddSignInFailure(address string, failures, throttled int64, email string, at time.Time) error
+	// DropSignInFailures deletes the addresses whose last failure was
+	// before before.
+	DropSignInFailures(before time.Time) error
 
 	// InsertAudit stores a and sets its id.
 	InsertAudit(a *AuditEntry) error

@@ -234,6 +234,17 @@ type UserStore interface {
 	// ForgetLoginAttempt takes back an attempt that succeeded, so that only
 	// failures count against a limit.
 	ForgetLoginAttempt(ctx context.Context, attempt string) error
+	// CountLoginAttempts returns how many attempts each key has had since
+	// since, writing nothing: a client already over a limit is refused
+	// before anything it typed is stored.
+	CountLoginAttempts(ctx context.Context, keys []string, since time.Time) ([]int, error)
+
+	// RecordSignInFailure adds a failed sign-in to its address's counts,
+	// and drops addresses quiet for longer than SignInFailureRetention.
+	RecordSignInFailure(ctx context.Context, f SignInFailure) error
+	// FindSignInFailures returns the addresses with failures, the most
+	// recent first, at most limit.
+	FindSignInFailures(ctx context.Context, limit int) ([]*SignInFailures, error)
 }
 
 // Action is something a user may or may not do; see Can.

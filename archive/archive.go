@@ -57,6 +57,8 @@ type Options struct {
 	// "https://archive.example.com/storm-2025". Feed readers need absolute
 	// links, so the archive's feeds are written only when it is set.
 	Origin string
+	// Progress is told of each page and media file written.
+	Progress liveblog.Progress
 }
 
 // Result says what Write wrote.
@@ -111,6 +113,13 @@ func Write(ctx context.Context, store liveblog.Store, slug, dir string, opts Opt
 
 	res := &Result{}
 	var media []string
+	files := 0 // event pages and post pages
+	for _, pg := range pages {
+		files += 1 + len(pg.Posts)
+		if pg.Pinned != nil {
+			files++
+		}
+	}
 	for i, pg := range pages {
 		v := render.PageView{Page: pg, KeyEvents: keyEvents}
 		if pg.Older != nil {
@@ -123,6 +132,7 @@ func Write(ctx context.Context, store liveblog.Store, slug, dir string, opts Opt
 			return nil, err
 		}
 		res.Pages++
+		opts.Progress.Report("pages", res.Pages+res.Posts, files)
 
 		posts := pg.Posts
 		if pg.Pinned != nil {
@@ -142,12 +152,15 @@ func Write(ctx context.Context, store liveblog.Store, slug, dir string, opts Opt
 				return nil, err
 			}
 			res.Posts++
+			opts.Progress.Report("pages", res.Pages+res.Posts, files)
 			media = append(media, mediaOf(p)...)
 		}
 	}
 
 	slices.Sort(media)
-	for _, name := range slices.Compact(media) {
+	media = slices.Compact(media)
+	for i, name := range media {
+		opts.Progress.Report("media files", i, len(media))
 		if opts.Media == nil {
 			res.Missing = append(res.Missing, name)
 			continue
@@ -163,6 +176,9 @@ func Write(ctx context.Context, store liveblog.Store, slug, dir string, opts Opt
 			return nil, err
 		}
 		res.Media++
+	}
+	if len(media) > 0 {
+		opts.Progress.Report("media files", len(media), len(media))
 	}
 	if err := copyAssets(work); err != nil {
 		return nil, err

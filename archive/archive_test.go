@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/png"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path"
@@ -160,6 +161,19 @@ func (c *coverage) write(t *testing.T) (string, *archive.Result) {
 func TestWrite(t *testing.T) {
 	c := newCoverage(t)
 	out, res := c.write(t)
+
+	t.Run("Progress", func(t *testing.T) {
+		last := map[string][2]int{}
+		res, err := archive.Write(context.Background(), c.store, c.event.Slug, filepath.Join(t.TempDir(), "archive"),
+			archive.Options{Media: os.DirFS(c.media), Progress: func(stage string, done, total int) { last[stage] = [2]int{done, total} }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages := res.Pages + res.Posts
+		if want := map[string][2]int{"pages": {pages, pages}, "media files": {res.Media, res.Media}}; !maps.Equal(last, want) {
+			t.Errorf("last reports: got %v, want %v", last, want)
+		}
+	})
 
 	t.Run("Files", func(t *testing.T) {
 		// 59 posts in the list (the pinned one is shown above it): 20, 20

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -284,11 +285,19 @@ func (s *Server) pinPost(w http.ResponseWriter, r *http.Request, write liveblog.
 }
 
 // optionalVersion reads the version of a write whose body is optional:
-// If-Match alone, or a JSON body {"version": N}.
+// If-Match alone, or a JSON body {"version": N}. An empty body is no body,
+// whatever Content-Type says: clients set it on every request.
 func (s *Server) optionalVersion(w http.ResponseWriter, r *http.Request) (int, error) {
 	var req versionRequest
-	if r.ContentLength != 0 || r.Header.Get("Content-Type") != "" {
-		if err := s.decodeJSON(w, r, &req); err != nil {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return 0, err
+	}
+	if len(bytes.TrimLeft(body, " \t\r\n")) > 0 {
+		if err := requireJSON(r); err != nil {
+			return 0, err
+		}
+		if err := decodeBody(body, &req); err != nil {
 			return 0, err
 		}
 	}

@@ -115,7 +115,7 @@ func benchmarkReaderPage(b *testing.B, reader bool) {
 // to date revalidating.
 func BenchmarkChanges(b *testing.B) {
 	h, _, ev := readerServer(b, 50, true)
-	benchKept(b, h, fmt.Sprintf("/live/%s/changes?after=%d", ev.Slug, ev.Head-10), "Ten")
+	benchCached(b, h, fmt.Sprintf("/live/%s/changes?after=%d", ev.Slug, ev.Head-10), "Ten")
 }
 
 // BenchmarkEmbed is the embedded view as an article page that carries it
@@ -123,13 +123,13 @@ func BenchmarkChanges(b *testing.B) {
 // accepted), and a revisit (If-None-Match).
 func BenchmarkEmbed(b *testing.B) {
 	h, _, ev := readerServer(b, 50, true)
-	benchKept(b, h, "/live/"+ev.Slug+"/embed", "Gzip")
+	benchCached(b, h, "/live/"+ev.Slug+"/embed", "Gzip")
 }
 
-// benchKept serves path through h to a reader that takes gzip, as the
+// benchCached serves path through h to a reader that takes gzip, as the
 // sub-benchmark named fresh, and again with the tag that answer had, as
 // NotModified.
-func benchKept(b *testing.B, h http.Handler, path, fresh string) {
+func benchCached(b *testing.B, h http.Handler, path, fresh string) {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	rec := httptest.NewRecorder()

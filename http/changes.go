@@ -39,7 +39,7 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	load := func(keep bool) (*pageEntry, error) {
+	load := func(cache bool) (*pageEntry, error) {
 		batch, err := s.store.FindChanges(r.Context(), liveblog.ChangeFilter{EventID: ev.ID, After: after, Limit: liveblog.MaxChangesPerRead})
 		if err != nil {
 			return nil, err
@@ -62,7 +62,7 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) error {
 			return nil, fmt.Errorf("encode response: %w", err)
 		}
 		state := feedState{head: batch.Head, version: ev.Version, floor: batch.Floor}
-		if !keep {
+		if !cache {
 			return oneOffEntry(r, state, etag, "application/json", changesCacheControl, append(b, '\n')), nil
 		}
 		return newPageEntry(state, etag, "application/json", changesCacheControl, append(b, '\n')), nil
@@ -80,7 +80,7 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeKept(w, r, entry)
+	writeEntry(w, r, entry)
 	return nil
 }
 

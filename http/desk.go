@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"runtime"
 	"strings"
 	"time"
 
@@ -19,36 +18,25 @@ import (
 	"github.com/liveblog/liveblog/web"
 )
 
-// The desk is where journalists work: signing in, the dashboard of events,
-// and each event's desk with the composer beside the live page. Its pages
-// are rendered from web/templates/desk_*.html by this file; its script is
-// web/static/desk.js.
-//
-// Every desk route knows who is signed in (a session in the database, its
-// secret in an HttpOnly cookie), and every state-changing one is checked
-// twice against cross-site forgery: by http.CrossOriginProtection (the
-// browser's Sec-Fetch-Site and Origin headers) and by a per-session token
-// in the form or the X-CSRF-Token header, for browsers and proxies that
-// send neither header. What a user may do is decided by liveblog.Can, on
-// the server, for every action.
-
-// desk is the state the desk routes share.
+// desk is the state the desk routes share. The desk is where journalists
+// work (web/templates/desk_*.html, web/static/desk.js); every route knows who
+// is signed in, every state-changing one is checked against cross-site
+// forgery twice (http.CrossOriginProtection, and a per-session token for
+// browsers and proxies that send no Sec-Fetch-Site or Origin), and
+// liveblog.Can decides what a user may do.
 type desk struct {
 	cop *http.CrossOriginProtection
 	// heavy bounds the memory-hungry work done at once: hashing a
-	// password takes 64 MiB (see package argon2id), decoding an upload up
-	// to 160 MB (see package media), and a crowd of either must not take
-	// the memory the readers need.
-	heavy chan struct{}
+	// password takes 64 MiB (see package argon2id), decoding an upload
+	// what its header says (media.DecodeCost: 242 MB for a 40-megapixel
+	// PNG), and a crowd of either must not take the memory the readers
+	// need.
+	heavy *budget
 }
-
-// maxHeavy is how many password hashes and image decodes run at once, one
-// per core: more would only queue on the CPU while holding memory.
-var maxHeavy = max(2, runtime.GOMAXPROCS(0))
 
 // newDesk prepares the desk.
 func newDesk(cfg Config) *desk {
-	d := &desk{cop: http.NewCrossOriginProtection(), heavy: make(chan struct{}, maxHeavy)}
+	d := &desk{cop: http.NewCrossOriginProtection(), heavy: newBudget(cfg.WorkMemory)}
 	if cfg.Origin != "" {
 		// Behind a proxy that rewrites Host, the browser's Origin is the
 		// public one, which the same-origin check could not match.
@@ -209,6 +197,9 @@ func (s *Server) deskRoute(signIn bool, h handlerFunc) http.Handler {
 		if unsafe {
 			if err := s.desk.cop.Check(r); err != nil {
 				return errCrossSite
+			}
+			if err := refuseEncodedBody(w, r); err != nil {
+				return err
 			}
 			// Only an upload is large. A form is parsed whole into memory
 			// (PostFormValue), on the sign-in route before anyone is known,

@@ -17,6 +17,9 @@ type auditPage struct {
 	Event  string
 	// Next is the address of the page of older entries, "" on the last.
 	Next string
+	// Failures are the failed sign-ins by address, on the unfiltered
+	// first page.
+	Failures []*liveblog.SignInFailures
 }
 
 // auditRow is an entry with the slug of its event, for a link.
@@ -73,6 +76,11 @@ func (s *Server) showAudit(w http.ResponseWriter, r *http.Request) error {
 			slugs[a.EventID] = slug
 		}
 		page.Entries = append(page.Entries, auditRow{AuditEntry: a, Slug: slug})
+	}
+	if f.UserID == 0 && f.EventID == 0 && f.Before == 0 {
+		if page.Failures, err = s.store.FindSignInFailures(ctx, liveblog.DefaultAuditLimit); err != nil {
+			return err
+		}
 	}
 	if len(entries) == f.Limit {
 		next := url.Values{"before": {strconv.FormatInt(entries[len(entries)-1].ID, 10)}}

@@ -1,6 +1,8 @@
 package http
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -47,24 +49,43 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) error {
 	return s.renderDesk(w, r, http.StatusOK, "desk_login", &deskView{Title: "Sign in", Data: loginForm{Next: next}})
 }
 
+// maxSignInBytes bounds the sign-in form, read before anyone is known: an
+// email (254 bytes) and a password (1,024), each three times as long when
+// URL-encoded, and the desk page to return to, with room to spare.
+const maxSignInBytes = 8 << 10
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if err := parseSignInForm(w, r); err != nil {
+		return err
+	}
 	email := liveblog.NormalizeEmail(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
 	form := loginForm{Email: email, Next: safeNext(r.PostFormValue("next"))}
 	fail := func(status int, msg string) error {
 		return s.renderDesk(w, r, status, "desk_login", &deskView{Title: "Sign in", Error: msg, Data: form})
 	}
+	// Nothing longer than an account can have reaches the store, or the
+	// page: no account has such an address, so there is nothing to check.
+	if len(email) > liveblog.MaxEmailLength {
+		form.Email = ""
+		return fail(http.StatusBadRequest, fmt.Sprintf("An email address has at most %d characters.", liveblog.MaxEmailLength))
+	}
 
+	address := s.clientAddress(r)
 	ok, u, err := s.checkPassword(w, r, email, password)
 	if err != nil {
 		if liveblog.ErrorCode(err) == codeTooManyRequests {
-			s.recordAudit(r.Context(), &liveblog.AuditEntry{Action: liveblog.AuditSignInFailure, Address: s.clientAddress(r), Detail: email + " (throttled)"})
+			if err := s.store.RecordSignInFailure(r.Context(), liveblog.SignInFailure{Address: address, Throttled: true}); err != nil {
+				return err
+			}
 			return fail(http.StatusTooManyRequests, errThrottled)
 		}
 		return err
 	}
 	if !ok {
-		s.recordAudit(r.Context(), &liveblog.AuditEntry{Action: liveblog.AuditSignInFailure, Address: s.clientAddress(r), Detail: email})
+		if err := s.store.RecordSignInFailure(r.Context(), liveblog.SignInFailure{Address: address, Email: email}); err != nil {
+			return err
+		}
 		return fail(http.StatusUnauthorized, errWrongLogin)
 	}
 	// A fresh session at every sign-in: an id planted in the browser
@@ -80,9 +101,26 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	s.recordAudit(r.Context(), &liveblog.AuditEntry{Action: liveblog.AuditSignIn, UserID: u.ID, UserName: u.Name, Address: s.clientAddress(r)})
+	s.recordAudit(r.Context(), &liveblog.AuditEntry{Action: liveblog.AuditSignIn, UserID: u.ID, UserName: u.Name, Address: address})
 	s.setSessionCookie(w, r, secret, sess)
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
+	return nil
+}
+
+// parseSignInForm reads the sign-in form, refusing one over maxSignInBytes
+// (PostFormValue alone would quietly read a cut form as empty).
+func parseSignInForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxSignInBytes)
+	err := r.ParseForm()
+	if err == nil && strings.EqualFold(mediaType(r), "multipart/form-data") {
+		err = r.ParseMultipartForm(maxSignInBytes)
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return &liveblog.Error{Code: liveblog.ETOOLARGE,
+			Message: fmt.Sprintf("The sign-in form is larger than the limit of %s.", formatBytes(maxSignInBytes))}
+	} else if err != nil {
+		return liveblog.Errorf(liveblog.EINVALID, "The sign-in form could not be read.")
+	}
 	return nil
 }
 
@@ -92,29 +130,45 @@ const codeTooManyRequests = "too_many_requests"
 // checkPassword reports whether password is the password of the active
 // account email, counting the attempt against the account and the client's
 // address first. It answers "too many requests" when either is over its
-// limit, without looking at the password.
+// limit, without looking at the password and without storing the attempt:
+// what a throttled client types is not kept.
 func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, password string) (bool, *liveblog.User, error) {
 	ctx := r.Context()
-	attempt := randomID(16)
+	since := time.Now().Add(-LoginWindow)
 	keys := []string{"account:" + email, "address:" + s.clientAddress(r)}
-	counts, err := s.store.RecordLoginAttempt(ctx, attempt, keys, time.Now().Add(-LoginWindow))
+	throttled := func(counts []int) error {
+		if counts[0] > MaxLoginFailuresPerAccount || counts[1] > MaxLoginFailuresPerAddress {
+			w.Header().Set("Retry-After", strconv.Itoa(int(LoginWindow.Seconds())))
+			return liveblog.Errorf(codeTooManyRequests, errThrottled)
+		}
+		return nil
+	}
+	// A read first: a client over a limit is refused without a write. The
+	// count the write returns is checked again, as attempts made at once
+	// may all have passed the read.
+	counts, err := s.store.CountLoginAttempts(ctx, keys, since)
 	if err != nil {
 		return false, nil, err
 	}
-	if counts[0] > MaxLoginFailuresPerAccount || counts[1] > MaxLoginFailuresPerAddress {
-		w.Header().Set("Retry-After", strconv.Itoa(int(LoginWindow.Seconds())))
-		return false, nil, liveblog.Errorf(codeTooManyRequests, errThrottled)
+	if err := throttled([]int{counts[0] + 1, counts[1] + 1}); err != nil {
+		return false, nil, err
 	}
-	if len(email) > liveblog.MaxEmailLength || len(password) > liveblog.MaxPasswordLength || password == "" {
+	attempt := randomID(16)
+	if counts, err = s.store.RecordLoginAttempt(ctx, attempt, keys, since); err != nil {
+		return false, nil, err
+	}
+	if err := throttled(counts); err != nil {
+		return false, nil, err
+	}
+	if len(password) > liveblog.MaxPasswordLength || password == "" {
 		return false, nil, nil
 	}
 
-	select {
-	case s.desk.heavy <- struct{}{}:
-	case <-ctx.Done():
-		return false, nil, ctx.Err()
+	release, err := s.desk.heavy.acquire(ctx, hashCost)
+	if err != nil {
+		return false, nil, err
 	}
-	defer func() { <-s.desk.heavy }()
+	defer release()
 	u, err := s.store.FindUserByEmail(ctx, email)
 	switch {
 	case liveblog.ErrorCode(err) == liveblog.ENOTFOUND:

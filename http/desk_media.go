@@ -35,13 +35,12 @@ func (s *Server) uploadImage(w http.ResponseWriter, r *http.Request, write liveb
 		return liveblog.FieldError("image", "The upload is empty.")
 	}
 	// Decoding takes memory in proportion to the pixels (see desk.heavy).
-	select {
-	case s.desk.heavy <- struct{}{}:
-	case <-r.Context().Done():
-		return r.Context().Err()
+	release, err := s.desk.heavy.acquire(r.Context(), media.DecodeCost(data))
+	if err != nil {
+		return err
 	}
 	img, err := (&media.Library{Dir: s.cfg.MediaDir}).Save(data)
-	<-s.desk.heavy
+	release()
 	if err != nil {
 		return err
 	}

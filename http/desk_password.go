@@ -60,9 +60,12 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, write li
 	if !ok {
 		return fail(http.StatusUnauthorized, "Your current password is not right.")
 	}
-	s.desk.heavy <- struct{}{}
+	release, err := s.desk.heavy.acquire(r.Context(), hashCost)
+	if err != nil {
+		return err
+	}
 	hash := argon2id.Hash(next)
-	<-s.desk.heavy
+	release()
 	if err := s.store.SetPassword(r.Context(), write, u.ID, hash, sess.Hash); err != nil {
 		return err
 	}

@@ -105,13 +105,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, write livebl
 	if err := liveblog.ValidatePassword(password); err != nil {
 		return s.usersFormError(w, r, err, page)
 	}
-	select {
-	case s.desk.heavy <- struct{}{}:
-	case <-r.Context().Done():
-		return r.Context().Err()
+	release, err := s.desk.heavy.acquire(r.Context(), hashCost)
+	if err != nil {
+		return err
 	}
 	hash := argon2id.Hash(password)
-	<-s.desk.heavy
+	release()
 	u := &liveblog.User{Name: f.Name, Email: f.Email, Role: liveblog.Role(f.Role), PasswordHash: hash,
 		Byline: liveblog.Contributor{Role: f.BylineRole, Avatar: f.BylineAvatar}}
 	write.Audit.Detail = liveblog.NormalizeEmail(f.Email)

@@ -81,16 +81,22 @@ func TestDeskUsers(t *testing.T) {
 		if res := admin.do(t, "GET", "/desk/users", "", "", "Accept", "text/html"); tokenSecret.Match(res.body) {
 			t.Error("the secret is shown again")
 		}
-		tokens, _ := env.store.FindTokens(ctx)
-		for _, t := range tokens {
-			if t.UserID == u.ID {
-				tok = t
+		tokens, err := env.store.FindTokens(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, found := range tokens {
+			if found.UserID == u.ID && found.Name == "wire" {
+				tok = found
 			}
+		}
+		if tok == nil {
+			t.Fatalf("no token named wire for user %d among %d tokens", u.ID, len(tokens))
 		}
 	})
 	t.Run("RevokeToken", func(t *testing.T) {
 		if tok == nil {
-			t.Skip("no token")
+			t.Fatal("CreateToken made no token to revoke")
 		}
 		res := admin.do(t, "POST", "/desk/users/"+strconv.FormatInt(u.ID, 10)+"/tokens/"+strconv.FormatInt(tok.ID, 10)+"/revoke", form, "")
 		if res.status != 303 {

@@ -42,7 +42,7 @@ var embedScript = web.AssetHandler("embed.js", embedScriptCacheControl)
 
 // showEmbed is the compact view of an event for other sites' frames. An
 // embed on a widely read article is asked for by every one of its readers,
-// so it is kept like a reader page (serveKept): rendered and compressed once
+// so it is cached like a reader page (serveCached): rendered and compressed once
 // per change, and a frame that has the view is answered 304 from the event
 // as the reader pages know it, without reading the posts.
 func (s *Server) showEmbed(w http.ResponseWriter, r *http.Request) error {
@@ -51,7 +51,7 @@ func (s *Server) showEmbed(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h["Content-Security-Policy"] = embedContentSecurityPolicy
 	slug := r.PathValue("slug")
-	err := s.serveKept(w, r, slug, errNoEvent, embedView, func(ctx context.Context) ([]byte, *liveblog.Event, error) {
+	err := s.serveCached(w, r, slug, errNoEvent, embedView, func(ctx context.Context) ([]byte, *liveblog.Event, error) {
 		page, err := s.findPage(ctx, liveblog.PageFilter{Slug: slug, Limit: render.EmbedPosts})
 		if err != nil {
 			return nil, nil, err
@@ -68,7 +68,7 @@ func (s *Server) showEmbed(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// embedView names the embedded view among an event's kept views.
+// embedView names the embedded view among an event's cached views.
 var embedView = []string{"embed"}
 
 var embedContentSecurityPolicy = []string{EmbedContentSecurityPolicy}
@@ -127,7 +127,7 @@ func (s *Server) serveOEmbed(w http.ResponseWriter, r *http.Request) error {
 	frame := fmt.Sprintf(`<iframe src="%s" title="%s" width="%d" height="%d" loading="lazy" style="border:0;max-width:100%%"></iframe>`+
 		`<script async src="%s/embed.js"></script>`,
 		html.EscapeString(src), html.EscapeString("Live coverage: "+ev.Title), width, height, html.EscapeString(origin))
-	w.Header().Set("Cache-Control", oembedCacheControl)
+	w.Header().Set("Cache-Control", s.originCacheControl(oembedCacheControl))
 	// The answer is public; client-side consumers may read it from any site.
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	return writeJSON(w, http.StatusOK, oembed{

@@ -40,6 +40,7 @@ var kinds = map[string]struct {
 	liveblog.EINTERNAL:       {http.StatusInternalServerError, "Internal error"},
 	codeUnavailable:          {http.StatusServiceUnavailable, "Service unavailable"},
 	codeTooManyRequests:      {http.StatusTooManyRequests, "Too many requests"},
+	codeMisdirected:          {http.StatusMisdirectedRequest, "Misdirected request"},
 }
 
 // ProblemTypeBase prefixes the code of an error to form the type member of a

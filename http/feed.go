@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/liveblog/liveblog"
@@ -50,7 +49,7 @@ func (s *Server) serveFeed(format feed.Format) handlerFunc {
 
 		h := w.Header()
 		h.Set("ETag", etag)
-		h.Set("Cache-Control", feedCacheControl)
+		h.Set("Cache-Control", s.originCacheControl(feedCacheControl))
 		if !modified.IsZero() {
 			h.Set("Last-Modified", modified.Format(http.TimeFormat))
 		}
@@ -116,18 +115,4 @@ func feedNotModified(r *http.Request, etag string, modified time.Time) bool {
 	}
 	since, err := http.ParseTime(r.Header.Get("If-Modified-Since"))
 	return err == nil && !modified.After(since)
-}
-
-// origin returns the public origin links leaving the site need (feeds,
-// embeds): the configured one or, when none is configured, the one this
-// request was addressed to.
-func (s *Server) origin(r *http.Request) string {
-	if s.cfg.Origin != "" {
-		return strings.TrimSuffix(s.cfg.Origin, "/")
-	}
-	scheme := "http"
-	if s.secure(r) {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }

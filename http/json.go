@@ -9,10 +9,14 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/liveblog/liveblog"
 )
@@ -35,6 +39,9 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 
 // readBody reads the whole request body, up to Config.MaxBodyBytes.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := refuseEncodedBody(w, r); err != nil {
+		return nil, err
+	}
 	limit := s.cfg.MaxBodyBytes
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
@@ -45,6 +52,20 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 		return nil, liveblog.Errorf(liveblog.EINVALID, "The request body could not be read.")
 	}
 	return body, nil
+}
+
+// refuseEncodedBody refuses a request body sent with a Content-Encoding
+// (RFC 9110, 8.4): the server decompresses none, so a gzip bomb costs it
+// nothing, and the client learns why instead of reading that its JSON is
+// not valid UTF-8. The Accept-Encoding of the answer says what is taken.
+func refuseEncodedBody(w http.ResponseWriter, r *http.Request) error {
+	ce := strings.TrimSpace(r.Header.Get("Content-Encoding"))
+	if ce == "" || strings.EqualFold(ce, "identity") || r.ContentLength == 0 {
+		return nil
+	}
+	w.Header().Set("Accept-Encoding", "identity")
+	return &liveblog.Error{Code: codeUnsupportedMediaType, Field: "Content-Encoding",
+		Message: "Request bodies are taken uncompressed; send this one without Content-Encoding."}
 }
 
 // requireJSON refuses a body that is not declared as JSON. Browsers send
@@ -64,67 +85,88 @@ func requireJSON(r *http.Request) error {
 	return nil
 }
 
-// decodeBody decodes a complete JSON object into v.
+// decodeBody decodes a complete JSON object into v, with the semantics of
+// encoding/json/v2 (github.com/go-json-experiment/json, its prototype; see
+// docs/ARCHITECTURE.md): keys match field names exactly, a key given twice
+// and a key no field has are refused, and every error carries the JSON
+// Pointer of the value at fault, which names the field.
 func decodeBody(body []byte, v any) error {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
 		return liveblog.Errorf(liveblog.EINVALID, "The request body is empty; send a JSON object.")
 	}
-	// encoding/json would quietly turn invalid UTF-8 into U+FFFD; a post
-	// must never be stored different from what the client sent.
+	// A post must never be stored different from what the client sent; the
+	// decoder refuses invalid UTF-8 too, but this says where it is.
 	if !utf8.Valid(body) {
 		return liveblog.Errorf(liveblog.EINVALID, "The request body is not valid UTF-8 (first bad byte at offset %d).", invalidUTF8Offset(body))
 	}
 	if trimmed[0] != '{' {
 		return liveblog.Errorf(liveblog.EINVALID, "The request body must be a JSON object.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(body, reflect.TypeOf(v), err)
+	// A bytes.Buffer is parsed in place, not copied into the decoder's own.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(body))
+	if err := jsonv2.UnmarshalDecode(dec, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return decodeError(body, err)
 	}
-	end := dec.InputOffset()
-	if rest := bytes.TrimLeft(body[end:], " \t\r\n"); len(rest) > 0 {
+	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return liveblog.Errorf(liveblog.EINVALID, "Unexpected data after the JSON object, at byte offset %d; send exactly one object.", len(body)-len(rest))
 	}
 	return nil
 }
 
-// decodeError turns an encoding/json error into one a client can act on,
-// naming the field in the same path syntax as validation errors.
-func decodeError(body []byte, t reflect.Type, err error) error {
-	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
-		return liveblog.Errorf(liveblog.EINVALID, "The request body is not valid JSON: %s (at byte offset %d).", se.Error(), se.Offset)
+// decodeError turns a decoding error into one a client can act on, naming
+// the field in the same path syntax as validation errors.
+func decodeError(body []byte, err error) error {
+	if se, ok := errors.AsType[*jsontext.SyntacticError](err); ok {
+		switch {
+		case se.Err == jsontext.ErrDuplicateName:
+			path := fieldPath(se.JSONPointer, true)
+			return liveblog.FieldError(path, "The key %q appears more than once; send each key once.", se.JSONPointer.LastToken())
+		case errors.Is(se.Err, io.ErrUnexpectedEOF):
+			return liveblog.Errorf(liveblog.EINVALID, "The request body is not valid JSON: it ends before the object does (at byte offset %d).", len(body))
+		}
+		return liveblog.Errorf(liveblog.EINVALID, "The request body is not valid JSON: %v (at byte offset %d).", se.Err, se.ByteOffset)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return liveblog.Errorf(liveblog.EINVALID, "The request body is not valid JSON: it ends before the object does (at byte offset %d).", len(body))
 	}
-	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-		f := locate(body, t, faultType, "")
-		field := te.Field
-		if f != nil {
-			field = f.path
-		}
-		return liveblog.FieldError(field, "Expected %s, got %s.", describeType(te.Type), describeValue(te.Value))
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name, _ = strconv.Unquote(name)
-		field := name
-		if f := locate(body, t, faultUnknown, name); f != nil {
-			field = f.path
-		}
-		return liveblog.FieldError(field, "Unknown field %q.", name)
-	}
-	// What is left are errors from a type's own UnmarshalJSON, such as a
-	// time that is not RFC 3339.
-	f := locate(body, t, faultUnmarshal, "")
-	if f == nil {
+	e, ok := errors.AsType[*jsonv2.SemanticError](err)
+	if !ok {
 		return liveblog.Errorf(liveblog.EINVALID, "The request body does not fit this request.")
 	}
-	if f.typ == timeType {
-		return liveblog.FieldError(f.path, "Expected a time in RFC 3339 format, such as 2026-02-13T09:45:00Z.")
+	if e.Err == jsonv2.ErrUnknownName {
+		return liveblog.FieldError(fieldPath(e.JSONPointer, true), "Unknown field %q.", e.JSONPointer.LastToken())
 	}
-	return liveblog.FieldError(f.path, "This value is not valid here.")
+	path := fieldPath(e.JSONPointer, false)
+	switch {
+	case e.GoType == timeType:
+		return liveblog.FieldError(path, "Expected a time in RFC 3339 format, such as 2026-02-13T09:45:00Z.")
+	case e.GoType != nil && e.JSONKind != 0:
+		return liveblog.FieldError(path, "Expected %s, got %s.", describeType(e.GoType), describeKind(e.JSONKind))
+	}
+	return liveblog.FieldError(path, "This value is not valid here.")
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// fieldPath writes a JSON Pointer ("/blocks/0/spans/1/href") in the
+// domain's path syntax ("blocks[0].spans[1].href"). A number is an array
+// index, as no request has an object with numeric keys; a pointer that ends
+// at a key (an unknown or repeated one) ends with a name whatever it is.
+func fieldPath(p jsontext.Pointer, endsWithName bool) string {
+	var b strings.Builder
+	tokens := slices.Collect(p.Tokens())
+	for i, tok := range tokens {
+		if _, err := strconv.ParseUint(tok, 10, 64); err == nil && !(endsWithName && i == len(tokens)-1) {
+			fmt.Fprintf(&b, "[%s]", tok)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
 }
 
 func invalidUTF8Offset(b []byte) int {
@@ -150,8 +192,8 @@ func formatBytes(n int64) string {
 }
 
 func describeType(t reflect.Type) string {
-	if t == nil {
-		return "another type"
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -171,243 +213,23 @@ func describeType(t reflect.Type) string {
 	return "another type"
 }
 
-// describeValue phrases json.UnmarshalTypeError.Value ("number 1.5",
-// "string", "array") for a message.
-func describeValue(v string) string {
-	switch {
-	case v == "array", v == "object":
-		return "an " + v
-	case v == "":
-		return "another type"
+// describeKind names a JSON kind for a message.
+func describeKind(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "true or false"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
 	}
-	return "a " + v
-}
-
-// faultKind is what locate looks for: the first place where a body does not
-// fit its type in the way encoding/json reported.
-type faultKind int
-
-const (
-	faultType      faultKind = iota // a value of the wrong JSON type, or out of range
-	faultUnknown                    // a key the struct has no field for
-	faultUnmarshal                  // a value a type's UnmarshalJSON refuses
-)
-
-// fault is where a body went wrong: the path in the domain's syntax
-// ("blocks[0].spans[1].href") and the Go type expected there.
-type fault struct {
-	path string
-	typ  reflect.Type
-}
-
-var (
-	timeType        = reflect.TypeFor[time.Time]()
-	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
-)
-
-// locate walks body alongside t and returns the first fault of kind, or nil.
-// encoding/json names a mistyped field without array indexes, and an
-// unknown field without any path; a client editing block 37 of a post
-// needs both.
-func locate(body []byte, t reflect.Type, kind faultKind, name string) *fault {
-	l := &locator{dec: json.NewDecoder(bytes.NewReader(body)), kind: kind, name: name}
-	l.dec.UseNumber()
-	f, _ := l.value(t, "")
-	return f
-}
-
-type locator struct {
-	dec  *json.Decoder
-	kind faultKind
-	name string
-}
-
-// value reads one value of type t at path. It returns the first fault of
-// the wanted kind inside it; a read error just ends the search.
-func (l *locator) value(t reflect.Type, path string) (*fault, error) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if reflect.PointerTo(t).Implements(unmarshalerType) {
-		var raw json.RawMessage
-		if err := l.dec.Decode(&raw); err != nil {
-			return nil, err
-		}
-		if l.kind == faultUnmarshal && json.Unmarshal(raw, reflect.New(t).Interface()) != nil {
-			return &fault{path, t}, nil
-		}
-		return nil, nil
-	}
-	tok, err := l.dec.Token()
-	if err != nil || tok == nil {
-		return nil, err
-	}
-	mismatch := func() (*fault, error) {
-		if l.kind == faultType {
-			return &fault{path, t}, nil
-		}
-		return nil, l.skip(tok)
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if tok != json.Delim('{') {
-			return mismatch()
-		}
-		fields := jsonFields(t)
-		for l.dec.More() {
-			key, err := l.dec.Token()
-			if err != nil {
-				return nil, err
-			}
-			name, _ := key.(string)
-			p := joinPath(path, name)
-			ft, ok := fields[strings.ToLower(name)]
-			if !ok {
-				if l.kind == faultUnknown && name == l.name {
-					return &fault{p, nil}, nil
-				}
-				if _, err := l.value(reflect.TypeFor[any](), p); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			if f, err := l.value(ft, p); f != nil || err != nil {
-				return f, err
-			}
-		}
-		_, err := l.dec.Token()
-		return nil, err
-	case reflect.Map:
-		if tok != json.Delim('{') {
-			return mismatch()
-		}
-		for l.dec.More() {
-			key, err := l.dec.Token()
-			if err != nil {
-				return nil, err
-			}
-			name, _ := key.(string)
-			if f, err := l.value(t.Elem(), joinPath(path, name)); f != nil || err != nil {
-				return f, err
-			}
-		}
-		_, err := l.dec.Token()
-		return nil, err
-	case reflect.Slice, reflect.Array:
-		if tok != json.Delim('[') {
-			return mismatch()
-		}
-		for i := 0; l.dec.More(); i++ {
-			if f, err := l.value(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); f != nil || err != nil {
-				return f, err
-			}
-		}
-		_, err := l.dec.Token()
-		return nil, err
-	case reflect.Interface:
-		return nil, l.skip(tok)
-	case reflect.String:
-		if _, ok := tok.(string); !ok {
-			return mismatch()
-		}
-	case reflect.Bool:
-		if _, ok := tok.(bool); !ok {
-			return mismatch()
-		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := tok.(json.Number)
-		if !ok {
-			return mismatch()
-		}
-		if i, err := strconv.ParseInt(string(n), 10, 64); err != nil || reflect.New(t).Elem().OverflowInt(i) {
-			return mismatch()
-		}
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		n, ok := tok.(json.Number)
-		if !ok {
-			return mismatch()
-		}
-		if u, err := strconv.ParseUint(string(n), 10, 64); err != nil || reflect.New(t).Elem().OverflowUint(u) {
-			return mismatch()
-		}
-	case reflect.Float32, reflect.Float64:
-		n, ok := tok.(json.Number)
-		if !ok {
-			return mismatch()
-		}
-		if f, err := strconv.ParseFloat(string(n), 64); err != nil || reflect.New(t).Elem().OverflowFloat(f) {
-			return mismatch()
-		}
-	}
-	return nil, nil
-}
-
-// skip consumes the rest of a value whose first token was tok.
-func (l *locator) skip(tok json.Token) error {
-	if tok != json.Delim('{') && tok != json.Delim('[') {
-		return nil
-	}
-	for depth := 1; depth > 0; {
-		tok, err := l.dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-	}
-	return nil
-}
-
-// jsonFields returns the fields encoding/json decodes into for a struct,
-// keyed by lower-cased name as it matches keys without regard to case. A
-// field of the struct itself hides one promoted from an embedded struct.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	fields := map[string]reflect.Type{}
-	var embedded []reflect.Type
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				embedded = append(embedded, ft)
-				continue
-			}
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		fields[strings.ToLower(name)] = f.Type
-	}
-	for _, et := range embedded {
-		for name, ft := range jsonFields(et) {
-			if _, ok := fields[name]; !ok {
-				fields[name] = ft
-			}
-		}
-	}
-	return fields
-}
-
-func joinPath(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
+	return "another type"
 }
 
 // writeJSON writes v with status. It encodes before writing anything, so a

@@ -26,10 +26,17 @@ func TestDecodeRefusals(t *testing.T) {
 		field       string
 		detail      string // a part of the detail the client needs
 	}{
-		{name: "MalformedJSON", body: `{"headline": }`, status: 400, detail: "byte offset 14"},
+		{name: "MalformedJSON", body: `{"headline": }`, status: 400, detail: "byte offset 13"},
 		{name: "Truncated", body: `{"headline": "Strike"`, status: 400, detail: "ends before"},
 		{name: "UnknownField", body: `{"headline":"x","colour":"red"}`, status: 400, field: "colour"},
 		{name: "UnknownNestedField", body: `{"blocks":[{"type":"paragraph","text":"a"},{"type":"quote","text":"b","colour":1}]}`, status: 400, field: "blocks[1].colour"},
+		// Two parsers that disagree on a repeated or differently cased key
+		// are how a body smuggles past a proxy that checked it.
+		{name: "DuplicateKey", body: `{"headline":"a","headline":"b"}`, status: 400, field: "headline", detail: "more than once"},
+		{name: "DuplicateNestedKey", body: `{"blocks":[{"type":"paragraph","text":"a","text":"b"}]}`, status: 400, field: "blocks[0].text", detail: "more than once"},
+		{name: "CaseVariantKey", body: `{"HEADLINE":"x"}`, status: 400, field: "HEADLINE", detail: "Unknown field"},
+		{name: "CaseVariantBesideKey", body: `{"headline":"a","Headline":"b"}`, status: 400, field: "Headline", detail: "Unknown field"},
+		{name: "NumericUnknownKey", body: `{"blocks":[{"type":"paragraph","text":"a","7":1}]}`, status: 400, field: "blocks[0].7", detail: "Unknown field"},
 		{name: "WrongType", body: `{"headline":42}`, status: 400, field: "headline", detail: "Expected a string"},
 		{name: "WrongNestedType", body: `{"blocks":[{"type":"paragraph","spans":[{"text":"a"},{"text":"b","href":5}]}]}`, status: 400, field: "blocks[0].spans[1].href"},
 		{name: "WrongTypeBool", body: `{"headline":"x","breaking":"yes"}`, status: 400, field: "breaking"},
@@ -86,7 +93,8 @@ func TestDecodeFieldPaths(t *testing.T) {
 		{`{"blocks":[{"type":"list","items":[[{"text":"a"}],[{"text":"b","bold":"yes"}]]}]}`, "blocks[0].items[1][0].bold"},
 		{`{"contributors":[{"name":"A"},{"name":"B","avatar":7}]}`, "contributors[1].avatar"},
 		{`{"contributors":[{"name":"A","twitter":"@a"}]}`, "contributors[0].twitter"},
-		{`{"HEADLINE":"x","Blocks":[{"type":"paragraph","text":"a","Extra":1}]}`, "Blocks[0].Extra"},
+		{`{"headline":"x","blocks":[{"type":"paragraph","text":"a","Extra":1}]}`, "blocks[0].Extra"},
+		{`{"blocks":[{"type":"list","items":[[{"text":"a"}],[{"text":"b","Bold":true}]]}]}`, "blocks[0].items[1][0].Bold"},
 	} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			wantProblem(t, send(t, ts, "POST", "/api/v1/events/budget/posts", token, tt.body), http.StatusBadRequest, tt.field)

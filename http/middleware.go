@@ -52,13 +52,11 @@ func infoOf(ctx context.Context) *requestInfo {
 // which otherwise flows unchecked into every log line.
 const maxRequestIDLength = 64
 
-// withRequestID gives each request an id, logged with every line about it.
-// An id set by a proxy in front is kept and sent back, so that one request
-// has one id across the proxy's logs and ours. Otherwise the id is sent in
-// X-Request-Id with every failure (and in its problem document), and with
-// every answer of the API and the desk, whose users may quote it; a reader
-// page or any other public read that succeeded goes without, as a header
-// more on every cached page costs more than it is worth to anyone.
+// withRequestID gives each request an id, logged with every line about it;
+// one set by a proxy in front is kept, so that a request has one id in both
+// logs. The id is sent in X-Request-Id with every failure and every answer of
+// the API and the desk, whose users may quote it, but not with a public read
+// that succeeded: a header more on every cached page is not worth it.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
@@ -189,15 +187,10 @@ func (rw *responseRecorder) Flush() {
 
 func (rw *responseRecorder) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
 
-// logRequests tells the metrics of every request when it ends, and writes
-// a structured line about it at debug level (serve --verbose); for a stream
-// that is when the reader leaves, and the duration says how long they
-// stayed. A line per request is off by default, as in the servers we model
-// ourselves on: at a breaking story's audience it would cost a server more
-// than a cached page does, and the proxy or CDN in front keeps an access log
-// anyway; failures are logged at their own level whatever the setting. The
-// route is the pattern the route table matched (the mux sets it on the
-// request this layer passes down), "" for a request none took.
+// logRequests tells the metrics of every request when it ends (for a stream,
+// when the reader leaves) under the route pattern the mux matched, and logs
+// a line about it at debug level (serve --verbose): at a breaking story's
+// audience a line per request would cost more than a cached page does.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
+	"golang.org/x/sync/singleflight"
+
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/render"
 	"github.com/liveblog/liveblog/stream"
@@ -21,29 +23,19 @@ import (
 // media, for the memory of a few thousand idle readers' connections.
 const DefaultPageCacheBytes = 32 << 20
 
-// A reader page follows from its event's version and head, the view asked
-// for and the release, and every change to an event moves its head. So a
-// page is rendered and compressed once per change and view, and the crowd
-// that asks for it in between is answered from memory, 304s included.
-// Whether what is kept is current is judged against the head the stream hub
-// knows (announced by the broker after every commit, on this node or
-// another, and polled for in case an announcement is lost) when the hub
-// follows the event, as it does while anyone has the page open; else
-// against an event read from the store less than a poll interval ago, with
-// no higher head announced since (stream.Hub.Current): a page that nobody
-// streams, such as an old permalink a crowd follows from social media, costs
-// one store read per interval, not one per request. A response of the changes
-// endpoint also depends on the feed's floor, which only the hub's reads
-// tell, so it is kept only while the hub follows its event.
-
 // pageCache holds rendered responses, and the events they were rendered
-// from. Its zero value is ready to use.
+// from: a page follows from its event's version and head, so it is rendered
+// and compressed once per change and view (docs/ARCHITECTURE.md, "Reader
+// pages"). Its zero value is ready to use.
 type pageCache struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // guards entries, bytes and events
 	entries map[pageKey]*pageEntry
-	flights map[pageKey]*pageFlight
 	bytes   int
 	events  map[string]*knownEvent // by slug
+
+	// renders holds the responses being rendered, so that a crowd asking
+	// for a page that just changed waits for one rendering of it.
+	renders singleflight.Group
 }
 
 // knownEvent is an event as read from the store, and when.
@@ -58,7 +50,7 @@ type pageKey struct {
 	view    string
 }
 
-// feedState is what a kept response was derived from; it is current while
+// feedState is what a cached response was derived from; it is current while
 // the event is still in this state.
 type feedState struct {
 	head    int64
@@ -68,15 +60,15 @@ type feedState struct {
 
 // pageEntry is one rendered response in each of its encodings.
 type pageEntry struct {
-	state feedState
-	// The header values, made once: a cached page is answered many
-	// thousands of times a second, and Header.Set allocates for every value.
-	headers      [3]representation // identity, gzip, zstd
+	state     feedState
+	encodings [3]representation // identity, gzip, zstd
+	// Header values made once: a cached page is answered many thousands of
+	// times a second, and Header.Set allocates for every value.
 	contentType  []string
 	cacheControl []string
 }
 
-// representation is one encoding of a kept response, as sent; its body is
+// representation is one encoding of a response, as sent; its body is
 // nil for an encoding the entry does not have.
 type representation struct {
 	body          []byte
@@ -95,7 +87,7 @@ const (
 
 var varyAcceptEncoding = []string{"Accept-Encoding"}
 
-// newEntry keeps a response as of state in the encodings given (nil for
+// newEntry holds a response as of state in the encodings given (nil for
 // one it lacks), with its header values made.
 func newEntry(state feedState, etag, contentType, cacheControl string, plain, gzipped, zstded []byte) *pageEntry {
 	p := &pageEntry{state: state, contentType: []string{contentType}, cacheControl: []string{cacheControl}}
@@ -108,22 +100,13 @@ func newEntry(state feedState, etag, contentType, cacheControl string, plain, gz
 		if r.encoding != "" {
 			rep.encoding = []string{r.encoding}
 		}
-		p.headers[i] = rep
+		p.encodings[i] = rep
 	}
 	return p
 }
 
 func (p *pageEntry) size() int {
-	return len(p.headers[identityRep].body) + len(p.headers[gzipRep].body) + len(p.headers[zstdRep].body) + 128
-}
-
-// pageFlight is a response being rendered; requests that want it meanwhile
-// wait for it instead of rendering it again, which is what a page that just
-// changed under a crowd would otherwise cost.
-type pageFlight struct {
-	done  chan struct{}
-	entry *pageEntry
-	err   error
+	return len(p.encodings[identityRep].body) + len(p.encodings[gzipRep].body) + len(p.encodings[zstdRep].body) + 128
 }
 
 // maxCachedEvents bounds the events remembered by slug; past it they are
@@ -131,8 +114,8 @@ type pageFlight struct {
 const maxCachedEvents = 4096
 
 // liveEvent returns the event a reader route names, as of its latest change:
-// from memory while the hub's head says it has not changed, else from the
-// store. The event returned is shared and must not be modified.
+// from memory while the hub says it is current (stream.Hub.Current), else
+// from the store. The event returned is shared and must not be modified.
 func (s *Server) liveEvent(ctx context.Context, slug string) (*liveblog.Event, error) {
 	if !validSlug(slug) {
 		return nil, errNoEvent
@@ -173,10 +156,10 @@ func (s *Server) feed(eventID int64) (stream.Feed, bool) {
 }
 
 // servePage answers a reader page of the event slug in view, whose posts
-// load reads (serveKept).
+// load reads (serveCached).
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request, slug string, notFound error, view []string,
 	load func(context.Context) (render.PageView, error)) error {
-	return s.serveKept(w, r, slug, notFound, view, func(ctx context.Context) ([]byte, *liveblog.Event, error) {
+	return s.serveCached(w, r, slug, notFound, view, func(ctx context.Context) ([]byte, *liveblog.Event, error) {
 		v, err := load(ctx)
 		if err != nil {
 			return nil, nil, err
@@ -192,12 +175,12 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, slug string, 
 	})
 }
 
-// serveKept answers an HTML view of the event slug that follows from the
+// serveCached answers an HTML view of the event slug that follows from the
 // event's version and head, such as a reader page: 304 when the reader has
-// it, the kept view when it is current, else the one build makes (with the
+// it, the cached view when it is current, else the one build makes (with the
 // event as it read it), compressed once for everyone asking. notFound is the
 // answer when there is no such event.
-func (s *Server) serveKept(w http.ResponseWriter, r *http.Request, slug string, notFound error, view []string,
+func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, slug string, notFound error, view []string,
 	build func(context.Context) ([]byte, *liveblog.Event, error)) error {
 	ev, err := s.liveEvent(r.Context(), slug)
 	if err == errNoEvent {
@@ -208,7 +191,7 @@ func (s *Server) serveKept(w http.ResponseWriter, r *http.Request, slug string, 
 	key := pageKey{ev.ID, strings.Join(view, "\x00")}
 	state := feedState{head: ev.Head, version: ev.Version}
 	if p := s.pages.current(key, state); p != nil {
-		writeKept(w, r, p)
+		writeEntry(w, r, p)
 		return nil
 	}
 	// The tag follows from the event alone, so a reader who has the view
@@ -229,10 +212,10 @@ func (s *Server) serveKept(w http.ResponseWriter, r *http.Request, slug string, 
 	}
 	if entry.state.head != ev.Head || entry.state.version != ev.Version {
 		// The store has moved past the event as remembered (the hub has not
-		// been told yet): read it afresh next time.
+		// heard yet): read it afresh next time.
 		s.pages.forgetEvent(slug)
 	}
-	writeKept(w, r, entry)
+	writeEntry(w, r, entry)
 	return nil
 }
 
@@ -260,7 +243,7 @@ func zstdETag(etag string) string {
 	return strings.TrimSuffix(etag, `"`) + `-zst"`
 }
 
-// oneOffEntry returns a response for r alone, which is not kept: it is
+// oneOffEntry returns a response for r alone, which is not cached: it is
 // compressed only in the encoding r takes, and at gzip's fastest level,
 // since nobody else will get it.
 func oneOffEntry(r *http.Request, state feedState, etag, contentType, cacheControl string, body []byte) *pageEntry {
@@ -277,22 +260,22 @@ func oneOffEntry(r *http.Request, state feedState, etag, contentType, cacheContr
 	return newEntry(state, etag, contentType, cacheControl, body, gzipped, zstded)
 }
 
-// newPageEntry returns a response to keep, compressed once for everyone
+// newPageEntry returns a response to cache, compressed once for everyone
 // who will get it.
 func newPageEntry(state feedState, etag, contentType, cacheControl string, body []byte) *pageEntry {
 	return newEntry(state, etag, contentType, cacheControl, body, gzipBody(body), zstdBody(body))
 }
 
-// writeKept answers with p, compressed as the reader takes it, or 304 when
-// the reader has it. Header values are assigned as made by prepare, under
+// writeEntry answers with p, compressed as the reader takes it, or 304 when
+// the reader has it. Header values are assigned as newEntry made them, under
 // their canonical names.
-func writeKept(w http.ResponseWriter, r *http.Request, p *pageEntry) {
+func writeEntry(w http.ResponseWriter, r *http.Request, p *pageEntry) {
 	rep := p.pick(r)
 	h := w.Header()
 	h["Etag"] = rep.etagValue
 	h["Cache-Control"] = p.cacheControl
 	h["Vary"] = varyAcceptEncoding
-	if notModified(r, p.headers[identityRep].etag(), p.headers[gzipRep].etag(), p.headers[zstdRep].etag()) {
+	if notModified(r, p.encodings[identityRep].etag(), p.encodings[gzipRep].etag(), p.encodings[zstdRep].etag()) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -311,13 +294,13 @@ func writeKept(w http.ResponseWriter, r *http.Request, p *pageEntry) {
 // reader takes them and p has them.
 func (p *pageEntry) pick(r *http.Request) *representation {
 	gzipOK, zstdOK := accepted(r)
-	if p.headers[zstdRep].body != nil && zstdOK {
-		return &p.headers[zstdRep]
+	if p.encodings[zstdRep].body != nil && zstdOK {
+		return &p.encodings[zstdRep]
 	}
-	if p.headers[gzipRep].body != nil && gzipOK {
-		return &p.headers[gzipRep]
+	if p.encodings[gzipRep].body != nil && gzipOK {
+		return &p.encodings[gzipRep]
 	}
-	return &p.headers[identityRep]
+	return &p.encodings[identityRep]
 }
 
 // answerNotModified answers 304, with the tag of the representation the
@@ -341,7 +324,7 @@ func answerNotModified(w http.ResponseWriter, r *http.Request, etag, cacheContro
 	return true
 }
 
-// current returns the response kept under key if it is as of state.
+// current returns the response cached under key if it is as of state.
 func (c *pageCache) current(key pageKey, state feedState) *pageEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -352,40 +335,34 @@ func (c *pageCache) current(key pageKey, state feedState) *pageEntry {
 }
 
 // get returns the response under key as of state, rendering it with build
-// when it is not kept, or kept from an older state.
+// when it is not cached, or cached from an older state. Requests that ask
+// meanwhile wait for that rendering; one that was read before theirs, or
+// failed, they render again themselves.
 func (c *pageCache) get(key pageKey, state feedState, build func() (*pageEntry, error)) (*pageEntry, error) {
-	c.mu.Lock()
-	if p := c.entries[key]; p != nil && p.state == state {
-		c.mu.Unlock()
+	if p := c.current(key, state); p != nil {
 		return p, nil
 	}
-	if f := c.flights[key]; f != nil {
-		c.mu.Unlock()
-		<-f.done
-		// What was rendered meanwhile was read after this request began,
-		// so it is at least as current as the state this request saw.
-		if f.err == nil && f.entry.state.head >= state.head {
-			return f.entry, nil
+	rendered := false
+	v, err, _ := c.renders.Do(strconv.FormatInt(key.eventID, 10)+"\x00"+key.view, func() (any, error) {
+		rendered = true
+		p, err := build()
+		if err == nil {
+			c.mu.Lock()
+			c.put(key, p)
+			c.mu.Unlock()
 		}
-		return build()
+		return p, err
+	})
+	if rendered {
+		if err != nil {
+			return nil, err
+		}
+		return v.(*pageEntry), nil
 	}
-	f := &pageFlight{done: make(chan struct{})}
-	if c.flights == nil {
-		c.flights = make(map[pageKey]*pageFlight)
+	if p, _ := v.(*pageEntry); err == nil && p.state.head >= state.head {
+		return p, nil
 	}
-	c.flights[key] = f
-	c.mu.Unlock()
-
-	f.entry, f.err = build()
-
-	c.mu.Lock()
-	delete(c.flights, key)
-	if f.err == nil {
-		c.put(key, f.entry)
-	}
-	c.mu.Unlock()
-	close(f.done)
-	return f.entry, f.err
+	return build()
 }
 
 func (c *pageCache) forgetEvent(slug string) {
@@ -394,7 +371,7 @@ func (c *pageCache) forgetEvent(slug string) {
 	c.mu.Unlock()
 }
 
-// put keeps p under key unless a newer response is kept, making room by
+// put caches p under key unless a newer response is cached, making room by
 // dropping others at random: hot ones are rendered again at once, the rest
 // were not worth keeping.
 func (c *pageCache) put(key pageKey, p *pageEntry) {
@@ -431,15 +408,23 @@ func gzipBody(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// zstdEncoder compresses every kept response; EncodeAll may be called from
-// many goroutines at once. The window stays within the 8 MiB that browsers
-// promise to decode (RFC 8878, section 3.1.1.1.2). The default level: on
-// the 31 KiB reader page the best level saved 4% (2,705 bytes against
-// 2,811, both below gzip's 2,883) for 5.6 times the time (1.7 ms a page)
-// and 16 MiB more resident memory for its tables, which every node would
-// keep (BENCHMARKS.md).
-var zstdEncoder, _ = zstd.NewWriter(nil,
-	zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithWindowSize(1<<22), zstd.WithEncoderConcurrency(1))
+// zstdEncoder compresses every cached response; EncodeAll may be called
+// from many goroutines at once. The window stays within the 8 MiB that
+// browsers promise to decode (RFC 8878, section 3.1.1.1.2). The default
+// level: the best saved 4% on a reader page for 5.6 times the time and
+// 16 MiB more memory (BENCHMARKS.md).
+var zstdEncoder = newZstdEncoder()
+
+func newZstdEncoder() *zstd.Encoder {
+	enc, err := zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithWindowSize(1<<22), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		// Only the options above can make it fail, and they are constants:
+		// every test run would stop here.
+		panic("http: zstd encoder: " + err.Error())
+	}
+	return enc
+}
 
 // zstdBody compresses a response once for every reader who will get it:
 // zstd is smaller than gzip at its best and cheaper for readers to decode.
@@ -447,7 +432,7 @@ func zstdBody(b []byte) []byte {
 	return zstdEncoder.EncodeAll(b, make([]byte, 0, len(b)/4))
 }
 
-// accepted reports which of the encodings a kept response has the request's
+// accepted reports which of the encodings a cached response has the request's
 // Accept-Encoding admits, reading the header once. gzip is admitted when
 // listed (or covered by "*") with a non-zero quality; zstd when listed with a
 // non-zero quality at least that of gzip. Only an explicit zstd counts: "*"

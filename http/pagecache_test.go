@@ -8,10 +8,17 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"github.com/liveblog/liveblog"
+	lbhttp "github.com/liveblog/liveblog/http"
+	"github.com/liveblog/liveblog/render"
+	"github.com/liveblog/liveblog/sqlite"
+	"github.com/liveblog/liveblog/stream"
 )
 
 // serve runs one request through h; headers are name, value pairs.
@@ -48,7 +55,7 @@ func TestPageCache(t *testing.T) {
 	}
 }
 
-// testPageCache checks the kept pages both ways they are judged current:
+// testPageCache checks the cached pages both ways they are judged current:
 // by the hub's head while a reader streams the event, else by the store.
 func testPageCache(t *testing.T, reader bool) {
 	h, store, ev := readerServer(t, 3, reader)
@@ -153,6 +160,57 @@ func testPageCache(t *testing.T, reader bool) {
 	t.Run("UnknownEvent", func(t *testing.T) {
 		if res := serve(h, http.MethodGet, "/live/no-such-event"); res.Code != http.StatusNotFound || res.Header().Get("ETag") != "" {
 			t.Errorf("got %d ETag %q, want 404 without a tag", res.Code, res.Header().Get("ETag"))
+		}
+	})
+}
+
+// pageCountingStore counts the reads of reader pages of a real store, and
+// holds the first one until release is closed.
+type pageCountingStore struct {
+	*sqlite.Store
+	reads   atomic.Int64
+	release chan struct{}
+}
+
+func (s *pageCountingStore) FindPage(ctx context.Context, f liveblog.PageFilter) (*liveblog.Page, error) {
+	if s.reads.Add(1) == 1 {
+		<-s.release
+	}
+	return s.Store.FindPage(ctx, f)
+}
+
+// A crowd asking for a page that nobody has rendered yet waits for one
+// rendering of it. It runs in a synctest bubble, so that the test knows
+// when every request is waiting.
+func TestPageCacheRendersOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &pageCountingStore{Store: openStore(t, filepath.Join(t.TempDir(), "liveblog.db")), release: make(chan struct{})}
+		engine, err := render.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hub := stream.NewHub(store, engine.FrameData, stream.Config{}, nil)
+		store.Announcer = hub
+		defer store.Close()
+		defer hub.Shutdown(context.Background())
+		h := lbhttp.NewServer(lbhttp.Config{}, store, hub, engine, nil).Handler()
+		ev := seedEvent(t, store.Store, "crowd")
+		seedPosts(t, store.Store, ev, 3)
+
+		const crowd = 20
+		codes := make(chan int, crowd)
+		for range crowd {
+			go func() { codes <- serve(h, http.MethodGet, "/live/crowd").Code }()
+		}
+		synctest.Wait()
+		close(store.release)
+		for range crowd {
+			if code := <-codes; code != http.StatusOK {
+				t.Errorf("status = %d, want 200", code)
+			}
+		}
+		if got := store.reads.Load(); got != 1 {
+			t.Errorf("the page was read %d times for %d requests, want once", got, crowd)
 		}
 	})
 }

@@ -72,12 +72,18 @@ type Config struct {
 
 	// Origin is the public origin of the site ("https://news.example.com").
 	// Canonical links and link previews need absolute URLs; empty leaves
-	// them as paths.
+	// them as paths, builds feeds and oEmbed on the request's Host (and
+	// keeps those answers out of shared caches), and answers only requests
+	// whose Host names the address the connection came to: 421 for any
+	// other.
 	Origin string
 
 	// MediaDir holds uploaded and demo images, served under /media/. Empty
 	// serves none.
 	MediaDir string
+	// WorkMemory is how many bytes password hashes and image decodes may
+	// hold at once (see DefaultWorkMemory).
+	WorkMemory int64
 
 	// BehindProxy says that a reverse proxy terminates the connections:
 	// the client's address is the last one in X-Forwarded-For (for sign-in
@@ -116,6 +122,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.WorkMemory <= 0 {
+		c.WorkMemory = DefaultWorkMemory
 	}
 	if c.ReadyTimeout <= 0 {
 		c.ReadyTimeout = DefaultReadyTimeout
@@ -287,6 +296,10 @@ const unrouted = "/"
 
 // route dispatches to the route table.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Origin == "" && !ownHost(r) {
+		s.fail(w, r, errMisdirected)
+		return
+	}
 	if r.RequestURI == "*" {
 		// The mux answers "OPTIONS *" itself, in plain text.
 		s.answerUnrouted(w, r)

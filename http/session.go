@@ -155,7 +155,12 @@ func (s *Server) clientAddress(r *http.Request) string {
 	}
 	addr, err := netip.ParseAddr(host)
 	if err != nil {
-		return host
+		// Not an address (a Unix socket, a proxy's odd header): it is
+		// stored with the attempt, so only so much of it.
+		if host == "" {
+			return "unknown"
+		}
+		return strings.ToValidUTF8(host[:min(len(host), liveblog.MaxAddressLength)], "?")
 	}
 	addr = addr.Unmap()
 	if addr.Is6() {

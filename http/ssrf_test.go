@@ -190,7 +190,7 @@ func TestNoServerSideFetch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := importer.Import(ctx, env.store, "ssrf-import", res); err != nil {
+	if _, err := importer.Import(ctx, env.store, "ssrf-import", res, importer.Options{}); err != nil {
 		t.Fatal(err)
 	}
 

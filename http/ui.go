@@ -40,7 +40,7 @@ func (s *Server) showIndex(w http.ResponseWriter, r *http.Request) error {
 	if err := s.engine.Index(&buf, render.IndexView{Events: events}); err != nil {
 		return err
 	}
-	writeKept(w, r, oneOffEntry(r, feedState{}, etag, "text/html; charset=utf-8", pageCacheControl, buf.Bytes()))
+	writeEntry(w, r, oneOffEntry(r, feedState{}, etag, "text/html; charset=utf-8", pageCacheControl, buf.Bytes()))
 	return nil
 }
 
@@ -124,15 +124,4 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, p *probl
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(p.Status)
 	w.Write(buf.Bytes())
-}
-
-// serveStream hands the request to the hub, which writes the stream and its
-// own errors, and answers HEAD without streaming.
-func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) error {
-	ev, err := s.liveEvent(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		return err
-	}
-	s.hub.ServeStream(w, r, ev)
-	return nil
 }

@@ -636,7 +636,7 @@ func (x *xssRun) imported(n int, p string) {
 		return
 	}
 	slug := fmt.Sprintf("xss-%d-import", n)
-	if _, err := importer.Import(context.Background(), x.env.store, slug, res); err != nil {
+	if _, err := importer.Import(context.Background(), x.env.store, slug, res, importer.Options{}); err != nil {
 		if liveblog.ErrorCode(err) == liveblog.EINVALID {
 			x.refused["imported text"]++
 			return

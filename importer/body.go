@@ -2,6 +2,7 @@ package importer
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -26,6 +27,7 @@ type draft struct {
 // keeps its items instead.
 type piece struct {
 	no     int
+	last   int // the last line of a paragraph that wrapped, else no
 	block  liveblog.Block
 	source string
 	items  []string
@@ -136,13 +138,62 @@ func (p *parser) blocks(ls []line, bylines bool) ([]piece, []liveblog.Contributo
 		if j > i+1 {
 			p.note(l.no, "paragraph wrapped over lines %d-%d; joined", l.no, ls[j-1].no)
 		} else if looksLikeCaption(text) && !imagePattern.MatchString(text) {
-			p.note(l.no, "short line without a full stop kept as a paragraph; it may be an image description or a subheading")
+			p.unclassified(l.no, l.no, "a short line without a full stop, kept as a paragraph: it may be an image description or a subheading")
 		}
-		out = append(out, piece{no: l.no, block: liveblog.Plain(text), source: text})
+		out = append(out, piece{no: l.no, last: ls[j-1].no, block: liveblog.Plain(text), source: text})
 		started = true
 		i = j
 	}
+	p.introductions(out)
 	return out, contribs
+}
+
+// introductions reports the paragraphs that follow one ending with a colon
+// ("Here's that statement in full:"): what it introduces is a statement, a
+// quotation or a list the dump printed as plain text, and which of them the
+// parser cannot tell. A list or a quote it recognised needs no word; an
+// introduction with nothing after it lost what it introduced.
+func (p *parser) introductions(out []piece) {
+	for i, pc := range out {
+		if pc.block.Type != liveblog.BlockParagraph || !strings.HasSuffix(strings.TrimSpace(pc.source), ":") {
+			continue
+		}
+		j := i + 1
+		for j < len(out) && out[j].block.Type == liveblog.BlockParagraph {
+			j++
+		}
+		switch {
+		case j > i+1:
+			n := j - i - 1
+			p.unclassified(out[i+1].no, out[j-1].last, "%s after the introduction on line %d (%q), kept as plain paragraphs: "+
+				"it may be a statement or quotation to set as a quote, or a list", plural(n, "paragraph"), pc.no, lastSentence(pc.source, 60))
+		case j == len(out):
+			p.unclassified(pc.no, pc.last, "the post ends with an introduction (%q) and nothing after it: what it introduced is not in the text", lastSentence(pc.source, 60))
+		}
+	}
+}
+
+// lastSentence is the last sentence of s, the one that introduces what
+// follows, cut to its last n runes for a report.
+func lastSentence(s string, n int) string {
+	s = strings.TrimSpace(s)
+	for _, sep := range []string{". ", "! ", "? "} {
+		if i := strings.LastIndex(s, sep); i >= 0 {
+			s = s[i+len(sep):]
+		}
+	}
+	if r := []rune(s); len(r) > n {
+		return "…" + string(r[len(r)-n+1:])
+	}
+	return s
+}
+
+// plural is "1 paragraph" or "5 paragraphs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // continues reports whether b goes on with the text of a (wrapped) rather
@@ -174,7 +225,7 @@ func (p *parser) image(ls []line) (piece, int) {
 		}
 		b := liveblog.Block{Type: liveblog.BlockImage, Src: MissingImageSrc, Alt: alt, Caption: caption, Credit: credit}
 		if alt == "" || b.Validate("image") != nil {
-			p.note(l.no, "image line kept as text: its description is missing or too long for alt text")
+			p.unclassified(l.no, l.no, "an image line kept as text: its description is missing or too long for alt text")
 			return piece{}, 0
 		}
 		p.note(l.no, "image credited %q has no file; it points at the placeholder %s until one is attached", credit, MissingImageSrc)

@@ -3,6 +3,7 @@ package importer_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -309,4 +310,95 @@ func TestWriteReportFixture(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// TestUnclassifiedFixture checks that the report names every stretch of the
+// fixture the parser kept as plain paragraphs without knowing what it was:
+// the paragraphs after an introduction that ends with a colon ("Here's that
+// statement in full:"), an introduction with nothing after it, and a short
+// line without a full stop. The expectations are read from the file.
+func TestUnclassifiedFixture(t *testing.T) {
+	data, res := parseFixture(t)
+	lines := strings.Split(string(data), "\n")
+	text := func(i int) string { return strings.TrimSpace(lines[i]) }
+
+	type span struct{ first, last int }
+	var want []span
+	for i := range lines {
+		if !strings.HasSuffix(text(i), ":") || fixtureHead.MatchString(text(i)) {
+			continue
+		}
+		// What follows the introduction, up to the next post.
+		var after []int
+		for j := i + 1; j < len(lines) && !fixtureHead.MatchString(text(j)); j++ {
+			if text(j) != "" {
+				after = append(after, j+1)
+			}
+		}
+		switch {
+		case len(after) == 0:
+			want = append(want, span{i + 1, i + 1})
+		case !strings.HasPrefix(text(after[0]-1), "•"):
+			want = append(want, span{after[0], after[len(after)-1]})
+		}
+	}
+	bylines := map[string]bool{}
+	for _, p := range res.Posts {
+		for _, c := range p.Contributors {
+			bylines[c.Name], bylines[c.Role] = true, true
+		}
+	}
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		if l == "" || l == "Summary" || l == "Breaking" || bylines[l] || fixtureHead.MatchString(l) || fixtureImage.MatchString(l) ||
+			strings.HasPrefix(l, "•") || strings.ContainsAny(l[len(l)-1:], ".:!?\"”'’") {
+			continue
+		}
+		want = append(want, span{i + 1, i + 1})
+	}
+	slices.SortFunc(want, func(a, b span) int { return a.first - b.first })
+	if len(want) < 3 {
+		t.Fatalf("the test found %d stretches in the fixture, want the statement, the lost recap and the map caption: %v", len(want), want)
+	}
+
+	var got []span
+	for _, n := range res.Report {
+		if n.Unclassified {
+			got = append(got, span{n.Line, max(n.End, n.Line)})
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("unclassified: got %v, want %v\n%s", got, want, notesOf(res))
+	}
+
+	var b bytes.Buffer
+	if err := res.WriteReport(&b); err != nil {
+		t.Fatal(err)
+	}
+	section := b.String()
+	if i := strings.Index(section, "Not classified"); i < 0 {
+		t.Fatalf("report has no section of unclassified text:\n%s", section)
+	} else {
+		section = section[i:]
+	}
+	for _, s := range want {
+		label := fmt.Sprintf("line %d: ", s.first)
+		if s.last > s.first {
+			label = fmt.Sprintf("lines %d-%d: ", s.first, s.last)
+		}
+		if !strings.Contains(section, label) {
+			t.Errorf("report does not name %q:\n%s", label, section)
+		}
+	}
+	if !strings.Contains(section, "statement in full") {
+		t.Errorf("report does not quote the introduction of the statement:\n%s", section)
+	}
+}
+
+func notesOf(res *importer.Result) string {
+	var b strings.Builder
+	for _, n := range res.Report {
+		fmt.Fprintf(&b, "%s (unclassified %v)\n", n, n.Unclassified)
+	}
+	return b.String()
 }

@@ -48,8 +48,8 @@ func TestImport(t *testing.T) {
 
 	t.Run("NewEvent", func(t *testing.T) {
 		s := openStore(t)
-		res := parseFile(t, "older-header.txt", importer.TextOptions{})
-		ev, err := importer.Import(ctx, s, "harbour-bridge", res)
+		res := parseFile(t, "older-header.txt", importer.TextOptions{Year: 2025})
+		ev, err := importer.Import(ctx, s, "harbour-bridge", res, importer.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,8 +62,14 @@ func TestImport(t *testing.T) {
 		if got, want := ev.TimeZone, "Europe/London"; got != want {
 			t.Errorf("zone: got %q, want %q", got, want)
 		}
-		if got, want := ev.State, liveblog.CoverageScheduled; got != want {
+		// Posts from October 2025 are an old page: it is archived, its
+		// coverage times those of its first and last posts.
+		if got, want := ev.State, liveblog.CoverageEnded; got != want {
 			t.Errorf("state: got %q, want %q", got, want)
+		}
+		first, last := res.Posts[len(res.Posts)-1].PublishedAt, res.Posts[0].PublishedAt
+		if !ev.CoverageStartedAt.Equal(first) || !ev.CoverageEndedAt.Equal(last) {
+			t.Errorf("coverage: got %v to %v, want %v to %v", ev.CoverageStartedAt, ev.CoverageEndedAt, first, last)
 		}
 		if !slices.Equal(ev.Summary.Points, res.Summary) {
 			t.Errorf("summary: got %q, want %q", ev.Summary.Points, res.Summary)
@@ -88,10 +94,64 @@ func TestImport(t *testing.T) {
 		}
 	})
 
+	t.Run("Options", func(t *testing.T) {
+		s := openStore(t)
+		res := parseFile(t, "older-header.txt", importer.TextOptions{Year: 2025})
+		o := importer.Options{Title: "Bridge repairs: the day it reopened", Description: "Our coverage, kept.", State: liveblog.CoverageLive}
+		ev, err := importer.Import(ctx, s, "harbour-bridge", res, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Title != o.Title || ev.Description != o.Description || ev.State != o.State {
+			t.Errorf("event: got %q, %q, %s; want %q, %q, %s", ev.Title, ev.Description, ev.State, o.Title, o.Description, o.State)
+		}
+		if first := res.Posts[len(res.Posts)-1].PublishedAt; !ev.CoverageStartedAt.Equal(first) || !ev.CoverageEndedAt.IsZero() {
+			t.Errorf("coverage: got %v to %v, want from %v and no end", ev.CoverageStartedAt, ev.CoverageEndedAt, first)
+		}
+		// Run again with other options: the event keeps its own, and the
+		// report says so.
+		ev, err = importer.Import(ctx, s, "harbour-bridge", res, importer.Options{Title: "Another title"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Title != o.Title {
+			t.Errorf("title after a second import: got %q, want %q kept", ev.Title, o.Title)
+		}
+		if !hasNote(res, 0, "already exists") {
+			t.Errorf("kept title not reported:\n%s", notes(res))
+		}
+	})
+
+	t.Run("AutoState", func(t *testing.T) {
+		res := parseFile(t, "older-header.txt", importer.TextOptions{Year: 2025})
+		newest := res.Posts[0].PublishedAt
+		for _, c := range []struct {
+			name string
+			now  time.Time
+			want liveblog.CoverageState
+		}{
+			{"AnHourLater", newest.Add(time.Hour), liveblog.CoverageLive},
+			{"ADayLater", newest.Add(importer.EndedAfter), liveblog.CoverageLive},
+			{"MoreThanADayLater", newest.Add(importer.EndedAfter + time.Minute), liveblog.CoverageEnded},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				if got := importer.AutoState(res, c.now); got != c.want {
+					t.Errorf("got %s, want %s", got, c.want)
+				}
+			})
+		}
+		t.Run("NoTimes", func(t *testing.T) {
+			untimed := &importer.Result{Posts: []*liveblog.Post{{Headline: "No time"}}}
+			if got, want := importer.AutoState(untimed, newest), liveblog.CoverageScheduled; got != want {
+				t.Errorf("got %s, want %s", got, want)
+			}
+		})
+	})
+
 	t.Run("TitleFromSlug", func(t *testing.T) {
 		s := openStore(t)
 		res := parseFile(t, "rollover.txt", importer.TextOptions{Year: 2026})
-		ev, err := importer.Import(ctx, s, "new-year-on-the-quay", res)
+		ev, err := importer.Import(ctx, s, "new-year-on-the-quay", res, importer.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +165,7 @@ func TestImport(t *testing.T) {
 		// Two posts share a time (one had none): order must still be the
 		// dump's, which only creating oldest first gives.
 		res := parseFile(t, "missing.txt", importer.TextOptions{})
-		ev, err := importer.Import(ctx, s, "marathon", res)
+		ev, err := importer.Import(ctx, s, "marathon", res, importer.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +187,7 @@ func TestImport(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := parseFile(t, "older-header.txt", importer.TextOptions{})
-		got, err := importer.Import(ctx, s, "harbour-bridge", res)
+		got, err := importer.Import(ctx, s, "harbour-bridge", res, importer.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,10 +205,10 @@ func TestImport(t *testing.T) {
 	t.Run("RunTwice", func(t *testing.T) {
 		s := openStore(t)
 		res := parseFile(t, "captions.txt", importer.TextOptions{})
-		if _, err := importer.Import(ctx, s, "lifeboat", res); err != nil {
+		if _, err := importer.Import(ctx, s, "lifeboat", res, importer.Options{}); err != nil {
 			t.Fatal(err)
 		}
-		ev, err := importer.Import(ctx, s, "lifeboat", res)
+		ev, err := importer.Import(ctx, s, "lifeboat", res, importer.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +224,7 @@ func TestImport(t *testing.T) {
 		s := openStore(t)
 		res := parseFile(t, "missing.txt", importer.TextOptions{})
 		res.Posts[2].Blocks = append(res.Posts[2].Blocks, liveblog.Block{Type: liveblog.BlockImage, Src: "javascript:alert(1)", Alt: "x"})
-		_, err := importer.Import(ctx, s, "marathon", res)
+		_, err := importer.Import(ctx, s, "marathon", res, importer.Options{})
 		if got, want := liveblog.ErrorCode(err), liveblog.EINVALID; got != want {
 			t.Fatalf("error code: got %q (%v), want %q", got, err, want)
 		}
@@ -180,7 +240,7 @@ func TestImport(t *testing.T) {
 		if !hasNote(res, 1, "cannot be imported") {
 			t.Errorf("summary problem not reported:\n%s", notes(res))
 		}
-		if _, err := importer.Import(ctx, s, "points", res); liveblog.ErrorCode(err) != liveblog.EINVALID {
+		if _, err := importer.Import(ctx, s, "points", res, importer.Options{}); liveblog.ErrorCode(err) != liveblog.EINVALID {
 			t.Errorf("import: got %v, want an invalid-input error", err)
 		}
 	})
@@ -188,7 +248,7 @@ func TestImport(t *testing.T) {
 	t.Run("Fixture", func(t *testing.T) {
 		_, res := parseFixture(t)
 		s := openStore(t)
-		ev, err := importer.Import(ctx, s, "imported-live-page", res)
+		ev, err := importer.Import(ctx, s, "imported-live-page", res, importer.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

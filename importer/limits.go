@@ -46,7 +46,7 @@ func (p *parser) finish(d *draft) []*liveblog.Post {
 		default:
 			b := pc.block
 			if err := b.Validate("block"); err != nil {
-				p.note(pc.no, "%s kept as text: %s", b.Type, liveblog.ErrorMessage(err))
+				p.unclassified(pc.no, pc.no, "%s kept as text: %s", b.Type, liveblog.ErrorMessage(err))
 				blocks = append(blocks, paragraphs(pc.source)...)
 				continue
 			}

@@ -11,13 +11,14 @@ import (
 )
 
 // WriteReport writes what a dry run shows the editor: the event header, the
-// posts as they will be published, and every guess with its line, so that
-// the dump can be fixed before anything is written.
+// posts as they will be published, the text that could not be classified
+// and every guess, each with its lines, so that the dump can be fixed before
+// anything is written.
 func (r *Result) WriteReport(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	title := r.Event.Title
 	if title == "" {
-		title = "(none; an imported event is titled after its slug)"
+		title = "(none in the text; a new event takes the title it is given, else one made from its slug)"
 	}
 	fmt.Fprintf(bw, "Title:     %s\n", title)
 	if r.Event.EditedBy != "" {
@@ -65,9 +66,23 @@ func (r *Result) WriteReport(w io.Writer) error {
 		}
 		fmt.Fprintf(bw, "  line %4d  %-16s  %s%s (%d blocks)\n", line, when, p.Headline, mark, len(p.Blocks))
 	}
-	if len(r.Report) > 0 {
-		fmt.Fprintf(bw, "\nGuesses to check (%d):\n", len(r.Report))
-		for _, n := range r.Report {
+	var unclassified, guesses []Note
+	for _, n := range r.Report {
+		if n.Unclassified {
+			unclassified = append(unclassified, n)
+		} else {
+			guesses = append(guesses, n)
+		}
+	}
+	if len(unclassified) > 0 {
+		fmt.Fprintf(bw, "\nNot classified, kept as plain paragraphs (%d); check these first:\n", len(unclassified))
+		for _, n := range unclassified {
+			fmt.Fprintf(bw, "  %s\n", n)
+		}
+	}
+	if len(guesses) > 0 {
+		fmt.Fprintf(bw, "\nGuesses to check (%d):\n", len(guesses))
+		for _, n := range guesses {
 			fmt.Fprintf(bw, "  %s\n", n)
 		}
 	}

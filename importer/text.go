@@ -95,16 +95,24 @@ type Result struct {
 }
 
 // Note is one guess the parser made, for the editor to check. Line is the
-// 1-based line of the dump it concerns, 0 for the dump as a whole.
+// 1-based line of the dump it concerns, 0 for the dump as a whole; End, when
+// after Line, the last line of the range it concerns.
 type Note struct {
 	Line    int
+	End     int
 	Message string
+	// Unclassified marks text the parser could not classify with confidence
+	// and kept as plain paragraphs: what an editor should look at first.
+	Unclassified bool
 }
 
 // String formats the note as the report prints it.
 func (n Note) String() string {
-	if n.Line == 0 {
+	switch {
+	case n.Line == 0:
 		return n.Message
+	case n.End > n.Line:
+		return fmt.Sprintf("lines %d-%d: %s", n.Line, n.End, n.Message)
 	}
 	return fmt.Sprintf("line %d: %s", n.Line, n.Message)
 }
@@ -195,6 +203,12 @@ func newParser(opt TextOptions) *parser {
 
 func (p *parser) note(no int, format string, args ...any) {
 	p.notes = append(p.notes, Note{Line: no, Message: fmt.Sprintf(format, args...)})
+}
+
+// unclassified reports lines first to last as text the parser could not
+// classify.
+func (p *parser) unclassified(first, last int, format string, args ...any) {
+	p.notes = append(p.notes, Note{Line: first, End: last, Message: fmt.Sprintf(format, args...), Unclassified: true})
 }
 
 // noteOnce reports a guess that tends to repeat on every post (a zone

@@ -26,7 +26,9 @@ func NewBroker() *Broker {
 	return &Broker{subs: make(map[int]func(liveblog.Announcement))}
 }
 
-// Announce tells every subscriber that eventID has changes up to head.
+// Announce tells every subscriber that eventID has changes up to head. ctx
+// is not consulted: the commit has happened whether or not it is done, and
+// delivery neither waits nor logs.
 func (b *Broker) Announce(_ context.Context, eventID, head int64) {
 	a := liveblog.Announcement{EventID: eventID, Head: head}
 	b.mu.RLock()

@@ -30,6 +30,12 @@ func TestBroker(t *testing.T, newCluster func(t *testing.T) (node func() liveblo
 		waitReady(t, a, rec)
 		a.Announce(ctx, 7, 3)
 		rec.waitFor(t, liveblog.Announcement{EventID: 7, Head: 3})
+		// The commit an announcement follows has happened even when the
+		// writer's context has ended since.
+		done, stop := context.WithCancel(ctx)
+		stop()
+		a.Announce(done, 8, 4)
+		rec.waitFor(t, liveblog.Announcement{EventID: 8, Head: 4})
 	})
 
 	t.Run("EverySubscriber", func(t *testing.T) {

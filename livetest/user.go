@@ -18,6 +18,7 @@ func TestUserStore(t *testing.T, open OpenUserStore) {
 	t.Run("User", func(t *testing.T) { testUsers(t, open) })
 	t.Run("Session", func(t *testing.T) { testSessions(t, open) })
 	t.Run("LoginAttempt", func(t *testing.T) { testLoginAttempts(t, open) })
+	t.Run("SignInFailures", func(t *testing.T) { testSignInFailures(t, open) })
 }
 
 // fakeClock is a clock a test moves by hand.

@@ -195,18 +195,10 @@ func (m *Metrics) Subscriber(next func(liveblog.Announcement)) func(liveblog.Ann
 	}
 }
 
-// Encoder returns the hub's frame encoder with the delivery lag observed.
-//
-// The hub encodes a change once, when it reads it after the announcement,
-// and writes that frame to every reader who is caught up at once; the
-// moment of encoding is therefore when readers get the change, to within a
-// socket write. The hub also encodes when it fills its ring for an event's
-// first reader and when it replays old changes to a reader who resumes from
-// far back: neither is delivery lag, and both are left out. Changes read
-// while filling are those up to the head of the event the hub holds (a
-// post change read live is beyond it), and a replayed change is one this
-// node has seen before; event changes carry their own head, so only post
-// changes, the bulk of any feed, are measured.
+// Encoder returns the hub's frame encoder with the delivery lag observed:
+// the time from a change's commit to its encoding, which is when the readers
+// who are caught up get it. Only post changes beyond the event's head as the
+// hub knew it count; the rest are fills and replays (docs/ARCHITECTURE.md).
 func (m *Metrics) Encoder(next stream.EncodeFunc) stream.EncodeFunc {
 	return func(ev *liveblog.Event, c *liveblog.Change) ([]byte, error) {
 		data, err := next(ev, c)

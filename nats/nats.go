@@ -219,25 +219,26 @@ func Open(cfg Config, logger *slog.Logger) (*Broker, error) {
 // Announce publishes that eventID has changes up to head. It never waits for
 // the server: the message is buffered (also while reconnecting), and when it
 // cannot be it is dropped with a log line, since the hubs' safety poll reads
-// the change from the store anyway.
-func (b *Broker) Announce(_ context.Context, eventID, head int64) {
+// the change from the store anyway. It publishes even when ctx is done, as
+// the commit has happened; ctx goes with the log lines.
+func (b *Broker) Announce(ctx context.Context, eventID, head int64) {
 	err := b.nc.Publish(b.subject(eventID), encode(eventID, head))
 	if err == nil {
 		b.sent.Add(1)
 		if b.dropping.Swap(false) {
-			b.logger.Info("publishing announcements again")
+			b.logger.InfoContext(ctx, "publishing announcements again")
 		}
 		return
 	}
 	b.dropped.Add(1)
 	switch {
 	case b.isClosed():
-		b.logger.Debug("announcement dropped: broker closed", "event_id", eventID, "head", head)
+		b.logger.DebugContext(ctx, "announcement dropped: broker closed", "event_id", eventID, "head", head)
 	case !b.dropping.Swap(true):
-		b.logger.Warn("dropping announcements; hubs will catch up by polling the store",
+		b.logger.WarnContext(ctx, "dropping announcements; hubs will catch up by polling the store",
 			"event_id", eventID, "head", head, "err", err)
 	default:
-		b.logger.Debug("announcement dropped", "event_id", eventID, "head", head, "err", err)
+		b.logger.DebugContext(ctx, "announcement dropped", "event_id", eventID, "head", head, "err", err)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -25,11 +24,12 @@ import (
 var sampleData = []byte(`{"seq":1,"kind":"post.published","post_id":7,"html":"` +
 	string(bytes.Repeat([]byte("<p>Ministers met overnight.</p>"), 64)) + `","sort":"1739439900000000-7","pinned":false,"key_event":true}`)
 
-func BenchmarkWriteFrame(b *testing.B) {
+func BenchmarkAppendFrame(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(sampleData)))
+	buf := make([]byte, 0, 4<<10)
 	for b.Loop() {
-		WriteFrame(io.Discard, 123456, "change", sampleData)
+		buf = AppendFrame(buf[:0], 123456, "change", sampleData)
 	}
 }
 
@@ -51,7 +51,7 @@ func benchmarkFanout(b *testing.B, readers int) {
 	for range readers {
 		wg.Go(func() {
 			r := httptest.NewRequestWithContext(ctx, http.MethodGet, "/live/bench/stream", nil)
-			h.ServeStream(&readerWriter{w: w}, r, ev)
+			ServeTest(h, &readerWriter{w: w}, r, ev)
 		})
 	}
 	runFanout(b, h, ev, readers, w)
@@ -68,7 +68,7 @@ func BenchmarkFanoutTCP(b *testing.B) {
 			skipWithoutFiles(b, 2*n)
 			h, ev := newBenchHub(b)
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				h.ServeStream(w, r, ev)
+				ServeTest(h, w, r, ev)
 			}))
 			defer srv.Close()
 			w := &fanoutWriter{done: make(chan struct{}, 1)}
@@ -112,7 +112,7 @@ func BenchmarkIdleReader(b *testing.B) {
 	skipWithoutFiles(b, 2*b.N)
 	h, ev := newBenchHub(b)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeStream(w, r, ev)
+		ServeTest(h, w, r, ev)
 	}))
 	defer srv.Close()
 	before := inUse()

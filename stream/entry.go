@@ -29,26 +29,26 @@ type entry struct {
 	id   int64
 	hint *liveblog.Event // the first reader's view, used if the store cannot be read at start
 
-	slots []atomic.Pointer[frame]
-	last  atomic.Int64 // sequence of the newest frame; before the first fill, where the ring starts
-	told  atomic.Int64 // the highest head announced, which the ring may not have reached yet
-	floor atomic.Int64 // the feed's floor at the latest read
-	ev    atomic.Pointer[liveblog.Event]
-	ended atomic.Bool
-	sig   atomic.Pointer[signal]
+	slots         []atomic.Pointer[frame]
+	last          atomic.Int64 // sequence of the newest frame; before the first fill, where the ring starts
+	announcedHead atomic.Int64 // the highest head announced, which the ring may not have reached yet
+	floor         atomic.Int64 // the feed's floor at the latest read
+	ev            atomic.Pointer[liveblog.Event]
+	ended         atomic.Bool
+	sig           atomic.Pointer[signal]
 
-	kick  chan struct{} // a pending "read the store", at most one
-	ready chan struct{} // closed once the ring has been filled at start
-	gone  chan struct{} // closed when the entry stops; its streams end
+	readRequest chan struct{} // a pending "read the store", at most one
+	ready       chan struct{} // closed once the ring has been filled at start
+	gone        chan struct{} // closed when the entry stops; its streams end
 
 	// Guarded by h.mu.
 	subs      int
 	idleSince time.Time
 
-	// Guarded by mu: the streams that are caught up and have no goroutine
-	// (fanout.go), and whether the entry has stopped taking them.
+	// Guarded by mu: the subscribers that are caught up and have no
+	// goroutine (fanout.go), and whether the entry has stopped taking them.
 	mu      sync.Mutex
-	parked  []*stream
+	waiting []*Subscriber
 	stopped bool
 }
 
@@ -71,13 +71,13 @@ type signal struct{ c chan struct{} }
 
 func newEntry(h *Hub, ev *liveblog.Event) *entry {
 	e := &entry{
-		h:     h,
-		id:    ev.ID,
-		hint:  ev,
-		slots: make([]atomic.Pointer[frame], h.cfg.RingSize),
-		kick:  make(chan struct{}, 1),
-		ready: make(chan struct{}),
-		gone:  make(chan struct{}),
+		h:           h,
+		id:          ev.ID,
+		hint:        ev,
+		slots:       make([]atomic.Pointer[frame], h.cfg.RingSize),
+		readRequest: make(chan struct{}, 1),
+		ready:       make(chan struct{}),
+		gone:        make(chan struct{}),
 	}
 	e.sig.Store(&signal{c: make(chan struct{})})
 	e.setEvent(ev)
@@ -93,17 +93,17 @@ func (e *entry) setEvent(ev *liveblog.Event) {
 // order, so only a higher head is kept.
 func (e *entry) announced(head int64) {
 	for {
-		told := e.told.Load()
-		if head <= told || e.told.CompareAndSwap(told, head) {
+		known := e.announcedHead.Load()
+		if head <= known || e.announcedHead.CompareAndSwap(known, head) {
 			return
 		}
 	}
 }
 
-// poke asks the entry's goroutine to read the store, without waiting.
-func (e *entry) poke() {
+// requestRead asks the entry's goroutine to read the store, without waiting.
+func (e *entry) requestRead() {
 	select {
-	case e.kick <- struct{}{}:
+	case e.readRequest <- struct{}{}:
 	default:
 	}
 }
@@ -134,7 +134,7 @@ func (e *entry) run() {
 	// as few channels as possible: close it, then wake them.
 	defer e.wake()
 	defer close(e.gone)
-	defer e.closeParked()
+	defer e.closeWaiting()
 	ctx := e.h.ctx
 
 	e.fill(ctx)
@@ -149,7 +149,7 @@ func (e *entry) run() {
 		case <-ctx.Done():
 			e.h.remove(e, true)
 			return
-		case <-e.kick:
+		case <-e.readRequest:
 		case <-poll.C:
 			if e.h.remove(e, false) {
 				return

@@ -2,10 +2,8 @@ package stream
 
 import (
 	"bytes"
-	"io"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // AppendFrame appends one Server-Sent Events message to b and returns the
@@ -58,27 +56,6 @@ func AppendFrame(b []byte, id int64, event string, data []byte) []byte {
 	}
 	return append(b, '\n', '\n')
 }
-
-// WriteFrame writes one Server-Sent Events message to w in a single Write,
-// encoded as AppendFrame describes.
-func WriteFrame(w io.Writer, id int64, event string, data []byte) error {
-	bp := framePool.Get().(*[]byte)
-	b := AppendFrame((*bp)[:0], id, event, data)
-	_, err := w.Write(b)
-	// A rare huge frame should not pin its buffer in the pool for good.
-	if cap(b) <= maxPooledFrame {
-		*bp = b
-		framePool.Put(bp)
-	}
-	return err
-}
-
-const maxPooledFrame = 64 << 10
-
-var framePool = sync.Pool{New: func() any {
-	b := make([]byte, 0, 4<<10)
-	return &b
-}}
 
 // frameSize estimates the encoded size of a frame so that it is allocated
 // once: the fixed fields plus the data, with room for a few line splits.

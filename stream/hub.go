@@ -2,18 +2,13 @@
 // change feed into Server-Sent Events frames, encodes each frame once, and
 // writes the same bytes to every reader of the event.
 //
-// The store is the record. An announcement ("event E has changes up to S")
-// only tells the hub to read from its own position, so a lost, repeated or
-// reordered announcement can neither open a gap nor repeat a change; a
-// periodic poll repairs a lost one. Each reader is a cursor into a ring of
-// recent frames: it writes every frame above its cursor in order, resumes
-// from the ring or the store on Last-Event-ID, and is disconnected when it
-// falls so far behind that the ring has moved past it.
+// The store is the record: an announcement only makes the hub read from its
+// own position, so none lost, repeated or reordered can open a gap or repeat
+// a change (docs/ARCHITECTURE.md, "From commit to every reader").
 package stream
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -152,7 +147,7 @@ type Hub struct {
 	mu      sync.RWMutex
 	events  map[int64]*entry
 	closed  bool
-	streams sync.WaitGroup // ServeStream calls in progress
+	streams sync.WaitGroup // subscribers that have not ended
 	workers sync.WaitGroup // entry goroutines
 
 	// heads is the highest head announced for each event, followed or not,
@@ -190,11 +185,11 @@ func NewHub(src Source, encode EncodeFunc, cfg Config, logger *slog.Logger) *Hub
 	}
 }
 
-// Announce tells the hub that eventID's feed has changes up to head. It never
-// blocks on a store read: the event's own goroutine does the reading, and
-// announcements that arrive while it reads are folded into one more read.
-// Events without readers are ignored; a reader who arrives later starts from
-// the store.
+// Announce tells the hub that eventID's feed has changes up to head. The
+// event's own goroutine reads them, folding announcements that arrive
+// meanwhile into one more read; events without readers are ignored. ctx is
+// not consulted: the commit has happened whether or not it is done, and
+// Announce neither waits nor logs.
 func (h *Hub) Announce(_ context.Context, eventID, head int64) {
 	h.headsMu.Lock()
 	if len(h.heads) >= maxAnnouncedHeads {
@@ -214,7 +209,7 @@ func (h *Hub) Announce(_ context.Context, eventID, head int64) {
 	if head <= e.last.Load() {
 		return
 	}
-	e.poke()
+	e.requestRead()
 }
 
 // Feed is what the hub knows of an event's change feed.
@@ -229,11 +224,8 @@ type Feed struct {
 
 // Feed returns what the hub knows of eventID's feed, and false when the hub
 // does not follow the event (it has had no reader for a while) or has not
-// read its feed yet. Since every change to an event moves its head, a page
-// or response derived from the event at this head is current, with no
-// store read: this is what lets the http package answer a crowd from
-// memory. With an in-process broker the head is announced before the write
-// returns, so an editor who just published never gets the page from before.
+// read its feed yet. Every change to an event moves its head, so whatever
+// was derived from the event at this head is still current.
 func (h *Hub) Feed(eventID int64) (Feed, bool) {
 	h.mu.RLock()
 	e := h.events[eventID]
@@ -252,7 +244,7 @@ func (h *Hub) Feed(eventID int64) (Feed, bool) {
 		return Feed{}, false
 	default:
 	}
-	return Feed{Head: max(e.told.Load(), e.last.Load()), Floor: e.floor.Load()}, true
+	return Feed{Head: max(e.announcedHead.Load(), e.last.Load()), Floor: e.floor.Load()}, true
 }
 
 // maxAnnouncedHeads bounds the heads remembered for Current; past it they
@@ -274,12 +266,10 @@ func (h *Hub) Stamp() Stamp {
 }
 
 // Current reports whether an event read from the store with head, after
-// stamp was taken, is still current as far as the hub can tell without
-// reading the store again. For an event the hub follows, that is when head
-// is the feed's. For one it does not, the read must be younger than the poll
-// interval, with no higher head announced since and no resync: announcements
-// come after every commit, so only a lost one can leave the read stale, and
-// no staler than a stream of the event would be.
+// stamp was taken, is still current as far as the hub can tell: head is the
+// feed's for an event the hub follows; else the read is younger than the
+// poll interval, with no higher head announced since and no resync, so only
+// a lost announcement can leave it stale, and no staler than a stream.
 func (h *Hub) Current(eventID, head int64, stamp Stamp) bool {
 	if f, ok := h.Feed(eventID); ok {
 		return f.Head == head
@@ -304,17 +294,15 @@ func (h *Hub) Resync() {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, e := range h.events {
-		e.poke()
+		e.requestRead()
 	}
 }
 
-// Shutdown stops the hub: new streams are refused with 503, every open stream
-// is sent a retry: hint and closed, and Shutdown waits for them and for the
-// hub's own goroutines until ctx is done. A stream blocked writing to a
-// stalled reader ends within WriteTimeout.
-//
-// Streams on hijacked connections are not seen by http.Server.Shutdown,
-// so a server must call this too.
+// Shutdown stops the hub: Subscribe fails from then on, every open stream is
+// sent a retry: hint and ended, and Shutdown waits for them and for the hub's
+// own goroutines until ctx is done. A stream blocked writing to a stalled
+// reader ends within WriteTimeout. http.Server.Shutdown does not see the
+// connections given to ServeConn, so a server must call this too.
 func (h *Hub) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	h.closed = true
@@ -354,15 +342,13 @@ func (h *Hub) Stats() Stats {
 	}
 }
 
-var errShutdown = errors.New("stream: hub is shut down")
-
-// join registers a stream with the entry of ev, starting the entry when ev
+// join registers a subscriber with the entry of ev, starting the entry when ev
 // has no other reader.
 func (h *Hub) join(ev *liveblog.Event) (*entry, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return nil, errShutdown
+		return nil, ErrShutdown
 	}
 	e := h.events[ev.ID]
 	if e == nil {

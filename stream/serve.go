@@ -1,9 +1,7 @@
 package stream
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
@@ -17,130 +15,71 @@ import (
 	"github.com/liveblog/liveblog"
 )
 
-// ServeStream is the body of GET /live/{slug}/stream for the event ev, which
-// the caller has looked up. It streams the event's changes after the
-// reader's position until the reader leaves, falls too far behind, the
-// coverage ends, or the hub shuts down.
+// ErrShutdown is what Subscribe returns once the hub is shutting down.
+var ErrShutdown = errors.New("stream: hub is shut down")
+
+// Subscriber is one reader of an event: a cursor (the last sequence written)
+// and the means to write. It holds no frames of its own; frames are the
+// ring's.
 //
-// The position is the Last-Event-ID header, else the after query parameter
-// (EventSource cannot set headers on its first request, so a page passes the
-// head it was rendered at), else the event's head: live changes only. A
-// position the feed cannot serve gets a reset frame; a malformed one a 400
-// problem. A reader of ended coverage who has everything gets 204, which
-// tells EventSource to stop reconnecting.
-//
-// On HTTP/1.x the connection is hijacked once the request is accepted, and
-// ServeStream returns as soon as the reader has caught up, leaving the stream
-// parked with the hub (fanout.go), which owns nothing but the connection:
-// net/http holds two goroutines and about 25 KiB per open HTTP/1.1 request,
-// several times what an idle reader needs here. The catching up is done on
-// the request's own goroutine, whose stack has already grown, rather than a
-// new one: a crowd reconnecting after a blip pays for each goroutine it
-// starts. The response is then delimited by closing the connection, and the
-// headers already set on w are sent with it. A reader that left is found by
-// the next heartbeat or frame that cannot be written. Where hijacking is not
-// possible (HTTP/2, writers that do not unwrap to net/http's), ServeStream
-// streams through w and returns when the stream ends.
-func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, ev *liveblog.Event) {
-	pos, ok, err := Position(r)
-	if err != nil {
-		writeProblem(w, http.StatusBadRequest, liveblog.EINVALID, "Invalid request", liveblog.ErrorMessage(err), liveblog.ErrorField(err))
-		return
-	}
-	if !ok {
-		pos = ev.Head
-	}
-	if ev.State == liveblog.CoverageEnded && pos == ev.Head {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
+// A subscriber has one owner at a time, and only its owner reads or writes
+// the fields marked "owner": the goroutine serving it (ServeConn,
+// ServeWriter, resume), or, while it waits in its entry's list, that
+// entry's sweep (fanout.go). It changes hands under entry.mu (wait, sweep)
+// or by the go statement that starts resume.
+type Subscriber struct {
+	h *Hub
+	e *entry
 
-	// A GET route also serves HEAD, whose response must have no body.
-	if r.Method == http.MethodHead {
-		setHeaders(w.Header())
-		w.WriteHeader(http.StatusOK)
-		return
-	}
+	// ctx bounds the subscriber's store reads and ends its streaming: the
+	// hub's on a taken-over connection, whose handler returns long before
+	// the stream ends; the request's, also ended by Shutdown, in
+	// ServeWriter. Set before streaming starts, then read-only.
+	ctx context.Context
 
-	e, err := h.join(ev)
-	if err != nil {
-		w.Header().Set("Retry-After", strconv.Itoa(int(h.cfg.RetryHint.Seconds()+1)))
-		writeProblem(w, http.StatusServiceUnavailable, "unavailable", "Service unavailable", "This server is restarting; reconnect in a moment.", "")
-		return
-	}
-	setHeaders(w.Header())
-
-	s := &stream{h: h, e: e, ctx: r.Context(), rc: http.NewResponseController(w)}
-	if s.hijack(w, r) {
-		if !s.serve(pos) {
-			s.end()
-		}
-		return
-	}
-	defer h.leave(e)
-	defer s.setDeadline()
-	s.w = w
-	w.WriteHeader(http.StatusOK)
-	s.serve(pos)
-}
-
-func setHeaders(hdr http.Header) {
-	hdr.Set("Content-Type", "text/event-stream")
-	hdr.Set("Cache-Control", "no-store")
-	// nginx buffers proxied responses unless told not to, which would hold
-	// frames back until its buffer fills.
-	hdr.Set("X-Accel-Buffering", "no")
-}
-
-// stream is one reader's connection: a cursor (the last sequence written) and
-// the means to write. It holds no frames of its own; frames are the ring's.
-type stream struct {
-	h   *Hub
-	e   *entry
-	ctx context.Context // the request's while inside the handler; never done once hijacked
-
-	// Exactly one of conn (hijacked) and w is set once streaming starts.
-	conn       net.Conn
-	w          http.ResponseWriter
-	rc         *http.ResponseController
-	noDeadline bool
-
+	// Exactly one of conn (taken over) and w is set before streaming starts;
+	// these four are read-only after that.
+	conn net.Conn
+	w    http.ResponseWriter
+	rc   *http.ResponseController
 	// raw writes to conn without blocking, when conn is a socket: see
 	// write. rawWrite is bound once, so that a write allocates nothing.
 	raw      syscall.RawConn
 	rawWrite func(fd uintptr) bool
-	pending  []byte
-	written  int
-	rawErr   error
 
-	cursor int64
+	noDeadline bool   // owner
+	pending    []byte // owner: what writeSome is writing
+	written    int    // owner
+	rawErr     error  // owner
+	cursor     int64  // owner
 	// active is when the stream last sent something; the heartbeat is due
-	// a Heartbeat after it.
+	// a Heartbeat after it. Owner.
 	active time.Time
 }
 
-// hijack takes the connection from net/http and writes the response head on
-// it. It reports false, leaving w untouched, where hijacking is not possible.
-func (s *stream) hijack(w http.ResponseWriter, r *http.Request) bool {
-	if r.ProtoMajor != 1 {
-		return false
-	}
-	conn, brw, err := s.rc.Hijack()
+// Subscribe registers a reader of ev from position pos, the last change the
+// reader has (ev.Head for live changes only). The caller then streams to the
+// reader with exactly one of ServeConn and ServeWriter. Once Shutdown has
+// begun it returns ErrShutdown.
+func (h *Hub) Subscribe(ev *liveblog.Event, pos int64) (*Subscriber, error) {
+	e, err := h.join(ev)
 	if err != nil {
-		return false
+		return nil, err
 	}
-	// A stream request has no body and browsers do not pipeline, so nothing
-	// the client sent after the request is lost by dropping brw; dropping it
-	// is the point, it holds net/http's buffers.
-	_ = brw
-	hdr := w.Header()
-	hdr.Set("Connection", "close")
-	hdr.Set("Date", time.Now().UTC().Format(http.TimeFormat))
-	var head bytes.Buffer
-	head.WriteString("HTTP/1.1 200 OK\r\n")
-	hdr.Write(&head)
-	head.WriteString("\r\n")
-	s.conn, s.rc, s.ctx = conn, nil, context.Background()
+	return &Subscriber{h: h, e: e, cursor: pos}, nil
+}
+
+// RetryHint is the reconnection delay the hub gives its readers when it
+// shuts down.
+func (h *Hub) RetryHint() time.Duration { return h.cfg.RetryHint }
+
+// ServeConn writes head, then the reader's frames, on conn: a connection
+// taken over from net/http. It returns once the reader has caught up, and the
+// entry writes the frames after that itself (fanout.go), or when the stream
+// has ended, and closes conn when it does. A reader who left is found by the
+// next heartbeat or frame that cannot be written.
+func (s *Subscriber) ServeConn(conn net.Conn, head []byte) {
+	s.conn, s.ctx = conn, s.h.ctx
 	if sc, ok := conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			s.raw = raw
@@ -150,18 +89,32 @@ func (s *stream) hijack(w http.ResponseWriter, r *http.Request) bool {
 	if tc, ok := conn.(*net.TCPConn); ok && s.h.cfg.SendBuffer > 0 {
 		tc.SetWriteBuffer(s.h.cfg.SendBuffer)
 	}
-	if err := s.write(head.Bytes()); err != nil {
-		// The reader is gone already; the stream will find out at its first
-		// write and end.
+	if err := s.write(head); err != nil {
+		// The reader is gone already; the stream finds out at its first
+		// write and ends.
 		s.fail(err)
 	}
-	return true
+	if !s.serve() {
+		s.end()
+	}
 }
 
-// serve sends the headers, waits for the event's ring, and streams. It
-// reports whether the stream has parked (fanout.go), in which case it is no
-// longer the caller's.
-func (s *stream) serve(pos int64) (parked bool) {
+// ServeWriter writes the reader's frames to w, whose status the caller has
+// written, until the stream ends, ctx is done, or the hub shuts down.
+func (s *Subscriber) ServeWriter(ctx context.Context, w http.ResponseWriter) {
+	defer s.h.leave(s.e)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.h.ctx, cancel)()
+	s.ctx, s.w, s.rc = ctx, w, http.NewResponseController(w)
+	defer s.setDeadline()
+	s.serve()
+}
+
+// serve waits for the event's ring and streams from the cursor. It reports
+// whether the subscriber now waits in its entry's list, and so is no longer
+// the caller's.
+func (s *Subscriber) serve() (waiting bool) {
 	s.active = time.Now()
 	if err := s.flush(); err != nil {
 		if errors.Is(err, http.ErrNotSupported) {
@@ -173,28 +126,25 @@ func (s *stream) serve(pos int64) (parked bool) {
 	select {
 	case <-s.e.ready:
 	case <-s.ctx.Done():
-		return false
-	case <-s.h.ctx.Done():
-		s.sayRetry()
+		s.retryIfShutdown()
 		return false
 	}
-	s.cursor = pos
 	// Beyond the ring's newest frame is either beyond the head, or changes
 	// the hub has not read yet; only the store can tell which.
-	if pos > s.e.last.Load() && !s.catchUp() {
+	if s.cursor > s.e.last.Load() && !s.catchUp() {
 		return false
 	}
 	return s.loop(true)
 }
 
 // loop writes frames from the ring as they come until the stream ends, or
-// parks once it has caught up, which it reports.
+// joins the entry's waiting list once it has caught up, which it reports.
 //
 // fresh: the stream was caught up when it last looked at the ring. A frame
 // missing then means a burst bigger than the ring, to be read from the
 // store; a frame missing while the stream is working through a backlog means
 // the reader is too slow, and it is dropped.
-func (s *stream) loop(fresh bool) (parked bool) {
+func (s *Subscriber) loop(fresh bool) (waiting bool) {
 	hb := time.NewTimer(s.h.cfg.Heartbeat - time.Since(s.active))
 	defer hb.Stop()
 	for {
@@ -232,27 +182,23 @@ func (s *stream) loop(fresh bool) (parked bool) {
 		if s.e.ended.Load() && s.cursor >= s.e.last.Load() {
 			return false
 		}
-		// The entry stops when the hub shuts down (or its feed diverged),
-		// and then wakes its streams; gone is looked at here rather than
-		// waited on, and the hub's own Done not at all, so that a waiting
-		// stream parks on as few channels as possible.
+		// gone is looked at here rather than waited on, so that a waiting
+		// stream selects on as few channels as possible.
 		select {
 		case <-s.e.gone:
-			if s.h.ctx.Err() != nil {
-				s.sayRetry()
-			}
+			s.retryIfShutdown()
 			return false
 		default:
 		}
 		fresh = true
-		if s.raw != nil && s.park() {
+		if s.raw != nil && s.wait() {
 			return true
 		}
 		select {
 		case <-sig.c:
 		case <-hb.C:
-			// The timer is not reset for every frame, which would cost a
-			// timer update per delivery; it is moved on when it fires early.
+			// Moved on when it fires early, rather than reset for every
+			// frame, which would cost a timer update per delivery.
 			if idle := time.Since(s.active); idle < s.h.cfg.Heartbeat {
 				hb.Reset(s.h.cfg.Heartbeat - idle)
 				continue
@@ -263,6 +209,7 @@ func (s *stream) loop(fresh bool) (parked bool) {
 			}
 			hb.Reset(s.h.cfg.Heartbeat)
 		case <-s.ctx.Done():
+			s.retryIfShutdown()
 			return false
 		}
 	}
@@ -271,7 +218,7 @@ func (s *stream) loop(fresh bool) (parked bool) {
 // catchUp writes changes after the cursor from the store until the ring
 // holds the next one or the stream has reached the head. It reports whether
 // the stream can go on.
-func (s *stream) catchUp() bool {
+func (s *Subscriber) catchUp() bool {
 	empty := 0
 	for {
 		b, err := s.h.src.FindChanges(s.ctx, liveblog.ChangeFilter{EventID: s.e.id, After: s.cursor, Limit: liveblog.MaxChangesPerRead})
@@ -280,6 +227,7 @@ func (s *stream) catchUp() bool {
 				s.h.logger.LogAttrs(s.ctx, slog.LevelError, "stream: cannot read changes for a reader",
 					slog.Int64("event_id", s.e.id), slog.Int64("after", s.cursor), slog.Any("error", err))
 			}
+			s.retryIfShutdown()
 			return false
 		}
 		if b.NeedsReset(s.cursor) {
@@ -324,7 +272,7 @@ func (s *stream) catchUp() bool {
 
 // reset tells the reader its position cannot be served from the feed and
 // moves its cursor to head, from where it streams live.
-func (s *stream) reset(head int64) bool {
+func (s *Subscriber) reset(head int64) bool {
 	var b [64]byte
 	data := strconv.AppendInt(append(b[:0], `{"head":`...), head, 10)
 	data = append(data, '}')
@@ -341,7 +289,7 @@ func (s *stream) reset(head int64) bool {
 	return true
 }
 
-func (s *stream) setDeadline() {
+func (s *Subscriber) setDeadline() {
 	deadline := time.Now().Add(s.h.cfg.WriteTimeout)
 	if s.conn != nil {
 		s.conn.SetWriteDeadline(deadline)
@@ -356,14 +304,10 @@ func (s *stream) setDeadline() {
 }
 
 // write writes p with a deadline, so that a reader whose socket is full can
-// hold its own stream up for WriteTimeout and nothing else.
-//
-// A hijacked socket almost always has room for a frame, and then the frame
-// is written without waiting and without a deadline: setting one costs a
-// timer update for every frame to every reader, a good part of the hub's
-// own work per delivery. Only a write that finds the socket full sets the
-// deadline and waits.
-func (s *stream) write(p []byte) error {
+// hold its own stream up for WriteTimeout and nothing else. A socket that has
+// room (almost always) takes p without a deadline: setting one costs a timer
+// update for every frame to every reader.
+func (s *Subscriber) write(p []byte) error {
 	if s.raw != nil {
 		n, err := s.tryWrite(p)
 		if err != nil || n == len(p) {
@@ -375,8 +319,8 @@ func (s *stream) write(p []byte) error {
 	var err error
 	if s.conn != nil {
 		if _, err = s.conn.Write(p); err == nil && s.raw != nil {
-			// The next frame's write without waiting would fail on this
-			// deadline once it has passed.
+			// The next write without waiting would fail on this deadline
+			// once it has passed.
 			err = s.conn.SetWriteDeadline(time.Time{})
 		}
 	} else {
@@ -387,7 +331,7 @@ func (s *stream) write(p []byte) error {
 
 // writeSome writes as much of s.pending as the socket takes now. It always
 // reports done, so that RawConn.Write never waits.
-func (s *stream) writeSome(fd uintptr) bool {
+func (s *Subscriber) writeSome(fd uintptr) bool {
 	for s.written < len(s.pending) {
 		n, err := syscall.Write(int(fd), s.pending[s.written:])
 		if err == syscall.EINTR {
@@ -408,9 +352,9 @@ func (s *stream) writeSome(fd uintptr) bool {
 }
 
 // flush sends what has been written and notes the stream as active: a
-// stream that just carried a message needs no heartbeat. A hijacked
+// stream that just carried a message needs no heartbeat. A taken-over
 // connection is unbuffered, each write already went out.
-func (s *stream) flush() error {
+func (s *Subscriber) flush() error {
 	var err error
 	if s.conn == nil {
 		err = s.rc.Flush()
@@ -419,77 +363,38 @@ func (s *stream) flush() error {
 	return err
 }
 
-func (s *stream) beat() error {
+func (s *Subscriber) beat() error {
 	if err := s.write(heartbeat); err != nil {
 		return err
 	}
 	return s.flush()
 }
 
-// sayRetry tells the reader when to reconnect, spread over [RetryHint,
-// 2×RetryHint) so that a large audience does not return in one instant.
-func (s *stream) sayRetry() {
-	if s.write(s.retryFrame()) == nil {
+// retryIfShutdown sends the retry frame when the stream ends because the hub
+// is shutting down.
+func (s *Subscriber) retryIfShutdown() {
+	if s.h.ctx.Err() != nil && s.write(s.retryFrame()) == nil {
 		s.flush()
 	}
 }
 
-func (s *stream) retryFrame() []byte {
+// retryFrame tells the reader when to reconnect, spread over [RetryHint,
+// 2×RetryHint) so that a large audience does not return in one instant.
+func (s *Subscriber) retryFrame() []byte {
 	hint := s.h.cfg.RetryHint
 	return appendRetry(make([]byte, 0, 32), (hint + rand.N(hint)).Milliseconds())
 }
 
 // fail ends a stream whose write failed. Only a write that ran out of time
 // drops a reader; any other failure means the reader had already gone.
-func (s *stream) fail(err error) {
+func (s *Subscriber) fail(err error) {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		s.drop(err.Error())
 	}
 }
 
-func (s *stream) drop(why string) {
+func (s *Subscriber) drop(why string) {
 	s.h.readersDropped.Add(1)
 	s.h.logger.LogAttrs(s.ctx, slog.LevelDebug, "stream: dropped reader",
 		slog.Int64("event_id", s.e.id), slog.Int64("cursor", s.cursor), slog.String("reason", why))
-}
-
-// Position returns the stream position a request asks for: Last-Event-ID,
-// else the after query parameter. ok is false when neither is given. A value
-// that is not a sequence number is an invalid-input error naming its field.
-func Position(r *http.Request) (pos int64, ok bool, err error) {
-	if v := r.Header.Get("Last-Event-ID"); v != "" {
-		return parseSeq("Last-Event-ID", v)
-	}
-	if q := r.URL.Query(); q.Has("after") {
-		return parseSeq("after", q.Get("after"))
-	}
-	return 0, false, nil
-}
-
-func parseSeq(field, v string) (int64, bool, error) {
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return 0, false, liveblog.FieldError(field, "%s must be a change sequence number: a whole number, 0 or more.", field)
-		}
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return 0, false, liveblog.FieldError(field, "%s must be a change sequence number: a whole number, 0 or more.", field)
-	}
-	return n, true, nil
-}
-
-// writeProblem writes an RFC 9457 problem document shaped like the http
-// package's (which imports this one, so the type URIs are repeated here).
-func writeProblem(w http.ResponseWriter, status int, code, title, detail, field string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(struct {
-		Type   string `json:"type"`
-		Title  string `json:"title"`
-		Status int    `json:"status"`
-		Detail string `json:"detail"`
-		Field  string `json:"field,omitempty"`
-	}{"https://liveblog.dev/problems/" + code, title, status, detail, field})
 }

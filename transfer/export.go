@@ -34,16 +34,17 @@ var allStatuses = []liveblog.PostStatus{liveblog.StatusDraft, liveblog.StatusSch
 // A referenced file that files does not have is listed in missing, and the
 // document is complete without it: the reference stays as it was, as broken
 // as it already is. A nil files exports no files and lists every reference.
-func Export(ctx context.Context, store liveblog.Store, slug string, files fs.FS) (doc *Document, missing []string, err error) {
+// progress is told of the posts, changes and media files read.
+func Export(ctx context.Context, store liveblog.Store, slug string, files fs.FS, progress liveblog.Progress) (doc *Document, missing []string, err error) {
 	for range exportAttempts {
-		doc, stable, err := read(ctx, store, slug)
+		doc, stable, err := read(ctx, store, slug, progress)
 		if err != nil {
 			return nil, nil, err
 		}
 		if !stable {
 			continue
 		}
-		missing, err := attachMedia(doc, files)
+		missing, err := attachMedia(doc, files, progress)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -55,7 +56,7 @@ func Export(ctx context.Context, store liveblog.Store, slug string, files fs.FS)
 // read reads the event, its posts and its feed, and reports whether the event
 // was the same at the end as at the start: its version covers its own
 // fields, and its head every change a reader can see.
-func read(ctx context.Context, store liveblog.Store, slug string) (*Document, bool, error) {
+func read(ctx context.Context, store liveblog.Store, slug string, progress liveblog.Progress) (*Document, bool, error) {
 	ev, err := store.FindEventBySlug(ctx, slug)
 	if err != nil {
 		return nil, false, fmt.Errorf("transfer: find event: %w", err)
@@ -73,6 +74,7 @@ func read(ctx context.Context, store liveblog.Store, slug string) (*Document, bo
 		for _, p := range posts {
 			doc.Posts = append(doc.Posts, postRecord(p))
 		}
+		progress.Report("posts", len(doc.Posts), 0)
 		if len(posts) < liveblog.MaxPageSize {
 			break
 		}
@@ -80,7 +82,7 @@ func read(ctx context.Context, store liveblog.Store, slug string) (*Document, bo
 	}
 	slices.SortFunc(doc.Posts, func(a, b Post) int { return cmp.Compare(a.ID, b.ID) })
 
-	feed, err := readFeed(ctx, store, ev)
+	feed, err := readFeed(ctx, store, ev, progress)
 	if err != nil {
 		return nil, false, err
 	}
@@ -105,7 +107,7 @@ func listingCursor(p *liveblog.Post) *liveblog.Cursor {
 }
 
 // readFeed reads the feed of ev from its floor up to the head ev was read at.
-func readFeed(ctx context.Context, store liveblog.Store, ev *liveblog.Event) (*Feed, error) {
+func readFeed(ctx context.Context, store liveblog.Store, ev *liveblog.Event, progress liveblog.Progress) (*Feed, error) {
 	first, err := store.FindChanges(ctx, liveblog.ChangeFilter{EventID: ev.ID, Limit: 1})
 	if err != nil {
 		return nil, fmt.Errorf("transfer: find changes: %w", err)
@@ -131,13 +133,16 @@ func readFeed(ctx context.Context, store liveblog.Store, ev *liveblog.Event) (*F
 			feed.Changes = append(feed.Changes, changeRecord(c))
 			after = c.Seq
 		}
+		progress.Report("changes", int(after-feed.Floor), int(feed.Head-feed.Floor))
 	}
 	return feed, nil
 }
 
 // attachMedia embeds every media file the document refers to.
-func attachMedia(doc *Document, files fs.FS) (missing []string, err error) {
-	for _, name := range mediaNames(doc) {
+func attachMedia(doc *Document, files fs.FS, progress liveblog.Progress) (missing []string, err error) {
+	names := mediaNames(doc)
+	for i, name := range names {
+		progress.Report("media files", i, len(names))
 		if files == nil {
 			missing = append(missing, name)
 			continue
@@ -150,6 +155,9 @@ func attachMedia(doc *Document, files fs.FS) (missing []string, err error) {
 			return nil, fmt.Errorf("transfer: media: %w", err)
 		}
 		doc.Media = append(doc.Media, Media{Name: name, Size: int64(len(b)), SHA256: digest(b), Data: b})
+	}
+	if len(names) > 0 {
+		progress.Report("media files", len(names), len(names))
 	}
 	return missing, nil
 }

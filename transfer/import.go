@@ -39,6 +39,9 @@ type ImportOptions struct {
 	// Media is where the files of a document exported with DetachMedia are
 	// read from. Files embedded in the document need nothing.
 	Media fs.FS
+	// Progress is told of each media file written, and when the event is
+	// being written.
+	Progress liveblog.Progress
 }
 
 // ImportResult says what an import did.
@@ -83,10 +86,11 @@ func Import(ctx context.Context, store Store, doc *Document, opts ImportOptions)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range files {
+	for i, f := range files {
 		if err := writeFile(f.path, f.data); err != nil {
 			return nil, fmt.Errorf("transfer: media: %w", err)
 		}
+		opts.Progress.Report("media files", i+1, len(files))
 	}
 
 	posts := make([]*liveblog.Post, len(doc.Posts))
@@ -97,6 +101,7 @@ func Import(ctx context.Context, store Store, doc *Document, opts ImportOptions)
 	for i := range doc.Feed.Changes {
 		feed.Changes[i] = doc.Feed.Changes[i].domain(ev.ID, slug)
 	}
+	opts.Progress.Report("writing the event", 0, 0)
 	if err := store.ImportEvent(ctx, ev, posts, feed); err != nil {
 		return nil, fmt.Errorf("transfer: import: %w", err)
 	}

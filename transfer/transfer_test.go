@@ -143,7 +143,7 @@ func seed(t *testing.T, in *instance, slug string) *liveblog.Event {
 
 func export(t *testing.T, in *instance, slug string) []byte {
 	t.Helper()
-	doc, missing, err := transfer.Export(context.Background(), in.store, slug, os.DirFS(in.media))
+	doc, missing, err := transfer.Export(context.Background(), in.store, slug, os.DirFS(in.media), nil)
 	if err != nil {
 		t.Fatalf("Export: %v", err)
 	}
@@ -402,8 +402,33 @@ func TestExport(t *testing.T) {
 
 	t.Run("ErrNotFound", func(t *testing.T) {
 		in := newInstance(t)
-		if _, _, err := transfer.Export(ctx, in.store, "no-such-event", nil); liveblog.ErrorCode(err) != liveblog.ENOTFOUND {
+		if _, _, err := transfer.Export(ctx, in.store, "no-such-event", nil, nil); liveblog.ErrorCode(err) != liveblog.ENOTFOUND {
 			t.Fatalf("got %v, want not found", err)
+		}
+	})
+
+	t.Run("Progress", func(t *testing.T) {
+		in := newInstance(t)
+		ev := seed(t, in, "storm-coast")
+		last := map[string][2]int{} // the last report of each stage
+		var stages []string
+		doc, _, err := transfer.Export(ctx, in.store, ev.Slug, os.DirFS(in.media), func(stage string, done, total int) {
+			if _, ok := last[stage]; !ok {
+				stages = append(stages, stage)
+			}
+			last[stage] = [2]int{done, total}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"posts", "changes", "media files"}; !slices.Equal(stages, want) {
+			t.Errorf("stages: got %v, want %v", stages, want)
+		}
+		changes := len(doc.Feed.Changes)
+		for stage, want := range map[string][2]int{"posts": {len(doc.Posts), 0}, "changes": {changes, changes}, "media files": {len(doc.Media), len(doc.Media)}} {
+			if last[stage] != want {
+				t.Errorf("%s: last report %v, want %v (done, total)", stage, last[stage], want)
+			}
 		}
 	})
 
@@ -413,7 +438,7 @@ func TestExport(t *testing.T) {
 		if err := os.Remove(filepath.Join(in.media, "taken-down.png")); err != nil {
 			t.Fatal(err)
 		}
-		doc, missing, err := transfer.Export(ctx, in.store, ev.Slug, os.DirFS(in.media))
+		doc, missing, err := transfer.Export(ctx, in.store, ev.Slug, os.DirFS(in.media), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -461,7 +486,7 @@ func TestExport(t *testing.T) {
 		in := newInstance(t)
 		ev := seed(t, in, "storm-coast")
 		busy := &publishing{Store: in.store, t: t, eventID: ev.ID, left: 2}
-		doc, _, err := transfer.Export(ctx, busy, ev.Slug, os.DirFS(in.media))
+		doc, _, err := transfer.Export(ctx, busy, ev.Slug, os.DirFS(in.media), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

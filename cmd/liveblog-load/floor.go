@@ -16,15 +16,11 @@ import (
 	"time"
 )
 
-// The write floor: what fanning a frame out costs on this machine with
-// nothing but the writes. `liveblog-load floor` answers the readers' stream
-// requests with a bare response head and keeps the sockets; told a sequence
-// number on stdin, it writes one frame of the given size to every socket,
-// with the same non-blocking write(2) the hub uses, from one goroutine per
-// CPU, and says "done". No HTTP server, no store, no encoding: S2 runs it
-// with the same readers and frame size as liveblog, so that liveblog's
-// figures can be read against the floor measured in the same run.
-
+// runFloor is `liveblog-load floor`, the write floor of S2 (BENCHMARKS.md):
+// it answers stream requests with a bare response head and, given a sequence
+// number on stdin, writes one frame to every socket as the hub does
+// (non-blocking write(2), one goroutine per CPU) and says "done". No HTTP
+// server, store or encoding.
 func runFloor(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("floor", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
@@ -86,7 +82,7 @@ func runFloor(args []string, stdin io.Reader, stdout io.Writer) error {
 }
 
 // publishFrames is the floor's and the naive hub's side of the S2 run:
-// told a sequence number on stdin, it hands send a frame of size bytes with
+// given a sequence number on stdin, it hands send a frame of size bytes with
 // that id, and says "done" on stdout once send returns.
 func publishFrames(what string, size int, stdin io.Reader, stdout io.Writer, send func(frame []byte)) error {
 	in := bufio.NewScanner(stdin)

@@ -8,15 +8,10 @@ import (
 	"sync"
 )
 
-// The naive hub is the design the performance issue's first reference
-// figure describes, measured here in the same run as liveblog: net/http
-// serves each stream, and each reader has a goroutine, a channel and
-// net/http's buffered writer; publishing sends the frame to every channel,
-// and each reader's goroutine writes and flushes it. net/http sends the
-// response chunked, as it does for any such hub, so each frame carries a few
-// bytes of chunk framing. S2 runs it beside liveblog (`liveblog-load floor
-// -naive`).
-
+// runNaiveHub is `liveblog-load floor -naive`, the reference hub of S2
+// (BENCHMARKS.md): net/http serves each stream, with a goroutine and a
+// channel per reader that writes and flushes each frame, chunked as net/http
+// sends it.
 func runNaiveHub(addr string, size int, stdin io.Reader, stdout io.Writer) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -60,7 +60,7 @@ func scenarioPages(e *env) error {
 	}
 	defer ps.stop()
 	// Without a reader streaming the event, liveblog cannot know from
-	// memory whether a kept page is current and asks the store each time.
+	// memory whether a cached page is current and asks the store each time.
 	for _, c := range cases[1:3] {
 		c.name += ", no stream open"
 		c.ok = nil
@@ -218,12 +218,8 @@ func (e *env) pageSetup(s *server, slug string) (*pageServers, []wrkCase, error)
 }
 
 // compare runs one case against liveblog, nginx and the plain Go server,
-// and records them. The three take turns, a few seconds each, for several
-// rounds: nginx's own figure wanders by tens of percent over a minute on a
-// shared machine, and a ratio of runs taken side by side holds where one of
-// runs taken a minute apart does not. The ratio reported is the median of
-// the rounds' ratios; rates and latencies are medians over the rounds, CPU
-// per request is over all of them.
+// taking turns for several rounds, and records the medians of the rounds'
+// rates, latencies and ratios (BENCHMARKS.md, "Reading S6", has why).
 func (e *env) compare(scenario string, s *server, ps *pageServers, c wrkCase) error {
 	targets := []struct {
 		url  string

@@ -15,15 +15,7 @@ import (
 	"strings"
 )
 
-// The plain Go page server is the performance issue's second page
-// reference, "Go serving the same pre-compressed bytes from memory",
-// measured in the same S6 run as liveblog and nginx: net/http with its
-// defaults, every file of a directory held in memory with its gzip copy
-// (FILE.gz) and an ETag, a 304 for a matching If-None-Match, and nothing
-// else: no routing table, logging, security headers or cache checks. It
-// shows what net/http itself allows on this machine, which nginx's figure
-// alone cannot (`liveblog-load plain`, started by S6).
-
+// plainFile is one file as the plain Go page server sends it.
 type plainFile struct {
 	plain, gzip  []byte
 	etag         []string
@@ -33,6 +25,10 @@ type plainFile struct {
 	varyEncoding []string
 }
 
+// runPlain is `liveblog-load plain`, the plain Go page server of S6
+// (BENCHMARKS.md): every file of a directory in memory with its gzip copy and
+// an ETag, and 304 for a matching If-None-Match; nothing else, to show what
+// net/http itself allows.
 func runPlain(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("plain", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")

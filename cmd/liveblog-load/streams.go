@@ -44,7 +44,8 @@ func idleMemory(e *env, n int) error {
 		return err
 	}
 	defer rs.close()
-	// Let the garbage of n request parses be collected and the streams park:
+	// Let the garbage of n request parses be collected and the streams go
+	// idle:
 	// the figure is what an idle audience costs, not its arrival.
 	time.Sleep(pick(e, 10*time.Second, 3*time.Second))
 	with := s.rss()

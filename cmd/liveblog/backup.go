@@ -55,8 +55,10 @@ type backupFile struct {
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := newFlagSet("backup", stderr, &cfg, false)
+	setUsage(fs, "liveblog backup --out FILE.tar[.gz] [--data DIR]", `Writes a consistent backup of the SQLite database and the media files while
+the instance keeps serving and publishing.`)
 	out := fs.String("out", "", "file to write the backup to, a .tar (or .tar.gz); required, must not exist")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -67,20 +69,33 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer store.Close()
-	m, err := writeBackup(ctx, store, cfg.MediaDir(), *out)
+	meter := newMeter(stderr, "backup")
+	defer meter.Clear()
+	m, err := writeBackup(ctx, store, cfg.MediaDir(), *out, meter)
+	meter.Clear()
 	if err != nil {
 		return fmt.Errorf("backup: %s", describe(err))
 	}
-	fmt.Fprintf(stdout, "backup written to %s: the database and %d media files\n", *out, len(m.Files)-1)
+	fmt.Fprintf(stdout, "backup written to %s: the database and %d media files, %s %s\n", *out, len(m.Files)-1, size(m.size()), meter.Took())
 	return nil
 }
 
+// size is the bytes of the files a backup holds.
+func (m *backupManifestFile) size() int64 {
+	var n int64
+	for _, f := range m.Files {
+		n += f.Size
+	}
+	return n
+}
+
 // writeBackup writes a backup of store and mediaDir to dest, which must not
-// exist. The database is snapshotted first and the media directory copied
-// after: media files are only ever added, and a post is saved after the file
-// it shows, so every file the snapshot refers to is already there when the
-// directory is read. The instance keeps serving and publishing throughout.
-func writeBackup(ctx context.Context, store *sqlite.Store, mediaDir, dest string) (*backupManifestFile, error) {
+// exist, telling meter how far it got. The database is snapshotted first and
+// the media directory copied after: media files are only ever added, and a
+// post is saved after the file it shows, so every file the snapshot refers
+// to is already there when the directory is read. The instance keeps serving
+// and publishing throughout.
+func writeBackup(ctx context.Context, store *sqlite.Store, mediaDir, dest string, meter *meter) (*backupManifestFile, error) {
 	if _, err := os.Lstat(dest); err == nil {
 		return nil, liveblog.Errorf(liveblog.ECONFLICT, "%s already exists; a backup never overwrites a file.", dest)
 	}
@@ -92,9 +107,15 @@ func writeBackup(ctx context.Context, store *sqlite.Store, mediaDir, dest string
 	}
 	defer os.RemoveAll(work)
 	snapshot := filepath.Join(work, backupDatabase)
+	meter.Stage("copying the database", 0, false)
 	if err := store.Backup(ctx, snapshot); err != nil {
 		return nil, err
 	}
+	total, err := backupSize(snapshot, mediaDir)
+	if err != nil {
+		return nil, err
+	}
+	meter.Stage("writing", total, true)
 
 	f, err := os.CreateTemp(work, "backup-*.tar")
 	if err != nil {
@@ -110,7 +131,7 @@ func writeBackup(ctx context.Context, store *sqlite.Store, mediaDir, dest string
 	tw := tar.NewWriter(w)
 	m := &backupManifestFile{Format: backupFormat, Version: backupVersion, CreatedAt: time.Now().UTC(), Liveblog: versionString()}
 	add := func(name, src string) error {
-		bf, err := addFile(tw, name, src)
+		bf, err := addFile(tw, name, src, meter)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -120,27 +141,7 @@ func writeBackup(ctx context.Context, store *sqlite.Store, mediaDir, dest string
 	if err := add(backupDatabase, snapshot); err != nil {
 		return nil, err
 	}
-	err = filepath.WalkDir(mediaDir, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == mediaDir {
-			return fs.SkipDir // an instance that never stored media
-		} else if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(mediaDir, p)
-		if err != nil {
-			return err
-		}
-		// Names starting with a dot are files being written (see
-		// transfer.writeFile and uploads): not media yet.
-		if strings.HasPrefix(d.Name(), ".") && p != mediaDir {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
+	err = walkMedia(mediaDir, func(rel, p string, _ fs.DirEntry) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -186,9 +187,54 @@ func writeBackup(ctx context.Context, store *sqlite.Store, mediaDir, dest string
 	return m, syncDir(filepath.Dir(dest))
 }
 
-// addFile copies the file at src into the tar as name and returns its size
-// and digest.
-func addFile(tw *tar.Writer, name, src string) (backupFile, error) {
+// walkMedia calls fn with every media file under dir: its path relative to
+// dir, its path, its entry.
+func walkMedia(dir string, fn func(rel, path string, d fs.DirEntry) error) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == dir {
+			return fs.SkipDir // an instance that never stored media
+		} else if err != nil {
+			return err
+		}
+		// Names starting with a dot are files being written (see
+		// transfer.writeFile and uploads): not media yet.
+		if strings.HasPrefix(d.Name(), ".") && p != dir {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		return fn(rel, p, d)
+	})
+}
+
+// backupSize is the bytes a backup of the snapshot and the media directory
+// copies, for its progress.
+func backupSize(snapshot, mediaDir string) (int64, error) {
+	info, err := os.Stat(snapshot)
+	if err != nil {
+		return 0, err
+	}
+	total := info.Size()
+	err = walkMedia(mediaDir, func(_, _ string, d fs.DirEntry) error {
+		if info, err := d.Info(); err == nil {
+			total += info.Size()
+		}
+		return nil
+	})
+	return total, err
+}
+
+// addFile copies the file at src into the tar as name, counting its bytes on
+// meter, and returns its size and digest.
+func addFile(tw *tar.Writer, name, src string, meter *meter) (backupFile, error) {
 	f, err := os.Open(src)
 	if err != nil {
 		return backupFile{}, err
@@ -202,7 +248,7 @@ func addFile(tw *tar.Writer, name, src string) (backupFile, error) {
 		return backupFile{}, err
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tw, h), f)
+	n, err := io.Copy(io.MultiWriter(tw, h, meter), f)
 	if err != nil {
 		return backupFile{}, err
 	}

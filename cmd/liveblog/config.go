@@ -5,13 +5,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/liveblog/liveblog"
+	lbhttp "github.com/liveblog/liveblog/http"
 	"github.com/liveblog/liveblog/nats"
 )
 
@@ -35,6 +39,9 @@ type Config struct {
 	// ("https://live.example.com"); canonical, social-card, feed and oEmbed
 	// links are absolute with it. See lbhttp.Config.Origin.
 	Origin string
+	// WorkMemoryMiB is the memory image decodes and password hashes may
+	// hold at once; see lbhttp.Config.WorkMemory.
+	WorkMemoryMiB int
 
 	// Database is where the record is kept: empty for the SQLite file in
 	// DataDir, "sqlite:PATH" for another SQLite file, or a postgres:// URL
@@ -79,7 +86,9 @@ func newFlagSet(name string, stderr io.Writer, cfg *Config, serving bool) *flag.
 		fs.BoolVar(&cfg.BehindProxy, "behind-proxy", env("LIVEBLOG_BEHIND_PROXY", "") != "",
 			"a reverse proxy terminates connections: trust its X-Forwarded-For and X-Forwarded-Proto (env LIVEBLOG_BEHIND_PROXY)")
 		fs.StringVar(&cfg.Origin, "origin", env("LIVEBLOG_ORIGIN", ""),
-			"public origin readers reach the site at, e.g. https://live.example.com; makes canonical and share links absolute (env LIVEBLOG_ORIGIN; the demo defaults to its own address)")
+			"public origin readers reach the site at, e.g. https://live.example.com; links in pages, feeds and oEmbed are built on it; required unless --addr is loopback (env LIVEBLOG_ORIGIN; the demo defaults to its own address)")
+		fs.IntVar(&cfg.WorkMemoryMiB, "work-memory", envInt("LIVEBLOG_WORK_MEMORY", lbhttp.DefaultWorkMemory>>20),
+			"MiB that image uploads being decoded and password hashes may hold at once; a larger image waits for room (env LIVEBLOG_WORK_MEMORY)")
 		fs.StringVar(&cfg.NATS, "nats", envOrFile("LIVEBLOG_NATS", &cfg.envErr),
 			"NATS URL(s) that carry announcements between nodes; empty for one process (env LIVEBLOG_NATS or LIVEBLOG_NATS_FILE)")
 		fs.StringVar(&cfg.NATSSubject, "nats-subject", env("LIVEBLOG_NATS_SUBJECT", nats.DefaultSubject),
@@ -104,6 +113,40 @@ func checkOrigin(origin string) (string, error) {
 		return "", fmt.Errorf("--origin %q: want a scheme and host only, like https://live.example.com", origin)
 	}
 	return u.Scheme + "://" + u.Host, nil
+}
+
+// needsNoOrigin refuses to serve without --origin where the server cannot
+// know the address readers use. On loopback it is the listening address,
+// and the server answers for that alone (421 for any other Host); beyond
+// it, or behind a proxy, links in feeds, oEmbed and cached pages would be
+// built on whatever Host a client sent.
+func needsNoOrigin(addr string, behindProxy bool) error {
+	const example = "such as --origin https://live.example.com (env LIVEBLOG_ORIGIN)"
+	if behindProxy {
+		return fmt.Errorf("--behind-proxy needs --origin: readers reach the site through the proxy, at an address this server cannot know; give it, %s", example)
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", addr, err)
+	}
+	if ip, err := netip.ParseAddr(host); strings.EqualFold(host, "localhost") || err == nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--addr %s listens beyond this machine, so it needs --origin, the address readers use, %s", addr, example)
+}
+
+// envInt is env for a whole number; one that is not becomes -1, which the
+// command refuses rather than quietly taking the default.
+func envInt(name string, fallback int) int {
+	v := env(name, "")
+	if v == "" {
+		return fallback
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 func env(name, fallback string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -77,7 +78,7 @@ func openDatabase(ctx context.Context, cfg Config, a liveblog.Announcer) (Databa
 }
 
 // openStore opens the SQLite store of an existing instance, for the commands
-// that work on the SQLite file itself (backup, import, export).
+// that work on the SQLite file itself (backup).
 func openStore(ctx context.Context, cfg Config) (*sqlite.Store, error) {
 	if isPostgres(cfg.Database) {
 		return nil, errors.New("this command works on the SQLite database; on PostgreSQL use the database's own tools (pg_dump)")
@@ -88,8 +89,8 @@ func openStore(ctx context.Context, cfg Config) (*sqlite.Store, error) {
 	return sqlite.Open(ctx, cfg.DatabasePath())
 }
 
-// openInstance opens the store of an existing instance for the data
-// commands that work on either database (token, user).
+// openInstance opens the store of an existing instance, for the commands
+// that read it or change what it holds (user list, token revoke, export).
 func openInstance(ctx context.Context, cfg Config) (Database, error) {
 	if !isPostgres(cfg.Database) {
 		if err := sqliteExists(cfg); err != nil {
@@ -99,14 +100,35 @@ func openInstance(ctx context.Context, cfg Config) (Database, error) {
 	return openDatabase(ctx, cfg, nil)
 }
 
+// createInstance opens the store for a command that adds to an instance
+// (user create, token create, import), creating the data directory and the
+// database when they are missing, as serve does: on a new machine the first
+// command can be any of them.
+func createInstance(ctx context.Context, cfg Config) (Database, error) {
+	if err := makeDataDir(cfg); err != nil {
+		return nil, err
+	}
+	return openDatabase(ctx, cfg, nil)
+}
+
+// makeDataDir creates the data directory and its media directory.
+func makeDataDir(cfg Config) error {
+	if err := os.MkdirAll(cfg.MediaDir(), 0o755); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	return nil
+}
+
 // sqliteExists reports a data directory that does not exist, so that a typo
-// in --data does not create an instance somewhere unexpected.
+// in --data is not taken for an empty instance.
 func sqliteExists(cfg Config) error {
 	if cfg.Database != "" {
 		return nil
 	}
-	if _, err := os.Stat(cfg.DataDir); err != nil {
-		return fmt.Errorf("data directory %s: %w (run liveblog serve or demo first, or pass --data)", cfg.DataDir, err)
+	if _, err := os.Stat(cfg.DataDir); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("data directory %s does not exist: check --data (serve, user create, token create and import create it)", cfg.DataDir)
+	} else if err != nil {
+		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
 	return nil
 }

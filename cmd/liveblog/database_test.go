@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -91,4 +92,58 @@ func TestDatabaseConfig(t *testing.T) {
 			t.Errorf("openStore = %v, want a refusal that points at pg_dump", err)
 		}
 	})
+}
+
+// TestNewDataDirectory runs each command that adds to an instance on a data
+// directory that does not exist, as on a fresh machine: each creates it and
+// its database, as serve does. The commands that read or change what an
+// instance holds refuse a missing directory instead, saying which.
+func TestNewDataDirectory(t *testing.T) {
+	src, _ := smallInstance(t)
+	exported, _ := exportFile(t, src, "busy-0")
+	backup := backupOf(t, src, "liveblog.tar")
+	dump := textDump(t)
+	t.Setenv("LIVEBLOG_PASSWORD", "a long enough password")
+
+	for _, args := range [][]string{
+		{"user", "create", "--editor", "--email", "ann@example.com", "--name", "Ann"},
+		{"token", "create", "--name", "wire"},
+		{"import", "text", dump, "--event", "lifeboat", "--year", "2025"},
+		{"import", "json", exported},
+		{"restore", "--from", backup},
+	} {
+		t.Run(args[0]+" "+args[1], func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "new", "data")
+			stdout, stderr, err := command(t, append(args, "--data", dir)...)
+			if err != nil {
+				t.Fatalf("%v\nstdout: %s\nstderr: %s", err, stdout, stderr)
+			}
+			for _, name := range []string{"liveblog.db", "media"} {
+				if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+			}
+		})
+	}
+
+	for _, args := range [][]string{
+		{"user", "list"},
+		{"user", "disable", "--email", "ann@example.com"},
+		{"token", "list"},
+		{"token", "revoke", "1"},
+		{"export", "busy-0"},
+		{"archive", "busy-0", "--out", filepath.Join(t.TempDir(), "site")},
+		{"backup", "--out", filepath.Join(t.TempDir(), "b.tar")},
+	} {
+		t.Run("Err "+args[0]+" "+args[1], func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "typo")
+			_, _, err := command(t, append(args, "--data", dir)...)
+			if err == nil || !strings.Contains(err.Error(), dir+" does not exist") {
+				t.Errorf("got %v, want a refusal that names the missing directory", err)
+			}
+			if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the command created %s: %v", dir, err)
+			}
+		})
+	}
 }

@@ -16,8 +16,10 @@ import (
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg Config
 	fs := newFlagSet("export", stderr, &cfg, false)
+	setUsage(fs, "liveblog export SLUG [--media-dir DIR] > event.json", `Writes an event as a lossless JSON document (docs/EXPORT.md): posts in every
+status, the change feed and the images.`)
 	mediaDir := fs.String("media-dir", "", "write media files into DIR beside the document instead of embedding them")
-	slug, err := parseWithArg(fs, args)
+	slug, err := parseWithArg(fs, args, stdout)
 	if err != nil {
 		return err
 	}
@@ -29,25 +31,31 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer store.Close()
-	doc, missing, err := transfer.Export(ctx, store, slug, os.DirFS(cfg.MediaDir()))
+	m := newMeter(stderr, "export")
+	defer m.Clear()
+	doc, missing, err := transfer.Export(ctx, store, slug, os.DirFS(cfg.MediaDir()), m.Report)
 	if err != nil {
 		return fmt.Errorf("export: %s", describe(err))
 	}
+	m.Clear()
 	for _, name := range missing {
 		fmt.Fprintf(stderr, "export: warning: posts refer to /media/%s, which is not in %s; exported without it\n", name, cfg.MediaDir())
 	}
 	if *mediaDir != "" {
+		m.Stage("writing media files", 0, false)
 		if err := doc.DetachMedia(*mediaDir); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 	}
-	w := bufio.NewWriterSize(stdout, 1<<16)
+	m.Stage("writing the document", 0, true)
+	w := bufio.NewWriterSize(io.MultiWriter(stdout, m), 1<<16)
 	if err := doc.Encode(w); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("export: write: %w", err)
 	}
-	fmt.Fprintf(stderr, "exported %s: %d posts, %d changes, %d media files\n", slug, len(doc.Posts), len(doc.Feed.Changes), len(doc.Media))
+	m.Clear()
+	fmt.Fprintf(stderr, "exported %s: %d posts, %d changes, %d media files, %s %s\n", slug, len(doc.Posts), len(doc.Feed.Changes), len(doc.Media), size(m.done), m.Took())
 	return nil
 }

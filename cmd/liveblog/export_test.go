@@ -21,18 +21,26 @@ func command(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	return out.String(), errOut.String(), err
 }
 
+// exportFile exports the event slug of the data directory src with the
+// command into a file, and returns the file and the document.
+func exportFile(t *testing.T, src, slug string) (file, doc string) {
+	t.Helper()
+	doc, stderr, err := command(t, "export", slug, "--data", src)
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	file = filepath.Join(t.TempDir(), slug+".json")
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file, doc
+}
+
 // TestExportImport moves an event between data directories with the
 // commands, as an operator would.
 func TestExportImport(t *testing.T) {
 	src, _ := smallInstance(t)
-	doc, stderr, err := command(t, "export", "busy-0", "--data", src)
-	if err != nil {
-		t.Fatalf("export: %v\n%s", err, stderr)
-	}
-	file := filepath.Join(t.TempDir(), "busy-0.json")
-	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	file, doc := exportFile(t, src, "busy-0")
 
 	t.Run("RoundTrip", func(t *testing.T) {
 		dst := filepath.Join(t.TempDir(), "new-instance")
@@ -81,7 +89,7 @@ func TestExportImport(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer store.Close()
-		again, _, err := transfer.Export(context.Background(), store, "busy-0", os.DirFS(filepath.Join(dst, "media")))
+		again, _, err := transfer.Export(context.Background(), store, "busy-0", os.DirFS(filepath.Join(dst, "media")), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

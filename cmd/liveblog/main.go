@@ -11,7 +11,7 @@
 //	liveblog backup    make a consistent online backup
 //	liveblog restore   restore a backup into a data directory
 //	liveblog migrate   copy an instance from SQLite to PostgreSQL
-//	liveblog version   print the version
+//	liveblog version   print the version (also liveblog --version)
 package main
 
 import (
@@ -27,53 +27,28 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "liveblog:", err)
-		}
-		os.Exit(1)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	var ue usageError
+	if err != nil && !errors.Is(err, flag.ErrHelp) && !errors.As(err, &ue) {
+		fmt.Fprintln(os.Stderr, "liveblog:", err)
 	}
+	os.Exit(exitStatus(err))
 }
-
-const usage = `liveblog runs live coverage pages.
-
-Usage:
-  liveblog <command> [flags]
-
-Commands:
-  demo      serve a demo newsroom that keeps publishing (for a first look)
-  serve     serve the newsroom and its reader pages
-  token     manage API tokens: token create --name NAME [--user EMAIL] | token list | token revoke ID
-  user      manage newsroom accounts: user create --admin|--editor|--reporter --email E --name N | list | ...
-  import    import coverage: import text FILE --event SLUG [--year Y] [--zone Z] [--dry-run]
-            | import json FILE [--slug NEW] [--media-dir DIR]
-  export    write an event as a JSON document: export SLUG [--media-dir DIR] > event.json
-  archive   write an event as a static site: archive SLUG --out DIR [--site-name NAME]
-  backup    write a consistent online backup of the database and media: backup --out FILE.tar
-  restore   restore a backup: restore --from FILE.tar --data DIR [--force]
-  migrate   copy an instance from SQLite to PostgreSQL: migrate --to postgres://... [--from sqlite:PATH]
-  version   print the version
-
-Every command that touches an instance's data takes --data DIR (env LIVEBLOG_DATA);
-serve, token and user also take --database postgres://... (env LIVEBLOG_DATABASE)
-for an instance of several nodes, and serve takes --nats URL (env LIVEBLOG_NATS).
-Run "liveblog <command> -h" for its flags.
-`
 
 // run dispatches a subcommand. It takes its streams as arguments so the
 // end-to-end tests run the real command in process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return flag.ErrHelp
+		return usageError{errors.New("want a command")}
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "serve":
-		return runServe(ctx, rest, stderr, false)
+		return runServe(ctx, rest, stdout, stderr, false)
 	case "demo":
-		return runServe(ctx, rest, stderr, true)
+		return runServe(ctx, rest, stdout, stderr, true)
 	case "token":
 		return runToken(ctx, rest, stdout, stderr)
 	case "user":
@@ -90,13 +65,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runArchive(ctx, rest, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, stdout, stderr)
-	case "version":
+	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return nil
-	case "help", "-h", "--help":
+	}
+	if isHelp(cmd) {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+	return usageError{fmt.Errorf("unknown command %q", cmd)}
 }

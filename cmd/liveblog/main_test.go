@@ -208,6 +208,40 @@ func TestOrigin(t *testing.T) {
 			}
 		}
 	})
+	t.Run("RequiredBeyondLoopback", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"--addr", "0.0.0.0:0"},
+			{"--addr", ":0"},
+			{"--addr", "[::]:0"},
+			{"--addr", "127.0.0.1:0", "--behind-proxy"},
+		} {
+			err := run(t.Context(), append([]string{"serve", "--data", t.TempDir()}, args...), nil, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "needs --origin") {
+				t.Errorf("serve %s: err = %v, want one saying it needs --origin", strings.Join(args, " "), err)
+			}
+		}
+	})
+	t.Run("LoopbackWithout", func(t *testing.T) {
+		var log bytes.Buffer
+		in := startApp(t, &App{Config: Config{Addr: "127.0.0.1:0", DataDir: t.TempDir()}, Demo: false,
+			Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		if res, err := http.Get(in.url + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
+			t.Errorf("GET /healthz: %v, %v", res, err)
+		} else {
+			res.Body.Close()
+		}
+		// Another name for the machine is not the server's.
+		req, _ := http.NewRequest("GET", in.url+"/healthz", nil)
+		req.Host = "evil.example"
+		if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusMisdirectedRequest {
+			t.Errorf("GET /healthz with Host evil.example: %v, %v; want 421", res, err)
+		} else {
+			res.Body.Close()
+		}
+		if log.Len() > 0 {
+			t.Errorf("serving on loopback without --origin logged:\n%s", log.String())
+		}
+	})
 	t.Run("Invalid", func(t *testing.T) {
 		for _, origin := range []string{"live.example.com", "ftp://live.example.com", "https://", "https://live.example.com/news", "https://live.example.com/?a=1", "https://u:p@live.example.com"} {
 			err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--origin", origin}, nil, io.Discard, io.Discard)
@@ -656,5 +690,17 @@ func TestLogBufferStalledDestination(t *testing.T) {
 		if l != fmt.Sprintf("line %d", i) {
 			t.Fatalf("line %d is %q: lines lost or out of order", i, l)
 		}
+	}
+}
+
+func TestWorkMemoryFlag(t *testing.T) {
+	err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--work-memory", "-5"}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--work-memory") {
+		t.Errorf("--work-memory -5: err = %v, want one naming --work-memory", err)
+	}
+	t.Setenv("LIVEBLOG_WORK_MEMORY", "lots")
+	err = run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "LIVEBLOG_WORK_MEMORY") {
+		t.Errorf("LIVEBLOG_WORK_MEMORY=lots: err = %v, want one naming it", err)
 	}
 }

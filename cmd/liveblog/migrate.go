@@ -42,14 +42,14 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("liveblog migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, migrateUsage)
+		fmt.Fprint(fs.Output(), migrateUsage)
 		fs.PrintDefaults()
 	}
 	dataDir := fs.String("data", env("LIVEBLOG_DATA", DefaultData), "data directory of the SQLite instance (env LIVEBLOG_DATA)")
 	from := fs.String("from", "", "SQLite database to copy: sqlite:PATH (a file, or a data directory); default the one in --data")
 	var envErr error
 	to := fs.String("to", envOrFile("LIVEBLOG_DATABASE", &envErr), "PostgreSQL database to copy into, postgres://... (env LIVEBLOG_DATABASE or LIVEBLOG_DATABASE_FILE)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if envErr != nil {

@@ -34,8 +34,11 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var cfg Config
 	fs := newFlagSet("restore", stderr, &cfg, false)
 	from := fs.String("from", "", "backup file written by liveblog backup (required)")
+	setUsage(fs, "liveblog restore --from FILE.tar[.gz] --data DIR [--force]", `Restores a backup written by liveblog backup into a data directory, which is
+created when it does not exist. Nothing changes until the whole backup has been
+read and checked.`)
 	force := fs.Bool("force", false, "replace the database and media of a data directory that is not empty")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if *from == "" || fs.NArg() > 0 {
@@ -46,21 +49,26 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		// and goes back into one; PostgreSQL has its own tools.
 		return errors.New("restore: restores into the data directory (--data) only, not into --database")
 	}
-	m, err := restoreBackup(ctx, *from, cfg.DataDir, *force)
+	meter := newMeter(stderr, "restore")
+	defer meter.Clear()
+	m, err := restoreBackup(ctx, *from, cfg.DataDir, *force, meter)
+	meter.Clear()
 	if err != nil {
 		return fmt.Errorf("restore: %s", describe(err))
 	}
-	fmt.Fprintf(stdout, "restored %s into %s: the database and %d media files\n", *from, cfg.DataDir, len(m.Files)-1)
+	fmt.Fprintf(stdout, "restored %s into %s: the database and %d media files, %s %s\n", *from, cfg.DataDir, len(m.Files)-1, size(m.size()), meter.Took())
 	return nil
 }
 
-// restoreBackup restores the backup at from into dataDir. Nothing in dataDir
+// restoreBackup restores the backup at from into dataDir, telling meter how
+// far it got. Nothing in dataDir
 // changes until the whole backup has been read and checked against its
 // manifest and its database opens: it is unpacked into a directory of its
 // own inside dataDir first, then moved into place. A data directory that is
 // not empty is refused unless force; with force its database and media are
-// replaced (the server must be stopped), and other files are left alone.
-func restoreBackup(ctx context.Context, from, dataDir string, force bool) (*backupManifestFile, error) {
+// replaced, and other files are left alone. A serve running on dataDir is
+// refused, by its lock.
+func restoreBackup(ctx context.Context, from, dataDir string, force bool, meter *meter) (*backupManifestFile, error) {
 	entries, err := os.ReadDir(dataDir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -68,6 +76,15 @@ func restoreBackup(ctx context.Context, from, dataDir string, force bool) (*back
 		return nil, err
 	case len(entries) > 0 && !force:
 		return nil, liveblog.Errorf(liveblog.ECONFLICT, "The data directory %s is not empty. Restore into a new directory, or stop liveblog and pass --force to replace its database and media.", dataDir)
+	}
+	if len(entries) > 0 {
+		// A serve on dataDir would go on with the database moved from
+		// under it. (One on a new or empty directory has no database yet.)
+		release, err := lockInstance(Config{DataDir: dataDir})
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 	}
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, err
@@ -77,10 +94,11 @@ func restoreBackup(ctx context.Context, from, dataDir string, force bool) (*back
 		return nil, err
 	}
 	defer os.RemoveAll(staging)
-	m, err := extractBackup(ctx, from, staging)
+	m, err := extractBackup(ctx, from, staging, meter)
 	if err != nil {
 		return nil, err
 	}
+	meter.Stage("checking the database", 0, false)
 	store, err := sqlite.Open(ctx, filepath.Join(staging, backupDatabase))
 	if err != nil {
 		return nil, liveblog.Errorf(liveblog.EINVALID, "The backup's database does not open: %v.", err)
@@ -117,14 +135,19 @@ func restoreBackup(ctx context.Context, from, dataDir string, force bool) (*back
 }
 
 // extractBackup unpacks the backup at from into dir and checks every file
-// against the manifest.
-func extractBackup(ctx context.Context, from, dir string) (*backupManifestFile, error) {
+// against the manifest, counting the bytes read on meter.
+func extractBackup(ctx context.Context, from, dir string, meter *meter) (*backupManifestFile, error) {
 	f, err := os.Open(from)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	meter.Stage("reading the backup", info.Size(), true)
+	br := bufio.NewReader(meter.Reader(f))
 	head, _ := br.Peek(len(sqliteHeader))
 	if bytes.Equal(head, sqliteHeader) {
 		bf, err := extractFile(br, dir, backupDatabase)

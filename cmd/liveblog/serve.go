@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -51,6 +50,9 @@ type App struct {
 	// NewsroomInterval is how often the demo newsroom acts; zero means
 	// demo.DefaultInterval. Tests shorten it to see a change at once.
 	NewsroomInterval time.Duration
+	// EditorPassword is set by Open when it created the demo's editor
+	// account, and is empty when the account was there already.
+	EditorPassword string
 	// Stream tunes the hub; zero fields take the stream package's defaults.
 	// Tests shrink the ring to make readers fall out of it sooner.
 	Stream stream.Config
@@ -64,6 +66,8 @@ type App struct {
 	listener net.Listener
 	wg       sync.WaitGroup
 	cancel   context.CancelFunc
+	// release gives up the data directory's lock (see lockInstance).
+	release func()
 }
 
 // Open opens the data, wires the adapters and starts listening; Serve then
@@ -72,8 +76,8 @@ func (a *App) Open(ctx context.Context) (err error) {
 	if a.Logger == nil {
 		a.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(a.Config.MediaDir(), 0o755); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	if err := makeDataDir(a.Config); err != nil {
+		return err
 	}
 	// Whatever is open when a later step fails is closed again, newest
 	// first.
@@ -89,6 +93,14 @@ func (a *App) Open(ctx context.Context) (err error) {
 	origin, err := checkOrigin(a.Config.Origin)
 	if err != nil {
 		return err
+	}
+	if origin == "" {
+		if err := needsNoOrigin(a.Config.Addr, a.Config.BehindProxy); err != nil {
+			return err
+		}
+	}
+	if a.Config.WorkMemoryMiB < 0 {
+		return errors.New("--work-memory (env LIVEBLOG_WORK_MEMORY): want a whole number of MiB")
 	}
 
 	a.metrics = metrics.New()
@@ -122,6 +134,12 @@ func (a *App) Open(ctx context.Context) (err error) {
 			broker.Announce(ctx, eventID, head)
 		})
 	}
+	release, err := lockInstance(a.Config)
+	if err != nil {
+		return err
+	}
+	a.release = release
+	closers = append(closers, func() error { release(); return nil })
 	store, err := openDatabase(ctx, a.Config, a.metrics.Announcer(announcer))
 	if err != nil {
 		return err
@@ -135,6 +153,9 @@ func (a *App) Open(ctx context.Context) (err error) {
 			return fmt.Errorf("demo: %w", err)
 		}
 		a.Logger.Info("demo event ready", "slug", ev.Slug)
+		if a.EditorPassword, err = demo.SeedEditor(ctx, store); err != nil {
+			return err
+		}
 	}
 
 	engine, err := render.New()
@@ -151,18 +172,16 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}
 	a.listener = ln
 	closers = append(closers, ln.Close)
-	switch {
-	case origin == "" && a.Demo:
+	if origin == "" && a.Demo {
 		// The demo is opened on the machine it runs on.
 		origin = a.URL()
-	case origin == "":
-		a.Logger.Warn("no --origin: canonical and share links on reader pages are relative, and feeds and oEmbed take the request's Host; set --origin to the address readers use")
 	}
 
 	srv := lbhttp.NewServer(lbhttp.Config{
 		MediaDir:       a.Config.MediaDir(),
 		BehindProxy:    a.Config.BehindProxy,
 		Origin:         origin,
+		WorkMemory:     int64(a.Config.WorkMemoryMiB) << 20,
 		ReadyChecks:    []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
 		Metrics:        a.metrics.Handler(),
 		ObserveRequest: a.metrics.ObserveRequest,
@@ -272,7 +291,9 @@ func (a *App) shutdown() error {
 
 func (a *App) close() error {
 	a.broker.Close()
-	return a.store.Close()
+	err := a.store.Close()
+	a.release()
+	return err
 }
 
 func (a *App) runScheduler(ctx context.Context) {
@@ -323,14 +344,18 @@ func (a *App) purgeIdempotencyKeys(ctx context.Context) {
 	}
 }
 
-func runServe(ctx context.Context, args []string, stderr io.Writer, isDemo bool) error {
-	name := "serve"
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDemo bool) error {
+	name, about := "serve", `Serves the reader pages, the live stream, the newsroom desk at /desk/ and the
+API, and publishes scheduled posts. SIGTERM or Ctrl+C stop it gracefully. One
+serve runs on a SQLite data directory; several nodes share PostgreSQL.`
 	if isDemo {
-		name = "demo"
+		name, about = "demo", `Serves a demo newsroom: fictional events, a newsroom that keeps publishing,
+and a demo editor account for the desk, whose password is shown once.`
 	}
 	var cfg Config
 	fs := newFlagSet(name, stderr, &cfg, true)
-	if err := fs.Parse(args); err != nil {
+	setUsage(fs, "liveblog "+name+" [flags]", about)
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	level := slog.LevelInfo
@@ -346,7 +371,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, isDemo bool)
 	}
 	logs.Flush()
 	if isDemo {
-		fmt.Fprintf(stderr, "\n  liveblog demo: open %s/live/%s in a browser\n\n", app.URL(), demo.Slug)
+		demoWelcome(stderr, app)
 	}
 	return app.Serve(ctx)
 }

@@ -12,23 +12,34 @@ import (
 	"github.com/liveblog/liveblog"
 )
 
+const tokenUsage = `liveblog token manages the API tokens that publish through the JSON API.
+
+  token create --name NAME [--user EMAIL]   print a new token (shown once)
+  token list
+  token revoke ID
+
+Each takes --data DIR or --database URL; "liveblog token create -h" shows the flags.
+`
+
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("token: want a subcommand: create, list or revoke")
+	if len(args) == 0 || isHelp(args[0]) {
+		return groupUsage(tokenUsage, args, stdout, stderr)
 	}
 	var cfg Config
 	fs := newFlagSet("token "+args[0], stderr, &cfg, false)
 	switch args[0] {
 	case "create":
+		setUsage(fs, "liveblog token create --name NAME [--user EMAIL] [flags]",
+			"Creates an API token and prints it once on standard output. The data directory is created when it does not exist.")
 		name := fs.String("name", "", "what the token is for, e.g. \"wire desk\" (required)")
 		owner := fs.String("user", "", "email of the user the token acts as, with that user's role; without it the token has full newsroom rights")
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := parseFlags(fs, args[1:], stdout); err != nil {
 			return err
 		}
 		if *name == "" {
 			return errors.New("token create: --name is required")
 		}
-		store, err := openInstance(ctx, cfg)
+		store, err := createInstance(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -49,7 +60,8 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, secret)
 		return nil
 	case "list":
-		if err := fs.Parse(args[1:]); err != nil {
+		setUsage(fs, "liveblog token list [flags]", "Lists the API tokens, revoked ones too.")
+		if err := parseFlags(fs, args[1:], stdout); err != nil {
 			return err
 		}
 		store, err := openInstance(ctx, cfg)
@@ -72,11 +84,13 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return tw.Flush()
 	case "revoke":
-		if err := fs.Parse(args[1:]); err != nil {
+		setUsage(fs, "liveblog token revoke ID [flags]", "Revokes a token at once; see token list for the IDs.")
+		arg, err := parseWithArg(fs, args[1:], stdout)
+		if err != nil {
 			return err
 		}
-		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-		if fs.NArg() != 1 || err != nil {
+		id, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil {
 			return errors.New("token revoke: want the token's ID (see token list)")
 		}
 		store, err := openInstance(ctx, cfg)
@@ -86,7 +100,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer store.Close()
 		return store.RevokeToken(ctx, cliWrite(liveblog.AuditTokenRevoke, "token "+strconv.FormatInt(id, 10)), id)
 	}
-	return fmt.Errorf("token: unknown subcommand %q", args[0])
+	return groupUsage(tokenUsage, args, stdout, stderr)
 }
 
 func stamp(t time.Time) string {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +17,7 @@ import (
 const userUsage = `liveblog user manages the newsroom's accounts.
 
   user create --admin|--editor|--reporter --email E --name N [--byline-role R] [--avatar URL]
+                                   (creates the data directory when it does not exist)
   user list
   user password --email E          set a new password (ends the user's sessions)
   user disable --email E           stop the user signing in (ends their sessions and tokens)
@@ -29,13 +29,18 @@ would leave it in the shell history and the process list.
 `
 
 func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, userUsage)
-		return flag.ErrHelp
+	if len(args) == 0 || isHelp(args[0]) {
+		return groupUsage(userUsage, args, stdout, stderr)
 	}
 	var cfg Config
 	sub := args[0]
+	switch sub {
+	case "create", "password", "disable", "enable", "list":
+	default:
+		return groupUsage(userUsage, args, stdout, stderr)
+	}
 	fs := newFlagSet("user "+sub, stderr, &cfg, false)
+	setUsage(fs, "liveblog user "+sub+" [flags]", userUsage)
 	email := fs.String("email", "", "the user's email address, which they sign in with")
 	passwordFile := fs.String("password-file", env("LIVEBLOG_PASSWORD_FILE", ""), "read the password from this file (env LIVEBLOG_PASSWORD_FILE)")
 	var name, bylineRole, avatar string
@@ -48,21 +53,14 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fs.BoolVar(&editor, "editor", false, "editor: runs events, any post, pins, flags, key points, coverage")
 		fs.BoolVar(&reporter, "reporter", false, "reporter: creates and publishes posts, edits their own")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:], stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("user %s: unexpected argument %q (a password is never a flag or argument)", sub, fs.Arg(0))
 	}
-	switch sub {
-	case "create", "password", "disable", "enable":
-		if *email == "" {
-			return fmt.Errorf("user %s: --email is required", sub)
-		}
-	case "list":
-	default:
-		fmt.Fprint(stderr, userUsage)
-		return fmt.Errorf("user: unknown subcommand %q", sub)
+	if sub != "list" && *email == "" {
+		return fmt.Errorf("user %s: --email is required", sub)
 	}
 
 	var role liveblog.Role
@@ -84,7 +82,11 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 
-	store, err := openInstance(ctx, cfg)
+	open := openInstance
+	if sub == "create" {
+		open = createInstance
+	}
+	store, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}

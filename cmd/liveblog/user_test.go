@@ -36,12 +36,7 @@ func newDataDir(t *testing.T) string {
 
 func findUser(t *testing.T, dir, email string) *liveblog.User {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(dir, "liveblog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	u, err := s.FindUserByEmail(context.Background(), email)
+	u, err := openData(t, dir).FindUserByEmail(context.Background(), email)
 	if err != nil {
 		t.Fatal(err)
 	}
