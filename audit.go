@@ -2,7 +2,6 @@ package liveblog
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 )
 
@@ -10,8 +9,8 @@ import (
 // event or post, and from which address. The log answers the questions an
 // editor-in-chief asks after a post went out wrong ("who published this, and
 // from where?"), so it is written in the transaction of the action itself
-// wherever the store allows (see WithAudit): an action that happened is
-// always logged, and a logged action always happened.
+// wherever the store allows (see Write): an action that happened is always
+// logged, and a logged action always happened.
 type AuditEntry struct {
 	ID int64     `json:"id"`
 	At time.Time `json:"at"`
@@ -31,8 +30,6 @@ type AuditEntry struct {
 	// Detail says more where the action alone does not: the user or token
 	// acted on.
 	Detail string `json:"detail"`
-
-	recorded atomic.Bool
 }
 
 // Audit actions that are not Actions judged by Can.
@@ -45,15 +42,6 @@ const (
 	AuditTokenCreate   = "token.create"
 	AuditTokenRevoke   = "token.revoke"
 )
-
-// Recorded reports whether a store has written the entry. A request may
-// write more than once (an upload, then the post that shows it); the entry
-// goes with the first write that commits.
-func (a *AuditEntry) Recorded() bool { return a.recorded.Load() }
-
-// MarkRecorded is called by a store once the transaction that wrote the
-// entry has committed.
-func (a *AuditEntry) MarkRecorded() { a.recorded.Store(true) }
 
 // DefaultAuditLimit is how many entries a page of the log shows: a busy
 // hour of a big story.
@@ -72,9 +60,8 @@ type AuditFilter struct {
 	Limit int
 }
 
-// AuditStore keeps the audit log. A store that implements it writes the
-// entry WithAudit put in the context inside the transaction of the first
-// mutation made under that context.
+// AuditStore keeps the audit log. Besides the entries RecordAudit writes,
+// each mutation writes the one its Write carries, in its own transaction.
 type AuditStore interface {
 	// RecordAudit writes an entry on its own, for actions that change
 	// nothing else in the store (a failed sign-in) or that the store cannot
@@ -82,20 +69,6 @@ type AuditStore interface {
 	RecordAudit(ctx context.Context, a *AuditEntry) error
 	// FindAudit returns entries newest first.
 	FindAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
-}
-
-type auditKey struct{}
-
-// WithAudit returns a context under which the next store mutation records a
-// in its own transaction.
-func WithAudit(ctx context.Context, a *AuditEntry) context.Context {
-	return context.WithValue(ctx, auditKey{}, a)
-}
-
-// AuditFrom returns the entry WithAudit put in ctx, or nil.
-func AuditFrom(ctx context.Context) *AuditEntry {
-	a, _ := ctx.Value(auditKey{}).(*AuditEntry)
-	return a
 }
 
 // AuditLimit turns a requested page size into the one served.

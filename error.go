@@ -3,6 +3,7 @@ package liveblog
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to exactly one HTTP status in the http package.
@@ -90,4 +91,39 @@ func (e *ConflictError) Error() string {
 // Unwrap lets ErrorCode see a conflict.
 func (e *ConflictError) Unwrap() error {
 	return &Error{Code: ECONFLICT, Message: fmt.Sprintf("This was changed by someone else: you edited version %d, the current version is %d. Reload to see their change.", e.Got, e.Current)}
+}
+
+// Errors the stores return for a record that is not there, or whose key is
+// taken.
+var (
+	ErrNoEvent   = Errorf(ENOTFOUND, "Event not found.")
+	ErrNoPost    = Errorf(ENOTFOUND, "Post not found.")
+	ErrNoUser    = Errorf(ENOTFOUND, "User not found.")
+	ErrNoSession = Errorf(ENOTFOUND, "Session not found.")
+	ErrNoToken   = Errorf(ENOTFOUND, "Token not found.")
+	ErrNoWebhook = Errorf(ENOTFOUND, "Webhook not found.")
+	ErrNoKey     = Errorf(ENOTFOUND, "No request with this Idempotency-Key.")
+
+	ErrSlugTaken  = &Error{Code: ECONFLICT, Field: "slug", Message: "Another event already uses this slug."}
+	ErrEmailTaken = &Error{Code: ECONFLICT, Field: "email", Message: "A user with this email address already exists."}
+	ErrTokenTaken = &Error{Code: ECONFLICT, Field: "hash", Message: "A token with this secret already exists."}
+	ErrKeyTaken   = &Error{Code: ECONFLICT, Field: "Idempotency-Key",
+		Message: "A request with this Idempotency-Key was made at the same time; repeat it to get its response."}
+)
+
+// checkVersion refuses an edit of a version other than the current one.
+func checkVersion(current, got int) error {
+	if current != got {
+		return &ConflictError{Current: current, Got: got}
+	}
+	return nil
+}
+
+// utc is how a time is stored: UTC, to the microsecond, so that what is read
+// back is exactly what was written.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
 }

@@ -200,9 +200,9 @@ func (u *EventUpdate) Validate() error {
 	return nil
 }
 
-// Apply applies u to e and returns the change it makes to the feed: an
+// edit applies u to e and returns the change it makes to the feed: an
 // event.updated when a field changed, "" when none did.
-func (u *EventUpdate) Apply(e *Event) ChangeKind {
+func (u *EventUpdate) edit(e *Event) ChangeKind {
 	before := *e
 	if u.Title != nil {
 		e.Title = *u.Title
@@ -259,19 +259,19 @@ func (f *EventFilter) Check() (limit int, err error) {
 	return limit, nil
 }
 
-// EventStore keeps events.
+// EventStore keeps events. Its writes take a Write: who makes them, and how
+// they are recorded.
 type EventStore interface {
-	CreateEvent(ctx context.Context, e *Event) error
+	// CreateEvent stores a new event, at version 1 with an empty feed.
+	CreateEvent(ctx context.Context, w Write, e *Event) error
 	FindEventByID(ctx context.Context, id int64) (*Event, error)
 	FindEventBySlug(ctx context.Context, slug string) (*Event, error)
 	// FindEvents lists events, live ones first, then by most recently updated.
 	FindEvents(ctx context.Context, filter EventFilter) ([]*Event, error)
-	UpdateEvent(ctx context.Context, id int64, upd EventUpdate) (*Event, error)
-	// SetCoverage moves coverage to state, checking the transition and the
-	// version, and stamps the coverage start and end times.
-	SetCoverage(ctx context.Context, id int64, state CoverageState, version int) (*Event, error)
-	// ReplaceSummary replaces the key points and stamps their updated-at.
-	ReplaceSummary(ctx context.Context, id int64, points []string, version int) (*Event, error)
+	// ChangeEvent makes a transition of an event (an EventUpdate,
+	// SetCoverage, ReplaceSummary) with the change it makes to the feed, in
+	// one transaction, and returns the event as it left it.
+	ChangeEvent(ctx context.Context, w Write, id int64, t EventTransition) (*Event, error)
 }
 
 func validateText(field, s string, max int, required bool) error {

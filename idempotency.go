@@ -30,11 +30,10 @@ func ValidateIdempotencyKey(key string) error {
 }
 
 // IdempotentRequest is a write made with an Idempotency-Key: whose key it
-// is, what the request was, and how to make its response from what the
-// write produced. The http package puts it in the write's context
-// (WithIdempotency); a store that implements IdempotencyStore records it in
-// the same transaction as the mutation, so that no crash can leave a
-// mutation without its record or a record without its mutation.
+// is, and what the request was. The http package gives it to the store
+// mutation the request makes (Write.Idempotent), which records it in the
+// same transaction as the mutation, so that no crash can leave a mutation
+// without its record or a record without its mutation.
 type IdempotentRequest struct {
 	// TokenID scopes the key: two clients may choose the same key.
 	TokenID int64
@@ -45,30 +44,23 @@ type IdempotentRequest struct {
 	// (method, path, If-Match and body), so that a key reused for another
 	// request is told apart from a retry.
 	Hash string
-	// Respond makes the response from the result of the mutation: the post
-	// or event the store method returns. The store calls it inside the
-	// transaction, before commit, and keeps what it returns.
-	Respond func(result any) (*IdempotentResponse, error)
 }
 
-// IdempotentResponse is the stored answer to a write, replayed to a retry.
-type IdempotentResponse struct {
-	Status int
-	// Header holds the response headers that describe the result
-	// (Content-Type, ETag, Location).
-	Header map[string]string
-	Body   []byte
-}
-
-// IdempotencyRecord is a remembered write: the request's identity and the
-// response it got.
+// IdempotencyRecord is a remembered write: the request's identity and what
+// the write produced, from which a retry is answered. It keeps no copy of
+// the response, so a post taken down leaves none here either.
 type IdempotencyRecord struct {
-	TokenID   int64
-	Key       string
-	Method    string
-	Path      string
-	Hash      string
-	Response  IdempotentResponse
+	TokenID int64
+	Key     string
+	Method  string
+	Path    string
+	Hash    string
+	// EventID, PostID and Version name what the write produced: a post of
+	// the event (PostID not 0) or the event itself, at the version it left.
+	EventID int64
+	PostID  int64
+	Version int
+
 	CreatedAt time.Time
 }
 
@@ -78,12 +70,15 @@ func (r *IdempotencyRecord) Matches(req *IdempotentRequest) bool {
 	return r.Method == req.Method && r.Path == req.Path && r.Hash == req.Hash
 }
 
-// IdempotencyStore is implemented by stores that record idempotent writes.
+// IdempotencyCutoff is the time before which a record made counts as absent
+// at now.
+func IdempotencyCutoff(now time.Time) time.Time { return now.Add(-IdempotencyTTL) }
+
+// IdempotencyStore keeps the records of idempotent writes.
 //
-// Contract: a mutation (any Store method that writes and returns a post or
-// event) whose context carries an IdempotentRequest stores an
-// IdempotencyRecord in its own transaction, with the response Respond makes
-// from the mutation's result. A request makes at most one such mutation. A
+// Contract: a mutation of a post or an event whose Write carries an
+// IdempotentRequest stores an IdempotencyRecord in its own transaction,
+// naming what it produced. A request makes at most one such mutation. A
 // second mutation under a token and key that already has a live record
 // fails with ECONFLICT and changes nothing, whichever node makes it; a
 // record older than IdempotencyTTL counts as absent and is replaced.
@@ -94,18 +89,4 @@ type IdempotencyStore interface {
 	// DeleteExpiredIdempotencyRecords deletes the records older than
 	// IdempotencyTTL and reports how many there were.
 	DeleteExpiredIdempotencyRecords(ctx context.Context) (int64, error)
-}
-
-type idempotencyKey struct{}
-
-// WithIdempotency returns a context under which a store mutation records
-// req.
-func WithIdempotency(ctx context.Context, req *IdempotentRequest) context.Context {
-	return context.WithValue(ctx, idempotencyKey{}, req)
-}
-
-// IdempotencyFrom returns the request WithIdempotency put in ctx, or nil.
-func IdempotencyFrom(ctx context.Context) *IdempotentRequest {
-	req, _ := ctx.Value(idempotencyKey{}).(*IdempotentRequest)
-	return req
 }

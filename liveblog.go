@@ -65,6 +65,25 @@ type Store interface {
 	Close() error
 }
 
+// Database is everything a store adapter keeps: the record (Store), the
+// newsroom's accounts, idempotent writes, webhooks, the audit log and
+// presence, and the import of whole events. Both adapters implement all of
+// it; the http package takes it whole, so that a store lacking a piece fails
+// to compile instead of losing a feature at run time.
+type Database interface {
+	Store
+	UserStore
+	IdempotencyStore
+	WebhookStore
+	AuditStore
+	PresenceStore
+	// ImportEvent stores an event, its posts and its feed exactly as
+	// another instance recorded them (see Service.ImportEvent).
+	ImportEvent(ctx context.Context, e *Event, posts []*Post, feed *ChangeBatch) error
+	// Ping checks that the database answers, for the readiness probe.
+	Ping(ctx context.Context) error
+}
+
 // Announcer is told, after a commit, the new head sequence of an event's change
 // feed. A Broker is an Announcer; so is the in-process hub in tests. Announce
 // must not block, and announces even when ctx is done: the commit has

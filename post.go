@@ -162,9 +162,9 @@ type PostUpdate struct {
 	Version        int            `json:"version"`
 }
 
-// Apply returns a copy of p with the update applied, validated. It does not
-// touch timestamps or the version: the store does that.
-func (u *PostUpdate) Apply(p *Post) (*Post, error) {
+// Edited returns a copy of p with the update applied, validated. It does
+// not touch times or the version: Apply, the transition, does.
+func (u *PostUpdate) Edited(p *Post) (*Post, error) {
 	next := *p
 	if u.Headline != nil {
 		next.Headline = *u.Headline
@@ -200,7 +200,7 @@ func (u *PostUpdate) Apply(p *Post) (*Post, error) {
 		next.Status = s
 	}
 	if p.Status == StatusDeleted {
-		return nil, Errorf(ENOTFOUND, "Post not found.")
+		return nil, ErrNoPost
 	}
 	if err := next.Validate(); err != nil {
 		return nil, err
@@ -208,13 +208,12 @@ func (u *PostUpdate) Apply(p *Post) (*Post, error) {
 	return &next, nil
 }
 
-// EditChange stamps next, an update of p made at now (see PostUpdate.Apply),
-// and returns the change it makes to the feed, "" for none. Publishing a
-// draft or scheduled post is a post.published, stamping PublishedAt unless
-// the post already has one. An edit of a published post that readers can
-// see is a post.updated, and one of its text (see textEdited) also stamps
-// EditedAt.
-func EditChange(p, next *Post, now time.Time) ChangeKind {
+// editChange stamps next, an edit of p made at now (see Edited), and
+// returns the change it makes to the feed, "" for none. Publishing a draft
+// or scheduled post is a post.published, stamping PublishedAt unless the
+// post already has one. An edit of a published post that readers can see is
+// a post.updated, and one of its text (see textEdited) also stamps EditedAt.
+func editChange(p, next *Post, now time.Time) ChangeKind {
 	switch {
 	case p.Status == StatusPublished:
 		edited := textEdited(p, next)
@@ -489,25 +488,22 @@ func (f *PageFilter) Check() (limit int, err error) {
 	return limit, nil
 }
 
-// PostStore keeps posts. Every mutation that readers can see appends a Change
-// in the same transaction.
+// PostStore keeps posts. Every write that readers can see appends a Change
+// in the same transaction; writes take a Write: who makes them, and how they
+// are recorded.
 type PostStore interface {
 	// CreatePost stores a new post. A published post gets its PublishedAt
-	// (now, unless already set, as on import) and a post.published change.
-	CreatePost(ctx context.Context, p *Post) error
+	// (now, unless already set, as on import) and a post.published change;
+	// one created pinned unpins the event's other pinned post.
+	CreatePost(ctx context.Context, w Write, p *Post) error
 	FindPostByID(ctx context.Context, id int64) (*Post, error)
 	FindPosts(ctx context.Context, filter PostFilter) ([]*Post, error)
 	// FindPage reads a reader page and the event's head in one transaction.
 	FindPage(ctx context.Context, filter PageFilter) (*Page, error)
-	UpdatePost(ctx context.Context, id int64, upd PostUpdate) (*Post, error)
-	// DeletePost marks a post deleted (restorable) and removes its content from
-	// the payloads of earlier changes, so a takedown leaves no copy in the feed.
-	DeletePost(ctx context.Context, id int64, version int) (*Post, error)
-	// RestorePost brings a deleted post back as published.
-	RestorePost(ctx context.Context, id int64, version int) (*Post, error)
-	// PinPost pins or unpins a post; pinning unpins the event's other pinned
-	// post in the same transaction.
-	PinPost(ctx context.Context, id int64, pinned bool, version int) (*Post, error)
+	// ChangePost makes a transition of a post (a PostUpdate, DeletePost,
+	// RestorePost, PinPost) with the changes it makes to the feed, in one
+	// transaction, and returns the post as it left it.
+	ChangePost(ctx context.Context, w Write, id int64, t PostTransition) (*Post, error)
 	// PublishDuePosts publishes every scheduled post whose time has come, once
 	// even when several processes call it at the same moment.
 	PublishDuePosts(ctx context.Context, now time.Time) ([]*Post, error)

@@ -47,11 +47,13 @@ func HashToken(secret string) string {
 
 // TokenStore keeps API tokens.
 type TokenStore interface {
-	CreateToken(ctx context.Context, t *Token) error
+	CreateToken(ctx context.Context, w Write, t *Token) error
 	// FindTokenByHash returns an unrevoked token and records its use.
 	FindTokenByHash(ctx context.Context, hash string) (*Token, error)
 	FindTokens(ctx context.Context) ([]*Token, error)
-	RevokeToken(ctx context.Context, id int64) error
+	// RevokeToken revokes a token for good; revoking it again changes
+	// nothing.
+	RevokeToken(ctx context.Context, w Write, id int64) error
 }
 
 // Validate checks a token before it is stored. The hash is what requests are

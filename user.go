@@ -196,13 +196,12 @@ func NewSessionSecret() (secret, hash string) {
 	return secret, HashToken(secret)
 }
 
-// UserStore keeps users, their sessions and the record of sign-in attempts.
-// It is separate from Store so that a store may add accounts after the rest;
-// the http package enables the desk when its store implements it.
+// UserStore keeps users, their sessions and the record of sign-in attempts
+// (part of Database).
 type UserStore interface {
 	// CreateUser stores a new user; an email in use is a conflict naming
 	// "email".
-	CreateUser(ctx context.Context, u *User) error
+	CreateUser(ctx context.Context, w Write, u *User) error
 	FindUserByID(ctx context.Context, id int64) (*User, error)
 	// FindUserByEmail looks the address up in its normalised form.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
@@ -210,11 +209,11 @@ type UserStore interface {
 	FindUsers(ctx context.Context) ([]*User, error)
 	// UpdateUser edits a user, checking the version. Disabling a user
 	// deletes their sessions in the same transaction.
-	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
+	UpdateUser(ctx context.Context, w Write, id int64, upd UserUpdate) (*User, error)
 	// SetPassword replaces a user's password hash and ends every session
 	// of theirs except keepSession (a session hash, or "" for none): after
 	// a password change, other browsers must sign in again.
-	SetPassword(ctx context.Context, id int64, hash, keepSession string) error
+	SetPassword(ctx context.Context, w Write, id int64, hash, keepSession string) error
 
 	// CreateSession stores a new session, stamping its times, and drops
 	// sessions that have expired.
@@ -223,7 +222,7 @@ type UserStore interface {
 	// its use. An expired session, or one of a disabled user, is not found.
 	FindSessionByHash(ctx context.Context, hash string) (*Session, error)
 	// DeleteSession ends a session; ending one that is gone is no error.
-	DeleteSession(ctx context.Context, hash string) error
+	DeleteSession(ctx context.Context, w Write, hash string) error
 
 	// RecordLoginAttempt counts a sign-in attempt, identified by attempt,
 	// against each key (an account, a client address), drops attempts

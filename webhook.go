@@ -53,10 +53,10 @@ type WebhookAttempt struct {
 // WebhookStore keeps webhooks and the work of delivering to them. The
 // worker's position is on the webhook row, so publishing never writes to it.
 type WebhookStore interface {
-	CreateWebhook(ctx context.Context, w *Webhook) error
+	CreateWebhook(ctx context.Context, wr Write, w *Webhook) error
 	FindWebhookByID(ctx context.Context, id int64) (*Webhook, error)
 	FindWebhooks(ctx context.Context, eventID int64) ([]*Webhook, error)
-	DeleteWebhook(ctx context.Context, id int64) error
+	DeleteWebhook(ctx context.Context, wr Write, id int64) error
 	FindWebhookAttempts(ctx context.Context, webhookID int64, limit int) ([]*WebhookAttempt, error)
 
 	// ClaimWebhookDelivery takes the next change due for some webhook and
@@ -68,6 +68,15 @@ type WebhookStore interface {
 	// at retryAt. A lease that has been taken over meanwhile records nothing
 	// and returns a conflict.
 	FinishWebhookDelivery(ctx context.Context, a *WebhookAttempt, retryAt time.Time) error
+}
+
+// WebhookAttemptLimit turns a requested number of delivery attempts into the
+// one a store lists: MaxPageSize when none, or more, is asked for.
+func WebhookAttemptLimit(limit int) int {
+	if limit <= 0 || limit > MaxPageSize {
+		return MaxPageSize
+	}
+	return limit
 }
 
 // MaxWebhookURLLength bounds a partner's URL; real endpoints are far shorter.

@@ -84,10 +84,10 @@ func newCoverage(t *testing.T) *coverage {
 
 	ev := &liveblog.Event{Slug: "river-rescue", Title: "River rescue under way", Description: "Crews search the river after the flood.",
 		TimeZone: "Europe/London", Summary: liveblog.Summary{Points: []string{"Two people brought to safety", "Bridge closed"}}}
-	if err := s.CreateEvent(ctx, ev); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 		t.Fatal(err)
 	}
-	if ev, err = s.SetCoverage(ctx, ev.ID, liveblog.CoverageLive, ev.Version); err != nil {
+	if ev, err = s.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.SetCoverage{State: liveblog.CoverageLive, Version: ev.Version}); err != nil {
 		t.Fatal(err)
 	}
 	avatar := addMedia("reporter.png", color.RGBA{240, 180, 0, 255})
@@ -120,25 +120,25 @@ func newCoverage(t *testing.T) *coverage {
 		if i%10 == 3 {
 			p.Contributors = []liveblog.Contributor{{Name: "Ada Brennan", Role: "Reporter", Avatar: avatar}}
 		}
-		if err := s.CreatePost(ctx, p); err != nil {
+		if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			t.Fatal(err)
 		}
 		c.posts = append(c.posts, p)
 	}
-	if _, err := s.PinPost(ctx, c.posts[9].ID, true, c.posts[9].Version); err != nil {
+	if _, err := s.ChangePost(ctx, liveblog.Write{}, c.posts[9].ID, liveblog.PinPost{Pinned: true, Version: c.posts[9].Version}); err != nil {
 		t.Fatal(err)
 	}
 	draft := &liveblog.Post{EventID: ev.ID, Status: liveblog.StatusDraft, Headline: "EMBARGOED until noon", Blocks: []liveblog.Block{
 		{Type: liveblog.BlockImage, Src: addMedia("embargoed.png", color.RGBA{255, 0, 0, 255}), Alt: "Not yet"}}}
-	if err := s.CreatePost(ctx, draft); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, draft); err != nil {
 		t.Fatal(err)
 	}
 	gone := &liveblog.Post{EventID: ev.ID, Headline: "Taken down: a private address", Blocks: []liveblog.Block{
 		{Type: liveblog.BlockImage, Src: addMedia("taken-down.png", color.RGBA{0, 0, 0, 255}), Alt: "A front door"}}}
-	if err := s.CreatePost(ctx, gone); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, gone); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DeletePost(ctx, gone.ID, gone.Version); err != nil {
+	if _, err := s.ChangePost(ctx, liveblog.Write{}, gone.ID, liveblog.DeletePost{Version: gone.Version}); err != nil {
 		t.Fatal(err)
 	}
 	if c.event, err = s.FindEventByID(ctx, ev.ID); err != nil {

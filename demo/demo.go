@@ -98,7 +98,7 @@ func (c coverage) seed(ctx context.Context, store liveblog.Store) error {
 			ev.CoverageEndedAt = last.Add(10 * time.Minute)
 		}
 	}
-	if err := store.CreateEvent(ctx, &ev); err != nil {
+	if err := store.CreateEvent(ctx, liveblog.Write{}, &ev); err != nil {
 		return err
 	}
 	if c.state == "" || c.state == liveblog.CoverageScheduled {
@@ -109,7 +109,7 @@ func (c coverage) seed(ctx context.Context, store liveblog.Store) error {
 		return err
 	}
 	if len(c.summary) > 0 {
-		if cur, err = store.ReplaceSummary(ctx, cur.ID, c.summary, cur.Version); err != nil {
+		if cur, err = store.ChangeEvent(ctx, liveblog.Write{}, cur.ID, liveblog.ReplaceSummary{Points: c.summary, Version: cur.Version}); err != nil {
 			return err
 		}
 	}
@@ -117,7 +117,7 @@ func (c coverage) seed(ctx context.Context, store liveblog.Store) error {
 		p := sp.post
 		p.EventID = cur.ID
 		p.Status = liveblog.StatusPublished
-		if err := store.CreatePost(ctx, &p); err != nil {
+		if err := store.CreatePost(ctx, liveblog.Write{}, &p); err != nil {
 			return fmt.Errorf("post %q: %w", p.Headline, err)
 		}
 		if sp.edit != nil {
@@ -126,7 +126,7 @@ func (c coverage) seed(ctx context.Context, store liveblog.Store) error {
 				return err
 			}
 			upd := liveblog.PostUpdate{Blocks: &sp.edit.blocks, CorrectionNote: &sp.edit.note, Version: cp.Version}
-			if _, err := store.UpdatePost(ctx, p.ID, upd); err != nil {
+			if _, err := store.ChangePost(ctx, liveblog.Write{}, p.ID, &upd); err != nil {
 				return fmt.Errorf("edit %q: %w", p.Headline, err)
 			}
 		}
@@ -135,7 +135,7 @@ func (c coverage) seed(ctx context.Context, store liveblog.Store) error {
 			if err != nil {
 				return err
 			}
-			if _, err := store.PinPost(ctx, p.ID, true, cp.Version); err != nil {
+			if _, err := store.ChangePost(ctx, liveblog.Write{}, p.ID, liveblog.PinPost{Pinned: true, Version: cp.Version}); err != nil {
 				return fmt.Errorf("pin %q: %w", p.Headline, err)
 			}
 		}

@@ -294,7 +294,7 @@ func TestNewsroom(t *testing.T) {
 		ctx := context.Background()
 		store := mustOpen(t)
 		ev := mustSeed(t, store)
-		ev, err := store.SetCoverage(ctx, ev.ID, liveblog.CoveragePaused, ev.Version)
+		ev, err := store.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.SetCoverage{State: liveblog.CoveragePaused, Version: ev.Version})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -363,19 +363,15 @@ func runTicks(t *testing.T, n *demo.Newsroom, ticks int) int64 {
 // version.
 type conflictStore struct{ liveblog.Store }
 
-func (conflictStore) CreatePost(context.Context, *liveblog.Post) error {
+func (conflictStore) CreatePost(context.Context, liveblog.Write, *liveblog.Post) error {
 	return &liveblog.ConflictError{Current: 2, Got: 1}
 }
 
-func (conflictStore) UpdatePost(context.Context, int64, liveblog.PostUpdate) (*liveblog.Post, error) {
+func (conflictStore) ChangePost(context.Context, liveblog.Write, int64, liveblog.PostTransition) (*liveblog.Post, error) {
 	return nil, &liveblog.ConflictError{Current: 2, Got: 1}
 }
 
-func (conflictStore) PinPost(context.Context, int64, bool, int) (*liveblog.Post, error) {
-	return nil, &liveblog.ConflictError{Current: 2, Got: 1}
-}
-
-func (conflictStore) ReplaceSummary(context.Context, int64, []string, int) (*liveblog.Event, error) {
+func (conflictStore) ChangeEvent(context.Context, liveblog.Write, int64, liveblog.EventTransition) (*liveblog.Event, error) {
 	return nil, &liveblog.ConflictError{Current: 2, Got: 1}
 }
 

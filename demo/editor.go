@@ -34,7 +34,7 @@ func SeedEditor(ctx context.Context, users liveblog.UserStore) (password string,
 	password = newPassword()
 	u := &liveblog.User{Email: EditorEmail, Name: EditorName, Role: liveblog.RoleEditor,
 		Byline: liveblog.Contributor{Role: "Live editor"}, PasswordHash: argon2id.Hash(password)}
-	if err := users.CreateUser(ctx, u); err != nil {
+	if err := users.CreateUser(ctx, liveblog.Write{}, u); err != nil {
 		return "", fmt.Errorf("demo: create editor: %w", err)
 	}
 	return password, nil

@@ -192,7 +192,7 @@ func (n *Newsroom) publishPost(ctx context.Context, ev *liveblog.Event, now time
 	p := templates[i](&desk{r: n.Rand, now: now, pics: pics})
 	p.EventID = ev.ID
 	p.Status = liveblog.StatusPublished
-	if err := n.Store.CreatePost(ctx, &p); err != nil {
+	if err := n.Store.CreatePost(ctx, liveblog.Write{}, &p); err != nil {
 		return "publish", err
 	}
 	return "publish", nil
@@ -222,7 +222,7 @@ func (n *Newsroom) editPost(ctx context.Context, ev *liveblog.Event, now time.Ti
 				note := fmt.Sprintf("This post was updated at %s %s.", now.Format("15:04"), e.note)
 				upd.CorrectionNote = &note
 			}
-			if _, err := n.Store.UpdatePost(ctx, p.ID, upd); err != nil {
+			if _, err := n.Store.ChangePost(ctx, liveblog.Write{}, p.ID, &upd); err != nil {
 				return "edit", err
 			}
 			return "edit", nil
@@ -244,7 +244,7 @@ func (n *Newsroom) pinPost(ctx context.Context, ev *liveblog.Event) (string, err
 			continue
 		}
 		p := posts[n.Rand.IntN(len(posts))]
-		if _, err := n.Store.PinPost(ctx, p.ID, true, p.Version); err != nil {
+		if _, err := n.Store.ChangePost(ctx, liveblog.Write{}, p.ID, liveblog.PinPost{Pinned: true, Version: p.Version}); err != nil {
 			return "pin", err
 		}
 		return "pin", nil
@@ -272,7 +272,7 @@ func (n *Newsroom) updateSummary(ctx context.Context, ev *liveblog.Event, now ti
 		if len(points) > maxSummaryPoints {
 			points = points[:maxSummaryPoints]
 		}
-		if _, err := n.Store.ReplaceSummary(ctx, ev.ID, points, ev.Version); err != nil {
+		if _, err := n.Store.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.ReplaceSummary{Points: points, Version: ev.Version}); err != nil {
 			return "summary", err
 		}
 		return "summary", nil

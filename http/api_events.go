@@ -83,13 +83,13 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, list)
 }
 
-func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, write liveblog.Write) (answer, error) {
 	if err := authorize(r, liveblog.ActionCreateEvent, nil); err != nil {
-		return err
+		return answer{}, err
 	}
 	var req eventRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
-		return err
+		return answer{}, err
 	}
 	ev := &liveblog.Event{
 		Slug:        req.Slug,
@@ -100,13 +100,12 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) error {
 		Summary:     liveblog.Summary{Points: req.Summary.Points},
 	}
 	if err := ev.Validate(); err != nil {
-		return err
+		return answer{}, err
 	}
-	if err := s.store.CreateEvent(r.Context(), ev); err != nil {
-		return err
+	if err := s.store.CreateEvent(r.Context(), write, ev); err != nil {
+		return answer{}, err
 	}
-	w.Header().Set("Location", eventPath(ev.Slug))
-	return writeResource(w, http.StatusCreated, ev, ev.Version)
+	return answer{event: ev}, nil
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
@@ -117,101 +116,101 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
 	return writeResource(w, http.StatusOK, ev, ev.Version)
 }
 
-func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request, write liveblog.Write) (answer, error) {
 	ev, err := s.findEvent(r)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := authorize(r, liveblog.ActionEditEvent, nil); err != nil {
-		return err
+		return answer{}, err
 	}
 	var req eventUpdateRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
-		return err
+		return answer{}, err
 	}
 	upd := req.EventUpdate
 	if upd.Version, err = editedVersion(r, req.Version); err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := upd.Validate(); err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := checkVersion(ev.Version, upd.Version); err != nil {
-		return err
+		return answer{}, err
 	}
-	if ev, err = s.store.UpdateEvent(r.Context(), ev.ID, upd); err != nil {
-		return err
+	if ev, err = s.store.ChangeEvent(r.Context(), write, ev.ID, &upd); err != nil {
+		return answer{}, err
 	}
-	return writeResource(w, http.StatusOK, ev, ev.Version)
+	return answer{event: ev}, nil
 }
 
-func (s *Server) setCoverage(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) setCoverage(w http.ResponseWriter, r *http.Request, write liveblog.Write) (answer, error) {
 	ev, err := s.findEvent(r)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := authorize(r, liveblog.ActionSetCoverage, nil); err != nil {
-		return err
+		return answer{}, err
 	}
 	var req coverageRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
-		return err
+		return answer{}, err
 	}
 	version, err := editedVersion(r, req.Version)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	switch {
 	case req.State == "":
-		return liveblog.FieldError("state", "Say which state coverage moves to: live, paused or ended.")
+		return answer{}, liveblog.FieldError("state", "Say which state coverage moves to: live, paused or ended.")
 	case !req.State.Valid():
-		return liveblog.FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
+		return answer{}, liveblog.FieldError("state", "Coverage state must be scheduled, live, paused or ended.")
 	}
 	if err := checkVersion(ev.Version, version); err != nil {
-		return err
+		return answer{}, err
 	}
 	if !ev.State.CanMoveTo(req.State) {
-		return liveblog.FieldError("state", "Coverage cannot go from %s to %s.", ev.State, req.State)
+		return answer{}, liveblog.FieldError("state", "Coverage cannot go from %s to %s.", ev.State, req.State)
 	}
-	if ev, err = s.store.SetCoverage(r.Context(), ev.ID, req.State, version); err != nil {
-		return err
+	if ev, err = s.store.ChangeEvent(r.Context(), write, ev.ID, liveblog.SetCoverage{State: req.State, Version: version}); err != nil {
+		return answer{}, err
 	}
-	return writeResource(w, http.StatusOK, ev, ev.Version)
+	return answer{event: ev}, nil
 }
 
-func (s *Server) replaceSummary(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) replaceSummary(w http.ResponseWriter, r *http.Request, write liveblog.Write) (answer, error) {
 	ev, err := s.findEvent(r)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := authorize(r, liveblog.ActionEditSummary, nil); err != nil {
-		return err
+		return answer{}, err
 	}
 	var req summaryRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
-		return err
+		return answer{}, err
 	}
 	version, err := editedVersion(r, req.Version)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	if req.Points == nil {
-		return liveblog.FieldError("points", `Send the key points as "points": [...]; an empty list clears them.`)
+		return answer{}, liveblog.FieldError("points", `Send the key points as "points": [...]; an empty list clears them.`)
 	}
 	points := *req.Points
 	if points == nil {
 		points = []string{}
 	}
 	if err := liveblog.ValidateSummary(points); err != nil {
-		return renameField(err, "summary.points", "points")
+		return answer{}, renameField(err, "summary.points", "points")
 	}
 	if err := checkVersion(ev.Version, version); err != nil {
-		return err
+		return answer{}, err
 	}
-	if ev, err = s.store.ReplaceSummary(r.Context(), ev.ID, points, version); err != nil {
-		return err
+	if ev, err = s.store.ChangeEvent(r.Context(), write, ev.ID, liveblog.ReplaceSummary{Points: points, Version: version}); err != nil {
+		return answer{}, err
 	}
-	return writeResource(w, http.StatusOK, ev, ev.Version)
+	return answer{event: ev}, nil
 }
 
 // findEvent returns the event named by the {slug} of the route.

@@ -126,20 +126,20 @@ func nextPostsQuery(q url.Values, filter liveblog.PostFilter, posts []*liveblog.
 	return next
 }
 
-func (s *Server) createPost(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createPost(w http.ResponseWriter, r *http.Request, write liveblog.Write) (answer, error) {
 	ev, err := s.findEvent(r)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	var req postRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := authorize(r, liveblog.ActionCreatePost, nil); err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := authorizeFlags(r, &liveblog.Post{}, &req.Breaking, &req.KeyEvent, &req.Pinned); err != nil {
-		return err
+		return answer{}, err
 	}
 	p := &liveblog.Post{
 		EventID:      ev.ID,
@@ -156,13 +156,12 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) error {
 		p.AuthorID = tok.UserID
 	}
 	if err := p.Validate(); err != nil {
-		return err
+		return answer{}, err
 	}
-	if err := s.store.CreatePost(r.Context(), p); err != nil {
-		return err
+	if err := s.store.CreatePost(r.Context(), write, p); err != nil {
+		return answer{}, err
 	}
-	w.Header().Set("Location", postPath(ev.Slug, p.ID))
-	return writeResource(w, http.StatusCreated, p, p.Version)
+	return answer{post: p}, nil
 }
 
 func (s *Server) getPost(w http.ResponseWriter, r *http.Request) error {
@@ -173,116 +172,116 @@ func (s *Server) getPost(w http.ResponseWriter, r *http.Request) error {
 	return writeResource(w, http.StatusOK, p, p.Version)
 }
 
-func (s *Server) updatePost(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) updatePost(w http.ResponseWriter, r *http.Request, write liveblog.Write) (answer, error) {
 	_, p, err := s.findPost(r)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	var req postUpdateRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := authorize(r, liveblog.ActionEditPost, p); err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := authorizeFlags(r, p, req.Breaking, req.KeyEvent, nil); err != nil {
-		return err
+		return answer{}, err
 	}
 	upd := req.PostUpdate
 	if upd.Version, err = editedVersion(r, req.Version); err != nil {
-		return err
+		return answer{}, err
 	}
-	// Apply validates the post as it would be after the edit; the result is
+	// Edited validates the post as it would be after the edit; the result is
 	// only looked at for its errors, the store applies the edit itself.
-	if _, err := upd.Apply(p); err != nil {
-		return err
+	if _, err := upd.Edited(p); err != nil {
+		return answer{}, err
 	}
 	if err := checkVersion(p.Version, upd.Version); err != nil {
-		return err
+		return answer{}, err
 	}
-	if p, err = s.store.UpdatePost(r.Context(), p.ID, upd); err != nil {
-		return err
+	if p, err = s.store.ChangePost(r.Context(), write, p.ID, &upd); err != nil {
+		return answer{}, err
 	}
-	return writeResource(w, http.StatusOK, p, p.Version)
+	return answer{post: p}, nil
 }
 
-func (s *Server) deletePost(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) deletePost(w http.ResponseWriter, r *http.Request, write liveblog.Write) (answer, error) {
 	_, p, err := s.findPost(r)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := authorize(r, liveblog.ActionDeletePost, p); err != nil {
-		return err
+		return answer{}, err
 	}
 	version, err := s.optionalVersion(w, r)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	if p.Status == liveblog.StatusDeleted {
-		return liveblog.Errorf(liveblog.EGONE, "This post is already deleted; restore it with POST …/restore.")
+		return answer{}, liveblog.Errorf(liveblog.EGONE, "This post is already deleted; restore it with POST …/restore.")
 	}
 	if err := checkVersion(p.Version, version); err != nil {
-		return err
+		return answer{}, err
 	}
-	if p, err = s.store.DeletePost(r.Context(), p.ID, version); err != nil {
-		return err
+	if p, err = s.store.ChangePost(r.Context(), write, p.ID, liveblog.DeletePost{Version: version}); err != nil {
+		return answer{}, err
 	}
-	return writeResource(w, http.StatusOK, p, p.Version)
+	return answer{post: p}, nil
 }
 
-func (s *Server) restorePost(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) restorePost(w http.ResponseWriter, r *http.Request, write liveblog.Write) (answer, error) {
 	_, p, err := s.findPost(r)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := authorize(r, liveblog.ActionRestorePost, p); err != nil {
-		return err
+		return answer{}, err
 	}
 	version, err := s.optionalVersion(w, r)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	if p.Status != liveblog.StatusDeleted {
-		return liveblog.FieldError("status", "Only a deleted post can be restored; this one is %s.", p.Status)
+		return answer{}, liveblog.FieldError("status", "Only a deleted post can be restored; this one is %s.", p.Status)
 	}
 	if err := checkVersion(p.Version, version); err != nil {
-		return err
+		return answer{}, err
 	}
-	if p, err = s.store.RestorePost(r.Context(), p.ID, version); err != nil {
-		return err
+	if p, err = s.store.ChangePost(r.Context(), write, p.ID, liveblog.RestorePost{Version: version}); err != nil {
+		return answer{}, err
 	}
-	return writeResource(w, http.StatusOK, p, p.Version)
+	return answer{post: p}, nil
 }
 
-func (s *Server) pinPost(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) pinPost(w http.ResponseWriter, r *http.Request, write liveblog.Write) (answer, error) {
 	_, p, err := s.findPost(r)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	if err := authorize(r, liveblog.ActionPinPost, p); err != nil {
-		return err
+		return answer{}, err
 	}
 	var req pinRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
-		return err
+		return answer{}, err
 	}
 	version, err := editedVersion(r, req.Version)
 	if err != nil {
-		return err
+		return answer{}, err
 	}
 	if req.Pinned == nil {
-		return liveblog.FieldError("pinned", `Say "pinned": true or false.`)
+		return answer{}, liveblog.FieldError("pinned", `Say "pinned": true or false.`)
 	}
 	if *req.Pinned && p.Status != liveblog.StatusPublished {
-		return liveblog.FieldError("pinned", "Only a published post can be pinned.")
+		return answer{}, liveblog.FieldError("pinned", "Only a published post can be pinned.")
 	}
 	if err := checkVersion(p.Version, version); err != nil {
-		return err
+		return answer{}, err
 	}
-	if p, err = s.store.PinPost(r.Context(), p.ID, *req.Pinned, version); err != nil {
-		return err
+	if p, err = s.store.ChangePost(r.Context(), write, p.ID, liveblog.PinPost{Pinned: *req.Pinned, Version: version}); err != nil {
+		return answer{}, err
 	}
-	return writeResource(w, http.StatusOK, p, p.Version)
+	return answer{post: p}, nil
 }
 
 // optionalVersion reads the version of a write whose body is optional:

@@ -16,10 +16,10 @@ func TestAuth(t *testing.T) {
 	ctx := context.Background()
 	revoked, hash := liveblog.NewTokenSecret()
 	tok := &liveblog.Token{Name: "old laptop", Hash: hash}
-	if err := store.CreateToken(ctx, tok); err != nil {
+	if err := store.CreateToken(ctx, liveblog.Write{}, tok); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.RevokeToken(ctx, tok.ID); err != nil {
+	if err := store.RevokeToken(ctx, liveblog.Write{}, tok.ID); err != nil {
 		t.Fatal(err)
 	}
 

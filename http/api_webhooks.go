@@ -25,35 +25,17 @@ type webhookAttemptList struct {
 	Attempts []*liveblog.WebhookAttempt `json:"attempts"`
 }
 
-// webhookStore returns the store's webhooks, or not found for a store that
-// keeps none, so that the routes exist on every instance.
-func (s *Server) webhookStore() (liveblog.WebhookStore, error) {
-	ws, ok := s.store.(liveblog.WebhookStore)
-	if !ok {
-		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "This instance does not deliver webhooks.")
-	}
-	return ws, nil
-}
-
-// webhookEvent returns the store's webhooks and the event named by {slug},
-// once the request's user is known to manage webhooks.
-func (s *Server) webhookEvent(r *http.Request) (liveblog.WebhookStore, *liveblog.Event, error) {
+// webhookEvent returns the event named by {slug}, once the request's user
+// is known to manage webhooks.
+func (s *Server) webhookEvent(r *http.Request) (*liveblog.Event, error) {
 	if err := authorize(r, liveblog.ActionManageWebhooks, nil); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ws, err := s.webhookStore()
-	if err != nil {
-		return nil, nil, err
-	}
-	ev, err := s.findEvent(r)
-	if err != nil {
-		return nil, nil, err
-	}
-	return ws, ev, nil
+	return s.findEvent(r)
 }
 
-func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
-	ws, ev, err := s.webhookEvent(r)
+func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
+	ev, err := s.webhookEvent(r)
 	if err != nil {
 		return err
 	}
@@ -70,7 +52,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := hook.Validate(); err != nil {
 		return err
 	}
-	if err := ws.CreateWebhook(r.Context(), hook); err != nil {
+	if err := s.store.CreateWebhook(r.Context(), write, hook); err != nil {
 		return err
 	}
 	w.Header().Set("Location", eventPath(ev.Slug)+"/webhooks/"+strconv.FormatInt(hook.ID, 10))
@@ -78,11 +60,11 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
-	ws, ev, err := s.webhookEvent(r)
+	ev, err := s.webhookEvent(r)
 	if err != nil {
 		return err
 	}
-	hooks, err := ws.FindWebhooks(r.Context(), ev.ID)
+	hooks, err := s.store.FindWebhooks(r.Context(), ev.ID)
 	if err != nil {
 		return err
 	}
@@ -97,32 +79,33 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 
 // findWebhook returns the webhook named by {id}, if it belongs to the event
 // named by {slug}.
-func (s *Server) findWebhook(r *http.Request) (liveblog.WebhookStore, *liveblog.Webhook, error) {
-	ws, ev, err := s.webhookEvent(r)
+func (s *Server) findWebhook(r *http.Request) (*liveblog.Webhook, error) {
+	ev, err := s.webhookEvent(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	id, ok := parseID(r.PathValue("id"))
 	if !ok {
-		return nil, nil, liveblog.Errorf(liveblog.ENOTFOUND, "Webhook not found.")
+		return nil, liveblog.ErrNoWebhook
 	}
-	hook, err := ws.FindWebhookByID(r.Context(), id)
+	hook, err := s.store.FindWebhookByID(r.Context(), id)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if hook.EventID != ev.ID {
-		return nil, nil, liveblog.Errorf(liveblog.ENOTFOUND, "Webhook not found.")
+		return nil, liveblog.ErrNoWebhook
 	}
 	hook.Secret = ""
-	return ws, hook, nil
+	return hook, nil
 }
 
-func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	ws, hook, err := s.findWebhook(r)
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
+	hook, err := s.findWebhook(r)
 	if err != nil {
 		return err
 	}
-	if err := ws.DeleteWebhook(r.Context(), hook.ID); err != nil {
+	write.Audit.EventID = hook.EventID
+	if err := s.store.DeleteWebhook(r.Context(), write, hook.ID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -132,7 +115,7 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 // listWebhookAttempts is the delivery log: the latest attempts, newest
 // first, with status code, latency and error.
 func (s *Server) listWebhookAttempts(w http.ResponseWriter, r *http.Request) error {
-	ws, hook, err := s.findWebhook(r)
+	hook, err := s.findWebhook(r)
 	if err != nil {
 		return err
 	}
@@ -140,7 +123,7 @@ func (s *Server) listWebhookAttempts(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	attempts, err := ws.FindWebhookAttempts(r.Context(), hook.ID, limit)
+	attempts, err := s.store.FindWebhookAttempts(r.Context(), hook.ID, limit)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func TestWebhookAPI(t *testing.T) {
 	base := "/api/v1/events/" + ev.Slug + "/webhooks"
 	tokenFor := func(u *liveblog.User) string {
 		secret, hash := liveblog.NewTokenSecret()
-		if err := store.CreateToken(context.Background(), &liveblog.Token{Name: u.Email, Hash: hash, UserID: u.ID}); err != nil {
+		if err := store.CreateToken(context.Background(), liveblog.Write{}, &liveblog.Token{Name: u.Email, Hash: hash, UserID: u.ID}); err != nil {
 			t.Fatal(err)
 		}
 		return secret

@@ -41,7 +41,7 @@ func (s *Server) authenticate(next handlerFunc) handlerFunc {
 			return err
 		}
 		ctx := context.WithValue(r.Context(), tokenKey, tok)
-		return next(w, s.withAudit(r.WithContext(context.WithValue(ctx, userKey, u)), u))
+		return next(w, r.WithContext(context.WithValue(ctx, userKey, u)))
 	}
 }
 
@@ -54,10 +54,7 @@ func (s *Server) tokenUser(ctx context.Context, tok *liveblog.Token) (*liveblog.
 	if tok.UserID == 0 {
 		return &liveblog.User{Name: tok.Name, Role: liveblog.RoleEditor}, nil
 	}
-	if s.desk.users == nil {
-		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "User not found.")
-	}
-	u, err := s.desk.users.FindUserByID(ctx, tok.UserID)
+	u, err := s.store.FindUserByID(ctx, tok.UserID)
 	if err != nil {
 		return nil, err
 	}

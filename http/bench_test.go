@@ -24,7 +24,7 @@ func readerServer(tb testing.TB, posts int, reader bool) (http.Handler, *sqlite.
 	store := openStore(tb, filepath.Join(tb.TempDir(), "liveblog.db"))
 	srv, hub := newServer(tb, lbhttp.Config{}, store, nil)
 	ev := &liveblog.Event{Slug: "bench", Title: "Summit talks", State: liveblog.CoverageLive}
-	if err := store.CreateEvent(ctx, ev); err != nil {
+	if err := store.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 		tb.Fatal(err)
 	}
 	for i := range posts {
@@ -39,7 +39,7 @@ func readerServer(tb testing.TB, posts int, reader bool) (http.Handler, *sqlite.
 			Contributors: []liveblog.Contributor{{Name: "A correspondent", Role: "Reporting from Brussels"}},
 			KeyEvent:     i%3 == 0,
 		}
-		if err := store.CreatePost(ctx, p); err != nil {
+		if err := store.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			tb.Fatal(err)
 		}
 	}

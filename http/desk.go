@@ -25,10 +25,7 @@ import (
 // browsers and proxies that send no Sec-Fetch-Site or Origin), and
 // liveblog.Can decides what a user may do.
 type desk struct {
-	// users is the store's accounts; nil when the store has none, and
-	// then the desk is not served.
-	users liveblog.UserStore
-	cop   *http.CrossOriginProtection
+	cop *http.CrossOriginProtection
 	// heavy bounds the memory-hungry work done at once: hashing a
 	// password takes 64 MiB (see package argon2id), decoding an upload
 	// what its header says (media.DecodeCost: 242 MB for a 40-megapixel
@@ -37,11 +34,9 @@ type desk struct {
 	heavy *budget
 }
 
-// newDesk prepares the desk for store, which serves it when it also keeps
-// accounts (liveblog.UserStore).
-func newDesk(cfg Config, store liveblog.Store) *desk {
+// newDesk prepares the desk.
+func newDesk(cfg Config) *desk {
 	d := &desk{cop: http.NewCrossOriginProtection(), heavy: newBudget(cfg.WorkMemory)}
-	d.users, _ = store.(liveblog.UserStore)
 	if cfg.Origin != "" {
 		// Behind a proxy that rewrites Host, the browser's Origin is the
 		// public one, which the same-origin check could not match.
@@ -190,8 +185,6 @@ func mediaType(r *http.Request) string {
 	return strings.TrimSpace(mt)
 }
 
-var errNoDesk = liveblog.Errorf(liveblog.ENOTFOUND, "The desk is not available: this instance's store keeps no accounts.")
-
 // deskRoute adapts a desk handler: no caching, the error format the caller
 // understands, the cross-origin check for unsafe methods, and the session
 // when there is one. signIn says whether the route needs one.
@@ -200,9 +193,6 @@ func (s *Server) deskRoute(signIn bool, h handlerFunc) http.Handler {
 		// A page for one signed-in user must not be kept by a cache and
 		// shown to the next.
 		w.Header().Set("Cache-Control", "no-store")
-		if s.desk.users == nil {
-			return errNoDesk
-		}
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
 		if unsafe {
 			if err := s.desk.cop.Check(r); err != nil {
@@ -241,7 +231,7 @@ func (s *Server) deskRoute(signIn bool, h handlerFunc) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), sessionKey, sess)
 		ctx = context.WithValue(ctx, userKey, sess.User)
-		return h(w, s.withAudit(r.WithContext(ctx), sess.User))
+		return h(w, r.WithContext(ctx))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := infoOf(r.Context())

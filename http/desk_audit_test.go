@@ -63,6 +63,29 @@ func TestAuditLog(t *testing.T) {
 			t.Errorf("entry = %+v, want the editor's update of post %d in event %d", a, f.editorPost.ID, f.ev.ID)
 		}
 	})
+	t.Run("DeskSaveAndPinIsOneLine", func(t *testing.T) {
+		// A save that also pins the post makes two writes; the log has one
+		// line for the one action.
+		p, err := env.store.FindPostByID(ctx, f.editorPost.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := latest(t, liveblog.AuditFilter{})
+		res := editor.do(t, "PUT", f.post(p), "application/json", composerJSON(p, `,"pinned":true`))
+		if res.status != 200 {
+			t.Fatalf("status %d: %s", res.status, res.body)
+		}
+		if got, err := env.store.FindPostByID(ctx, p.ID); err != nil || !got.Pinned {
+			t.Fatalf("post = %+v, %v; want it pinned", got, err)
+		}
+		got, err := env.store.FindAudit(ctx, liveblog.AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) < 2 || got[1].ID != before.ID || got[0].Action != "post.update" || got[0].PostID != p.ID {
+			t.Errorf("entries after the save = %+v, want one post.update of post %d", got[:min(len(got), 2)], p.ID)
+		}
+	})
 	t.Run("RefusedIsNotLogged", func(t *testing.T) {
 		reporter := env.signIn(t, "reporter@example.com")
 		before := latest(t, liveblog.AuditFilter{})
@@ -81,7 +104,7 @@ func TestAuditLog(t *testing.T) {
 	})
 	t.Run("API", func(t *testing.T) {
 		secret, hash := liveblog.NewTokenSecret()
-		if err := env.store.CreateToken(ctx, &liveblog.Token{Name: "wire", Hash: hash, UserID: env.admin.ID}); err != nil {
+		if err := env.store.CreateToken(ctx, liveblog.Write{}, &liveblog.Token{Name: "wire", Hash: hash, UserID: env.admin.ID}); err != nil {
 			t.Fatal(err)
 		}
 		res := send(t, env.ts, "POST", "/api/v1/events/"+f.ev.Slug+"/posts", secret, `{"headline":"From the wire"}`)

@@ -213,11 +213,11 @@ func TestDeskHistory(t *testing.T) {
 	p := env.newPost(t, ev, env.editor, func(p *liveblog.Post) { p.Headline = "First" })
 	other := env.newPost(t, ev, env.editor, func(p *liveblog.Post) { p.Headline = "Another post" })
 	for i, h := range []string{"Second", "Third"} {
-		if _, err := env.store.UpdatePost(ctx, p.ID, liveblog.PostUpdate{Headline: &h, Version: i + 1}); err != nil {
+		if _, err := env.store.ChangePost(ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{Headline: &h, Version: i + 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := env.store.UpdatePost(ctx, other.ID, liveblog.PostUpdate{Headline: new("Another, edited"), Version: 1}); err != nil {
+	if _, err := env.store.ChangePost(ctx, liveblog.Write{}, other.ID, &liveblog.PostUpdate{Headline: new("Another, edited"), Version: 1}); err != nil {
 		t.Fatal(err)
 	}
 	type history struct {
@@ -243,7 +243,7 @@ func TestDeskHistory(t *testing.T) {
 
 	t.Run("DeletedPostKeepsNone", func(t *testing.T) {
 		cur, _ := env.store.FindPostByID(ctx, p.ID)
-		if _, err := env.store.DeletePost(ctx, p.ID, cur.Version); err != nil {
+		if _, err := env.store.ChangePost(ctx, liveblog.Write{}, p.ID, liveblog.DeletePost{Version: cur.Version}); err != nil {
 			t.Fatal(err)
 		}
 		if h := decodeJSON[history](t, editor.do(t, "GET", path, "", "")); len(h.Revisions) != 0 {
@@ -322,7 +322,7 @@ func TestDeskPages(t *testing.T) {
 	})
 	t.Run("SummaryConflict", func(t *testing.T) {
 		cur, _ := env.store.FindEventByID(context.Background(), ev.ID)
-		if _, err := env.store.ReplaceSummary(context.Background(), ev.ID, []string{"Theirs"}, cur.Version); err != nil {
+		if _, err := env.store.ChangeEvent(context.Background(), liveblog.Write{}, ev.ID, liveblog.ReplaceSummary{Points: []string{"Theirs"}, Version: cur.Version}); err != nil {
 			t.Fatal(err)
 		}
 		res := editor.do(t, "POST", "/desk/events/"+ev.Slug+"/summary", "application/x-www-form-urlencoded",

@@ -49,7 +49,7 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, status 
 
 // createDeskEvent creates an event from the dashboard's form and opens its
 // desk; a refused form comes back filled in, with the reason.
-func (s *Server) createDeskEvent(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createDeskEvent(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	if err := authorize(r, liveblog.ActionCreateEvent, nil); err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (s *Server) createDeskEvent(w http.ResponseWriter, r *http.Request) error {
 		TimeZone:    strings.TrimSpace(r.PostFormValue("time_zone")),
 	}
 	ev := &liveblog.Event{Slug: form.Slug, Title: form.Title, Description: form.Description, TimeZone: form.TimeZone}
-	err := s.store.CreateEvent(r.Context(), ev)
+	err := s.store.CreateEvent(r.Context(), write, ev)
 	switch code := liveblog.ErrorCode(err); code {
 	case "":
 		http.Redirect(w, r, deskEventPath(ev), http.StatusSeeOther)

@@ -82,7 +82,7 @@ func (s *Server) showEventDesk(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ev := page.Event // read with the posts, so its head matches them
-	users, err := s.desk.users.FindUsers(ctx)
+	users, err := s.store.FindUsers(ctx)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (s *Server) showQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	users, err := s.desk.users.FindUsers(r.Context())
+	users, err := s.store.FindUsers(r.Context())
 	if err != nil {
 		return err
 	}
@@ -195,7 +195,7 @@ type eventResult struct {
 // setDeskCoverage moves coverage. The form says which state it saw the
 // event in, so that two editors pressing "End" and "Pause" at once do not
 // both succeed; no other version is needed for a state machine.
-func (s *Server) setDeskCoverage(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) setDeskCoverage(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	ev, err := s.findEvent(r)
 	if err != nil {
 		return err
@@ -213,7 +213,7 @@ func (s *Server) setDeskCoverage(w http.ResponseWriter, r *http.Request) error {
 	if !ev.State.CanMoveTo(to) {
 		return liveblog.FieldError("state", "Coverage cannot go from %s to %s.", ev.State, to)
 	}
-	if ev, err = s.store.SetCoverage(r.Context(), ev.ID, to, ev.Version); err != nil {
+	if ev, err = s.store.ChangeEvent(r.Context(), write, ev.ID, liveblog.SetCoverage{State: to, Version: ev.Version}); err != nil {
 		return err
 	}
 	return s.deskDone(w, r, ev)
@@ -226,7 +226,7 @@ type summaryConflict struct {
 	CurrentPoints []string `json:"current_points"`
 }
 
-func (s *Server) replaceDeskSummary(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) replaceDeskSummary(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	ev, err := s.findEvent(r)
 	if err != nil {
 		return err
@@ -251,7 +251,7 @@ func (s *Server) replaceDeskSummary(w http.ResponseWriter, r *http.Request) erro
 	if err := liveblog.ValidateSummary(points); err != nil {
 		return renameField(err, "summary.points", "points")
 	}
-	updated, err := s.store.ReplaceSummary(r.Context(), ev.ID, points, int(version))
+	updated, err := s.store.ChangeEvent(r.Context(), write, ev.ID, liveblog.ReplaceSummary{Points: points, Version: int(version)})
 	if liveblog.ErrorCode(err) == liveblog.ECONFLICT && wantsJSON(r) {
 		current, ferr := s.store.FindEventByID(r.Context(), ev.ID)
 		if ferr != nil {

@@ -75,7 +75,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	ok, u, err := s.checkPassword(w, r, email, password)
 	if err != nil {
 		if liveblog.ErrorCode(err) == codeTooManyRequests {
-			if err := s.desk.users.RecordSignInFailure(r.Context(), liveblog.SignInFailure{Address: address, Throttled: true}); err != nil {
+			if err := s.store.RecordSignInFailure(r.Context(), liveblog.SignInFailure{Address: address, Throttled: true}); err != nil {
 				return err
 			}
 			return fail(http.StatusTooManyRequests, errThrottled)
@@ -83,7 +83,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok {
-		if err := s.desk.users.RecordSignInFailure(r.Context(), liveblog.SignInFailure{Address: address, Email: email}); err != nil {
+		if err := s.store.RecordSignInFailure(r.Context(), liveblog.SignInFailure{Address: address, Email: email}); err != nil {
 			return err
 		}
 		return fail(http.StatusUnauthorized, errWrongLogin)
@@ -91,11 +91,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	// A fresh session at every sign-in: an id planted in the browser
 	// before it (session fixation) never becomes a signed-in one.
 	if old := sessionOf(r.Context()); old != nil {
-		s.desk.users.DeleteSession(r.Context(), old.Hash)
+		s.store.DeleteSession(r.Context(), liveblog.Write{}, old.Hash)
 	}
 	secret, hash := liveblog.NewSessionSecret()
 	sess := &liveblog.Session{Hash: hash, UserID: u.ID}
-	if err := s.desk.users.CreateSession(r.Context(), sess); err != nil {
+	if err := s.store.CreateSession(r.Context(), sess); err != nil {
 		if liveblog.ErrorCode(err) == liveblog.EFORBIDDEN {
 			return fail(http.StatusUnauthorized, errWrongLogin)
 		}
@@ -133,9 +133,7 @@ const codeTooManyRequests = "too_many_requests"
 // limit, without looking at the password and without storing the attempt:
 // what a throttled client types is not kept.
 func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, password string) (bool, *liveblog.User, error) {
-	// Counting an attempt is not the action a password change is logged
-	// as; the audit entry waits for the write it stands for.
-	ctx := liveblog.WithAudit(r.Context(), nil)
+	ctx := r.Context()
 	since := time.Now().Add(-LoginWindow)
 	keys := []string{"account:" + email, "address:" + s.clientAddress(r)}
 	throttled := func(counts []int) error {
@@ -148,7 +146,7 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 	// A read first: a client over a limit is refused without a write. The
 	// count the write returns is checked again, as attempts made at once
 	// may all have passed the read.
-	counts, err := s.desk.users.CountLoginAttempts(ctx, keys, since)
+	counts, err := s.store.CountLoginAttempts(ctx, keys, since)
 	if err != nil {
 		return false, nil, err
 	}
@@ -156,7 +154,7 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 		return false, nil, err
 	}
 	attempt := randomID(16)
-	if counts, err = s.desk.users.RecordLoginAttempt(ctx, attempt, keys, since); err != nil {
+	if counts, err = s.store.RecordLoginAttempt(ctx, attempt, keys, since); err != nil {
 		return false, nil, err
 	}
 	if err := throttled(counts); err != nil {
@@ -171,7 +169,7 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 		return false, nil, err
 	}
 	defer release()
-	u, err := s.desk.users.FindUserByEmail(ctx, email)
+	u, err := s.store.FindUserByEmail(ctx, email)
 	switch {
 	case liveblog.ErrorCode(err) == liveblog.ENOTFOUND:
 		argon2id.VerifyNobody(password)
@@ -187,14 +185,14 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email, pa
 	if !ok || u.Disabled {
 		return false, nil, nil
 	}
-	if err := s.desk.users.ForgetLoginAttempt(ctx, attempt); err != nil {
+	if err := s.store.ForgetLoginAttempt(ctx, attempt); err != nil {
 		return false, nil, err
 	}
 	return true, u, nil
 }
 
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if err := s.desk.users.DeleteSession(r.Context(), sessionOf(r.Context()).Hash); err != nil {
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
+	if err := s.store.DeleteSession(r.Context(), write, sessionOf(r.Context()).Hash); err != nil {
 		return err
 	}
 	s.clearSessionCookie(w, r)

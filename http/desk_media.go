@@ -17,7 +17,7 @@ const maxUploadBytes = media.MaxBytes
 // itself, its type in Content-Type, so nothing is buffered but the image;
 // what it is, though, is decided by its contents (see package media), never
 // by its name or declared type.
-func (s *Server) uploadImage(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uploadImage(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	if err := authorize(r, liveblog.ActionUploadMedia, nil); err != nil {
 		return err
 	}
@@ -44,6 +44,7 @@ func (s *Server) uploadImage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.recordAudit(r.Context(), liveblog.AuditFrom(r.Context()))
+	a := write.Audit
+	s.recordAudit(r.Context(), &a)
 	return writeJSON(w, http.StatusCreated, img)
 }

@@ -14,7 +14,7 @@ func (s *Server) showPassword(w http.ResponseWriter, r *http.Request) error {
 
 // updateProfile changes the signed-in user's byline: the name, role line
 // and avatar that the composer puts on their posts.
-func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	u := userOf(r.Context())
 	version, ok := parseID(r.PostFormValue("version"))
 	if !ok {
@@ -25,7 +25,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 		Role:   strings.TrimSpace(r.PostFormValue("byline_role")),
 		Avatar: strings.TrimSpace(r.PostFormValue("byline_avatar")),
 	}
-	updated, err := s.desk.users.UpdateUser(r.Context(), u.ID, liveblog.UserUpdate{Byline: &byline, Version: int(version)})
+	updated, err := s.store.UpdateUser(r.Context(), write, u.ID, liveblog.UserUpdate{Byline: &byline, Version: int(version)})
 	switch code := liveblog.ErrorCode(err); code {
 	case "":
 		return s.renderDesk(w, r, http.StatusOK, "desk_password", &deskView{Title: "Your account", User: updated,
@@ -39,7 +39,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
 // changePassword sets a new password once the current one is given: a
 // session left open on a shared machine must not be enough to take the
 // account over. The check is throttled like a sign-in.
-func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	u, sess := userOf(r.Context()), sessionOf(r.Context())
 	current, next, again := r.PostFormValue("current"), r.PostFormValue("password"), r.PostFormValue("again")
 	fail := func(status int, msg string) error {
@@ -66,7 +66,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	hash := argon2id.Hash(next)
 	release()
-	if err := s.desk.users.SetPassword(r.Context(), u.ID, hash, sess.Hash); err != nil {
+	if err := s.store.SetPassword(r.Context(), write, u.ID, hash, sess.Hash); err != nil {
 		return err
 	}
 	return s.renderDesk(w, r, http.StatusOK, "desk_password", &deskView{Title: "Your account",

@@ -63,7 +63,7 @@ func (s *Server) getDeskPost(w http.ResponseWriter, r *http.Request) error {
 
 // createDeskPost stores a post from the composer: a draft when the
 // composer saves on its own, or a post published or scheduled at once.
-func (s *Server) createDeskPost(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createDeskPost(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	ev, err := s.findEvent(r)
 	if err != nil {
 		return err
@@ -89,7 +89,7 @@ func (s *Server) createDeskPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.AuthorID = userOf(r.Context()).ID
-	if err := s.store.CreatePost(r.Context(), p); err != nil {
+	if err := s.store.CreatePost(r.Context(), write, p); err != nil {
 		return err
 	}
 	return s.writePostResult(w, r, http.StatusCreated, ev, p)
@@ -97,7 +97,7 @@ func (s *Server) createDeskPost(w http.ResponseWriter, r *http.Request) error {
 
 // updateDeskPost saves the composer over an existing post: an autosave of
 // a draft, its publication, or an edit of a published post.
-func (s *Server) updateDeskPost(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) updateDeskPost(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	ev, p, err := s.findPost(r)
 	if err != nil {
 		return err
@@ -145,14 +145,15 @@ func (s *Server) updateDeskPost(w http.ResponseWriter, r *http.Request) error {
 	if p.Status == liveblog.StatusPublished {
 		upd.CorrectionNote = &next.CorrectionNote
 	}
-	updated, err := s.store.UpdatePost(r.Context(), p.ID, upd)
+	updated, err := s.store.ChangePost(r.Context(), write, p.ID, &upd)
 	if _, ok := errors.AsType[*liveblog.ConflictError](err); ok {
 		return s.postConflict(w, r, ev, p, err)
 	} else if err != nil {
 		return err
 	}
 	if updated.Status == liveblog.StatusPublished && updated.Pinned != c.Pinned {
-		if updated, err = s.store.PinPost(r.Context(), updated.ID, c.Pinned, updated.Version); err != nil {
+		// One save is one line of the audit log: the edit has it.
+		if updated, err = s.store.ChangePost(r.Context(), liveblog.Write{}, updated.ID, liveblog.PinPost{Pinned: c.Pinned, Version: updated.Version}); err != nil {
 			return err
 		}
 	}
@@ -176,7 +177,7 @@ func (s *Server) postConflict(w http.ResponseWriter, r *http.Request, ev *livebl
 	return writeProblemWith(w, http.StatusConflict, postConflict{problem: p, Current: res.Post, CurrentHTML: res.HTML})
 }
 
-func (s *Server) deleteDeskPost(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) deleteDeskPost(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	ev, p, err := s.findPost(r)
 	if err != nil {
 		return err
@@ -191,13 +192,13 @@ func (s *Server) deleteDeskPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p, err = s.store.DeletePost(r.Context(), p.ID, version); err != nil {
+	if p, err = s.store.ChangePost(r.Context(), write, p.ID, liveblog.DeletePost{Version: version}); err != nil {
 		return err
 	}
 	return s.postDone(w, r, ev, p)
 }
 
-func (s *Server) restoreDeskPost(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) restoreDeskPost(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	ev, p, err := s.findPost(r)
 	if err != nil {
 		return err
@@ -212,7 +213,7 @@ func (s *Server) restoreDeskPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p, err = s.store.RestorePost(r.Context(), p.ID, version); err != nil {
+	if p, err = s.store.ChangePost(r.Context(), write, p.ID, liveblog.RestorePost{Version: version}); err != nil {
 		return err
 	}
 	return s.postDone(w, r, ev, p)

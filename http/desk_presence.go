@@ -19,10 +19,6 @@ type presenceList struct {
 // database, not this node's memory, so colleagues signed in through other
 // nodes are there too.
 func (s *Server) listPresence(w http.ResponseWriter, r *http.Request) error {
-	ps, ok := s.store.(liveblog.PresenceStore)
-	if !ok {
-		return liveblog.Errorf(liveblog.ENOTFOUND, "This instance's store does not keep presence.")
-	}
 	ev, err := s.findEvent(r)
 	if err != nil {
 		return err
@@ -30,15 +26,16 @@ func (s *Server) listPresence(w http.ResponseWriter, r *http.Request) error {
 	if r.Method == http.MethodPost {
 		p := &liveblog.Presence{UserID: userOf(r.Context()).ID, EventID: ev.ID}
 		if v := r.PostFormValue("post"); v != "" && v != "0" {
+			var ok bool
 			if p.PostID, ok = parseID(v); !ok {
 				return liveblog.FieldError("post", "The post is not one of this event's.")
 			}
 		}
-		if err := ps.SetPresence(r.Context(), p); err != nil {
+		if err := s.store.SetPresence(r.Context(), p); err != nil {
 			return err
 		}
 	}
-	present, err := ps.FindPresence(r.Context(), ev.ID, time.Now().Add(-liveblog.PresenceTimeout))
+	present, err := s.store.FindPresence(r.Context(), ev.ID, time.Now().Add(-liveblog.PresenceTimeout))
 	if err != nil {
 		return err
 	}

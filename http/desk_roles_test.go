@@ -29,19 +29,19 @@ type roleFixture struct {
 func (e *deskEnv) roleFixture(t *testing.T) *roleFixture {
 	t.Helper()
 	ev := &liveblog.Event{Slug: fmt.Sprintf("roles-%d", slugCount.Add(1)), Title: "Roles"}
-	if err := e.store.CreateEvent(context.Background(), ev); err != nil {
+	if err := e.store.CreateEvent(context.Background(), liveblog.Write{}, ev); err != nil {
 		t.Fatal(err)
 	}
 	f := &roleFixture{ev: ev, editorPost: e.newPost(t, ev, e.editor), reporterPost: e.newPost(t, ev, e.reporter)}
 	f.deletedPost = e.newPost(t, ev, e.editor)
 	var err error
-	if f.deletedPost, err = e.store.DeletePost(context.Background(), f.deletedPost.ID, f.deletedPost.Version); err != nil {
+	if f.deletedPost, err = e.store.ChangePost(context.Background(), liveblog.Write{}, f.deletedPost.ID, liveblog.DeletePost{Version: f.deletedPost.Version}); err != nil {
 		t.Fatal(err)
 	}
 	f.user = e.newUser(t, ev.Slug+"-user@example.com", "User "+ev.Slug, liveblog.RoleReporter)
 	_, hash := liveblog.NewTokenSecret()
 	f.token = &liveblog.Token{Name: "fixture", Hash: hash, UserID: f.user.ID}
-	if err := e.store.CreateToken(context.Background(), f.token); err != nil {
+	if err := e.store.CreateToken(context.Background(), liveblog.Write{}, f.token); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -217,14 +217,14 @@ func TestAPIRoles(t *testing.T) {
 		if u != nil {
 			tok.UserID = u.ID
 		}
-		if err := env.store.CreateToken(ctx, tok); err != nil {
+		if err := env.store.CreateToken(ctx, liveblog.Write{}, tok); err != nil {
 			t.Fatal(err)
 		}
 		return secret
 	}
 	gone := env.newUser(t, "gone@example.com", "Gone", liveblog.RoleAdmin)
 	goneToken := token(gone)
-	if _, err := env.store.UpdateUser(ctx, gone.ID, liveblog.UserUpdate{Disabled: new(true), Version: gone.Version}); err != nil {
+	if _, err := env.store.UpdateUser(ctx, liveblog.Write{}, gone.ID, liveblog.UserUpdate{Disabled: new(true), Version: gone.Version}); err != nil {
 		t.Fatal(err)
 	}
 	tokens := map[string]string{

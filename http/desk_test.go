@@ -56,7 +56,7 @@ func (e *deskEnv) newUser(t *testing.T, email, name string, role liveblog.Role) 
 	t.Helper()
 	u := &liveblog.User{Email: email, Name: name, Role: role, PasswordHash: cheapHash,
 		Byline: liveblog.Contributor{Role: string(role) + " correspondent"}}
-	if err := e.store.CreateUser(context.Background(), u); err != nil {
+	if err := e.store.CreateUser(context.Background(), liveblog.Write{}, u); err != nil {
 		t.Fatal(err)
 	}
 	return u
@@ -185,7 +185,7 @@ var slugCount atomic.Int64
 func (e *deskEnv) newEvent(t *testing.T) *liveblog.Event {
 	t.Helper()
 	ev := &liveblog.Event{Slug: fmt.Sprintf("desk-event-%d", slugCount.Add(1)), Title: "Desk event", State: liveblog.CoverageLive}
-	if err := e.store.CreateEvent(context.Background(), ev); err != nil {
+	if err := e.store.CreateEvent(context.Background(), liveblog.Write{}, ev); err != nil {
 		t.Fatal(err)
 	}
 	return ev
@@ -199,7 +199,7 @@ func (e *deskEnv) newPost(t *testing.T, ev *liveblog.Event, author *liveblog.Use
 	for _, f := range edit {
 		f(p)
 	}
-	if err := e.store.CreatePost(context.Background(), p); err != nil {
+	if err := e.store.CreatePost(context.Background(), liveblog.Write{}, p); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -287,7 +287,7 @@ func TestDeskSignIn(t *testing.T) {
 	})
 	t.Run("DisabledUser", func(t *testing.T) {
 		u := env.newUser(t, "gone@example.com", "Gone", liveblog.RoleEditor)
-		if _, err := env.store.UpdateUser(ctx, u.ID, liveblog.UserUpdate{Disabled: new(true), Version: u.Version}); err != nil {
+		if _, err := env.store.UpdateUser(ctx, liveblog.Write{}, u.ID, liveblog.UserUpdate{Disabled: new(true), Version: u.Version}); err != nil {
 			t.Fatal(err)
 		}
 		res := env.browser(t).postForm(t, "/desk/login", url.Values{"email": {"gone@example.com"}, "password": {deskPassword}})
@@ -298,7 +298,7 @@ func TestDeskSignIn(t *testing.T) {
 	t.Run("DisablingEndsSession", func(t *testing.T) {
 		u := env.newUser(t, "leaving@example.com", "Leaving", liveblog.RoleEditor)
 		c := env.signIn(t, "leaving@example.com")
-		if _, err := env.store.UpdateUser(ctx, u.ID, liveblog.UserUpdate{Disabled: new(true), Version: u.Version}); err != nil {
+		if _, err := env.store.UpdateUser(ctx, liveblog.Write{}, u.ID, liveblog.UserUpdate{Disabled: new(true), Version: u.Version}); err != nil {
 			t.Fatal(err)
 		}
 		wantProblem(t, c.do(t, "GET", "/desk/", "", ""), http.StatusUnauthorized, "")

@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/liveblog/liveblog"
@@ -32,7 +33,7 @@ type userForm struct {
 // renderUsers shows the user management page with status and a message.
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, v *deskView, page usersPage) error {
 	ctx := r.Context()
-	users, err := s.desk.users.FindUsers(ctx)
+	users, err := s.store.FindUsers(ctx)
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func (s *Server) usersFormError(w http.ResponseWriter, r *http.Request, err erro
 
 // createUser adds an account with the password the administrator chose,
 // which they pass on to the new colleague.
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	if err := authorize(r, liveblog.ActionManageUsers, nil); err != nil {
 		return err
 	}
@@ -112,10 +113,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	release()
 	u := &liveblog.User{Name: f.Name, Email: f.Email, Role: liveblog.Role(f.Role), PasswordHash: hash,
 		Byline: liveblog.Contributor{Role: f.BylineRole, Avatar: f.BylineAvatar}}
-	if a := liveblog.AuditFrom(r.Context()); a != nil {
-		a.Detail = liveblog.NormalizeEmail(f.Email)
-	}
-	if err := s.desk.users.CreateUser(r.Context(), u); err != nil {
+	write.Audit.Detail = liveblog.NormalizeEmail(f.Email)
+	if err := s.store.CreateUser(r.Context(), write, u); err != nil {
 		return s.usersFormError(w, r, err, page)
 	}
 	return s.redirectUsers(w, r, "created")
@@ -124,7 +123,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 // updateUser changes a user's role, or disables or enables them. An
 // administrator cannot do either to themselves: the last administrator
 // locking themselves out would leave nobody to undo it from the desk.
-func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	if err := authorize(r, liveblog.ActionManageUsers, nil); err != nil {
 		return err
 	}
@@ -150,15 +149,14 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	case "false":
 		upd.Disabled = new(false)
 	}
-	if a := liveblog.AuditFrom(r.Context()); a != nil {
-		if upd.Role != nil {
-			a.Detail += ", role " + string(*upd.Role)
-		}
-		if upd.Disabled != nil {
-			a.Detail += map[bool]string{true: ", disabled", false: ", enabled"}[*upd.Disabled]
-		}
+	write.Audit.Detail = "user " + strconv.FormatInt(id, 10)
+	if upd.Role != nil {
+		write.Audit.Detail += ", role " + string(*upd.Role)
 	}
-	if _, err := s.desk.users.UpdateUser(r.Context(), id, upd); err != nil {
+	if upd.Disabled != nil {
+		write.Audit.Detail += map[bool]string{true: ", disabled", false: ", enabled"}[*upd.Disabled]
+	}
+	if _, err := s.store.UpdateUser(r.Context(), write, id, upd); err != nil {
 		return s.usersFormError(w, r, err, usersPage{})
 	}
 	return s.redirectUsers(w, r, "updated")
@@ -166,7 +164,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 
 // createUserToken makes an API token that acts as the user, and shows its
 // secret on the page this once: only its hash is kept.
-func (s *Server) createUserToken(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createUserToken(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	if err := authorize(r, liveblog.ActionManageTokens, nil); err != nil {
 		return err
 	}
@@ -174,16 +172,14 @@ func (s *Server) createUserToken(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return liveblog.Errorf(liveblog.ENOTFOUND, "User not found.")
 	}
-	u, err := s.desk.users.FindUserByID(r.Context(), id)
+	u, err := s.store.FindUserByID(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	secret, hash := liveblog.NewTokenSecret()
 	t := &liveblog.Token{Name: strings.TrimSpace(r.PostFormValue("name")), Hash: hash, UserID: u.ID}
-	if a := liveblog.AuditFrom(r.Context()); a != nil {
-		a.Detail += ", " + t.Name
-	}
-	if err := s.store.CreateToken(r.Context(), t); err != nil {
+	write.Audit.Detail = "user " + strconv.FormatInt(u.ID, 10) + ", " + t.Name
+	if err := s.store.CreateToken(r.Context(), write, t); err != nil {
 		return s.usersFormError(w, r, err, usersPage{})
 	}
 	return s.renderUsers(w, r, http.StatusCreated, &deskView{Notice: "Token created for " + u.Name + "."},
@@ -191,7 +187,7 @@ func (s *Server) createUserToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 // revokeUserToken stops a token of the user at once.
-func (s *Server) revokeUserToken(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) revokeUserToken(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
 	if err := authorize(r, liveblog.ActionManageTokens, nil); err != nil {
 		return err
 	}
@@ -208,7 +204,8 @@ func (s *Server) revokeUserToken(w http.ResponseWriter, r *http.Request) error {
 	if !slices.ContainsFunc(tokens, func(t *liveblog.Token) bool { return t.ID == tokenID && t.UserID == userID }) {
 		return notFound
 	}
-	if err := s.store.RevokeToken(r.Context(), tokenID); err != nil {
+	write.Audit.Detail = "user " + strconv.FormatInt(userID, 10) + ", token " + strconv.FormatInt(tokenID, 10)
+	if err := s.store.RevokeToken(r.Context(), write, tokenID); err != nil {
 		return err
 	}
 	return s.redirectUsers(w, r, "revoked")

@@ -90,7 +90,7 @@ func oembedPath(pageURL string, extra ...string) string {
 func TestOEmbed(t *testing.T) {
 	ts, store, _ := newTestServer(t)
 	ev, posts := liveEvent(t, store, "budget", 2)
-	hostile, err := store.UpdateEvent(context.Background(), ev.ID, liveblog.EventUpdate{Title: new(`Budget "day" <script>alert(1)</script>`), Version: ev.Version})
+	hostile, err := store.ChangeEvent(context.Background(), liveblog.Write{}, ev.ID, &liveblog.EventUpdate{Title: new(`Budget "day" <script>alert(1)</script>`), Version: ev.Version})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,12 +125,12 @@ func (s *Server) page(h handlerFunc) http.Handler { return s.handle(formatPage, 
 func (s *Server) public(h handlerFunc) http.Handler { return s.handle(formatProblem, h) }
 
 // api is for the authenticated JSON API. Its answers depend on the caller's
-// credentials, so no cache may keep them. A write may carry an
-// Idempotency-Key (see idempotent).
+// credentials, so no cache may keep them. Its writes are apiWrite and
+// apiKeyed.
 func (s *Server) api(h handlerFunc) http.Handler {
 	return s.handle(formatProblem, func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Cache-Control", "no-store")
-		return s.authenticate(s.idempotent(h))(w, r)
+		return s.authenticate(h)(w, r)
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/feed"
 )
 
@@ -44,7 +45,7 @@ func TestFeed(t *testing.T) {
 	ev := seedEvent(t, store, "budget")
 	posts := seedPosts(t, store, ev, feed.MaxPosts+5)
 	ctx := context.Background()
-	if _, err := store.PinPost(ctx, posts[0].ID, true, posts[0].Version); err != nil {
+	if _, err := store.ChangePost(ctx, liveblog.Write{}, posts[0].ID, liveblog.PinPost{Pinned: true, Version: posts[0].Version}); err != nil {
 		t.Fatal(err)
 	}
 

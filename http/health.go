@@ -23,11 +23,6 @@ type ReadyCheck struct {
 	Ping func(ctx context.Context) error
 }
 
-// pinger is a store that can say whether its database answers.
-type pinger interface {
-	Ping(ctx context.Context) error
-}
-
 // health is the liveness probe: the process is up and serving HTTP. It asks
 // nothing else on purpose: a database outage must take nodes out of the
 // load balancer (readiness), not get every node restarted at once.
@@ -50,10 +45,7 @@ type readiness struct {
 // be reachable from outside.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
-	checks := s.cfg.ReadyChecks
-	if p, ok := s.store.(pinger); ok {
-		checks = append([]ReadyCheck{{Name: "database", Ping: p.Ping}}, checks...)
-	}
+	checks := append([]ReadyCheck{{Name: "database", Ping: s.store.Ping}}, s.cfg.ReadyChecks...)
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadyTimeout)
 	defer cancel()
 	errs := make([]error, len(checks))

@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"sync"
 
 	"github.com/liveblog/liveblog"
@@ -17,9 +15,9 @@ import (
 // A client that sent a write and got no answer (a timeout, a dropped
 // connection, a server that crashed) cannot know whether the write happened.
 // With an Idempotency-Key it can simply send the same request again: the
-// first request that succeeds stores its response under the key, in the
-// same database transaction as the write itself, and every repetition gets
-// that response back instead of writing again.
+// first request that succeeds stores the key with what it produced, in the
+// same database transaction as the write itself, and every repetition is
+// answered as the first was instead of writing again.
 
 // IdempotencyKeyHeader names the request header that makes a write safe to
 // repeat; IdempotentReplayedHeader marks a response that is the stored
@@ -29,80 +27,77 @@ const (
 	IdempotentReplayedHeader = "Idempotent-Replayed"
 )
 
-// replayedHeaders are the response headers stored with an answer; the rest
-// (request id, security headers, Cache-Control) belong to each response.
-var replayedHeaders = []string{"Content-Type", "ETag", "Location"}
-
-// idempotent runs next, a JSON API write, at most once per Idempotency-Key
-// and token. A request without the header, or one that cannot write (GET,
-// HEAD), is passed through; a write that is not in idempotentRoutes is
-// refused with the header.
+// idempotent runs h, a JSON API write of an event or a post, and answers
+// with what it produced and status; at most once per Idempotency-Key and
+// token. A request without the header runs h as it is.
 //
-// A repeated request (same method, path, If-Match and body) gets the stored
-// response with Idempotent-Replayed: true; a different request under a used
-// key gets 422. A duplicate that arrives while the first is still running
-// on this node waits for it and then gets its response; on another node the
-// database makes the later transaction wait and fail, and it is answered
-// the same way. Only a write that succeeded is stored: a refused one
-// changed nothing, so repeating it runs it again.
-func (s *Server) idempotent(next handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		values, ok := r.Header[IdempotencyKeyHeader]
-		if !ok || r.Method == http.MethodGet || r.Method == http.MethodHead {
-			return next(w, r)
-		}
-		store, ok := s.store.(liveblog.IdempotencyStore)
-		status, routeOK := idempotentRoutes[r.Pattern]
-		if !ok || !routeOK {
-			// Ignoring the key would let a retry write twice.
-			return liveblog.FieldError(IdempotencyKeyHeader, "This request cannot be made idempotent here; send it without an Idempotency-Key.")
-		}
-		if len(values) != 1 {
-			return liveblog.FieldError(IdempotencyKeyHeader, "Send one Idempotency-Key.")
-		}
-		key := unquoteKey(values[0])
-		if err := liveblog.ValidateIdempotencyKey(key); err != nil {
-			return err
-		}
-		tok := tokenOf(r.Context())
-		body, err := s.readBody(w, r)
+// A repeated request (same method, path, If-Match and body) is answered as
+// the first was, from the post or event the write produced, with
+// Idempotent-Replayed: true; a different request under a used key gets
+// 422. A duplicate that arrives while the first is still running on this
+// node waits for it and then gets its answer; on another node the database
+// makes the later transaction wait and fail, and it is answered the same
+// way. Only a write that succeeded is recorded: a refused one changed
+// nothing, so repeating it runs it again.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, write liveblog.Write, status int, h answerFunc) error {
+	run := func(r *http.Request, write liveblog.Write) error {
+		a, err := h(w, r, write)
 		if err != nil {
 			return err
 		}
-		req := &liveblog.IdempotentRequest{
-			TokenID: tok.ID,
-			Key:     key,
-			Method:  r.Method,
-			Path:    r.URL.RequestURI(),
-			Hash:    requestHash(r, body),
-			Respond: respondTo(r, status),
-		}
-		unlock, err := s.keys.lock(r.Context(), keyID{tok.ID, key})
-		if err != nil {
-			return err
-		}
-		defer unlock()
-		if done, err := replay(w, r, store, req); done || err != nil {
-			return err
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		err = next(w, r.WithContext(liveblog.WithIdempotency(r.Context(), req)))
-		if err != nil {
-			// The same write may have been made meanwhile by a duplicate on
-			// another node, which is why this one failed (a stale version,
-			// a slug in use, the key taken): its answer is this one's too.
-			if done, rerr := replay(w, r, store, req); done || rerr != nil {
-				return rerr
-			}
-		}
+		return writeAnswer(w, r, status, a)
+	}
+	values, ok := r.Header[IdempotencyKeyHeader]
+	if !ok {
+		return run(r, write)
+	}
+	if len(values) != 1 {
+		return liveblog.FieldError(IdempotencyKeyHeader, "Send one Idempotency-Key.")
+	}
+	key := unquoteKey(values[0])
+	if err := liveblog.ValidateIdempotencyKey(key); err != nil {
 		return err
 	}
+	tok := tokenOf(r.Context())
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	req := &liveblog.IdempotentRequest{
+		TokenID: tok.ID,
+		Key:     key,
+		Method:  r.Method,
+		Path:    r.URL.RequestURI(),
+		Hash:    requestHash(r, body),
+	}
+	unlock, err := s.keys.lock(r.Context(), keyID{tok.ID, key})
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if done, err := s.replay(w, r, req, status); done || err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	write.Idempotent = req
+	err = run(r, write)
+	if err != nil {
+		// The same write may have been made meanwhile by a duplicate on
+		// another node, which is why this one failed (a stale version, a
+		// slug in use, the key taken): its answer is this one's too.
+		if done, rerr := s.replay(w, r, req, status); done || rerr != nil {
+			return rerr
+		}
+	}
+	return err
 }
 
-// replay answers r with the stored response to req's key, if there is one.
+// replay answers r, with status, from the post or event the write recorded
+// under req's key produced, if there is such a record: as the write itself
+// was answered (writeAnswer), describing the post or event as it is now.
 // done reports that r has been answered (or must be refused: err).
-func replay(w http.ResponseWriter, r *http.Request, store liveblog.IdempotencyStore, req *liveblog.IdempotentRequest) (done bool, err error) {
-	rec, err := store.FindIdempotencyRecord(r.Context(), req.TokenID, req.Key)
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, req *liveblog.IdempotentRequest, status int) (done bool, err error) {
+	rec, err := s.store.FindIdempotencyRecord(r.Context(), req.TokenID, req.Key)
 	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
 		return false, nil
 	} else if err != nil {
@@ -113,60 +108,17 @@ func replay(w http.ResponseWriter, r *http.Request, store liveblog.IdempotencySt
 			Message: "This Idempotency-Key was used for a different request (" + rec.Method + " " + rec.Path +
 				" with another body or If-Match); use a new key for a new request."}
 	}
-	h := w.Header()
-	for _, name := range replayedHeaders {
-		if v, ok := rec.Response.Header[name]; ok {
-			h.Set(name, v)
-		}
+	var a answer
+	if rec.PostID != 0 {
+		a.post, err = s.store.FindPostByID(r.Context(), rec.PostID)
+	} else {
+		a.event, err = s.store.FindEventByID(r.Context(), rec.EventID)
 	}
-	h.Set(IdempotentReplayedHeader, "true")
-	h.Set("Content-Length", strconv.Itoa(len(rec.Response.Body)))
-	w.WriteHeader(rec.Response.Status)
-	w.Write(rec.Response.Body)
-	return true, nil
-}
-
-// idempotentRoutes are the writes that take an Idempotency-Key, with the
-// status of their success: those whose store method records the key in its
-// transaction (it sets its result) and whose response respondTo can make
-// from that result. A write route added to the API joins the list once both
-// hold; until then a key sent to it is refused.
-var idempotentRoutes = map[string]int{
-	"POST /api/v1/events":                           http.StatusCreated,
-	"PATCH /api/v1/events/{slug}":                   http.StatusOK,
-	"PUT /api/v1/events/{slug}/coverage":            http.StatusOK,
-	"PUT /api/v1/events/{slug}/summary":             http.StatusOK,
-	"POST /api/v1/events/{slug}/posts":              http.StatusCreated,
-	"PATCH /api/v1/events/{slug}/posts/{id}":        http.StatusOK,
-	"DELETE /api/v1/events/{slug}/posts/{id}":       http.StatusOK,
-	"PUT /api/v1/events/{slug}/posts/{id}/pin":      http.StatusOK,
-	"POST /api/v1/events/{slug}/posts/{id}/restore": http.StatusOK,
-}
-
-// respondTo returns how the store makes the response to the write r from
-// the post or event the write produced: exactly what the handler writes
-// (writeResource), which TestIdempotency holds every route to.
-func respondTo(r *http.Request, status int) func(any) (*liveblog.IdempotentResponse, error) {
-	return func(result any) (*liveblog.IdempotentResponse, error) {
-		body, err := json.Marshal(result)
-		if err != nil {
-			return nil, err
-		}
-		header := map[string]string{"Content-Type": "application/json"}
-		switch v := result.(type) {
-		case *liveblog.Post:
-			header["ETag"] = versionETag(v.Version)
-			if status == http.StatusCreated {
-				header["Location"] = postPath(r.PathValue("slug"), v.ID)
-			}
-		case *liveblog.Event:
-			header["ETag"] = versionETag(v.Version)
-			if status == http.StatusCreated {
-				header["Location"] = eventPath(v.Slug)
-			}
-		}
-		return &liveblog.IdempotentResponse{Status: status, Header: header, Body: append(body, '\n')}, nil
+	if err != nil {
+		return true, err
 	}
+	w.Header().Set(IdempotentReplayedHeader, "true")
+	return true, writeAnswer(w, r, status, a)
 }
 
 // requestHash digests what makes a write the write it is: a retry sends the

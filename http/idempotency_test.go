@@ -127,7 +127,7 @@ func TestIdempotency(t *testing.T) {
 
 	t.Run("KeysPerToken", func(t *testing.T) {
 		secret, hash := liveblog.NewTokenSecret()
-		if err := store.CreateToken(context.Background(), &liveblog.Token{Name: "second client", Hash: hash}); err != nil {
+		if err := store.CreateToken(context.Background(), liveblog.Write{}, &liveblog.Token{Name: "second client", Hash: hash}); err != nil {
 			t.Fatal(err)
 		}
 		n := countPosts(t)
@@ -278,7 +278,7 @@ func TestIdempotencyAcrossNodes(t *testing.T) {
 			first = store
 			var hash string
 			token, hash = liveblog.NewTokenSecret()
-			if err := store.CreateToken(context.Background(), &liveblog.Token{Name: "nodes", Hash: hash}); err != nil {
+			if err := store.CreateToken(context.Background(), liveblog.Write{}, &liveblog.Token{Name: "nodes", Hash: hash}); err != nil {
 				t.Fatal(err)
 			}
 		}

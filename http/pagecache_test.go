@@ -100,7 +100,7 @@ func testPageCache(t *testing.T, reader bool) {
 		for i := range 5 {
 			before := serve(h, http.MethodGet, path, "Accept-Encoding", "gzip")
 			headline := fmt.Sprintf("Fresh from the summit %d", i)
-			if err := store.CreatePost(context.Background(), &liveblog.Post{EventID: ev.ID, Headline: headline}); err != nil {
+			if err := store.CreatePost(context.Background(), liveblog.Write{}, &liveblog.Post{EventID: ev.ID, Headline: headline}); err != nil {
 				t.Fatal(err)
 			}
 			res := serve(h, http.MethodGet, path, "Accept-Encoding", "gzip", "If-None-Match", before.Header().Get("ETag"))
@@ -123,7 +123,7 @@ func testPageCache(t *testing.T, reader bool) {
 		if first.Code != http.StatusOK || first.Header().Get("Content-Type") != "application/json" {
 			t.Fatalf("got %d %s, want 200 JSON", first.Code, first.Header().Get("Content-Type"))
 		}
-		if err := store.CreatePost(context.Background(), &liveblog.Post{EventID: ev.ID, Headline: "Polled"}); err != nil {
+		if err := store.CreatePost(context.Background(), liveblog.Write{}, &liveblog.Post{EventID: ev.ID, Headline: "Polled"}); err != nil {
 			t.Fatal(err)
 		}
 		res := serve(h, http.MethodGet, changes, "Accept-Encoding", "gzip", "If-None-Match", first.Header().Get("ETag"))
@@ -148,7 +148,7 @@ func testPageCache(t *testing.T, reader bool) {
 		if res := serve(h, http.MethodGet, embed, "Accept-Encoding", "gzip", "If-None-Match", etag); res.Code != http.StatusNotModified {
 			t.Errorf("got %d for the embed's own tag, want 304", res.Code)
 		}
-		if err := store.CreatePost(context.Background(), &liveblog.Post{EventID: ev.ID, Headline: "Embedded flash"}); err != nil {
+		if err := store.CreatePost(context.Background(), liveblog.Write{}, &liveblog.Post{EventID: ev.ID, Headline: "Embedded flash"}); err != nil {
 			t.Fatal(err)
 		}
 		res := serve(h, http.MethodGet, embed, "Accept-Encoding", "gzip", "If-None-Match", etag)

@@ -73,18 +73,18 @@ func newFuzzEnv(tb testing.TB) *fuzzEnv {
 	errs := &errorLog{}
 	srv, _ := newServer(tb, lbhttp.Config{}, store, slog.New(errs.wrap(slog.DiscardHandler)))
 	ev := &liveblog.Event{Slug: "fuzz", Title: "Fuzz", State: liveblog.CoverageLive}
-	if err := store.CreateEvent(ctx, ev); err != nil {
+	if err := store.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 		tb.Fatal(err)
 	}
 	for i := 1; i <= liveblog.DefaultPageSize+5; i++ {
 		p := &liveblog.Post{EventID: ev.ID, Headline: fmt.Sprintf("Post %d", i), KeyEvent: i%3 == 0,
 			PublishedAt: baseTime.Add(time.Duration(i) * time.Minute)}
-		if err := store.CreatePost(ctx, p); err != nil {
+		if err := store.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			tb.Fatal(err)
 		}
 	}
 	secret, hash := liveblog.NewTokenSecret()
-	if err := store.CreateToken(ctx, &liveblog.Token{Name: "fuzz", Hash: hash}); err != nil {
+	if err := store.CreateToken(ctx, liveblog.Write{}, &liveblog.Token{Name: "fuzz", Hash: hash}); err != nil {
 		tb.Fatal(err)
 	}
 	return &fuzzEnv{handler: srv.Handler(), token: secret, errors: errs}

@@ -29,7 +29,7 @@ import (
 func liveEvent(t *testing.T, store *sqlite.Store, slug string, n int) (*liveblog.Event, []*liveblog.Post) {
 	t.Helper()
 	ev := seedEvent(t, store, slug)
-	ev, err := store.SetCoverage(context.Background(), ev.ID, liveblog.CoverageLive, ev.Version)
+	ev, err := store.ChangeEvent(context.Background(), liveblog.Write{}, ev.ID, liveblog.SetCoverage{State: liveblog.CoverageLive, Version: ev.Version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestReaderBrowser(t *testing.T) {
 		}
 		// No longer a key event: it leaves the list.
 		no := false
-		if _, err := store.UpdatePost(ctx, key.ID, liveblog.PostUpdate{KeyEvent: &no, Version: key.Version}); err != nil {
+		if _, err := store.ChangePost(ctx, liveblog.Write{}, key.ID, &liveblog.PostUpdate{KeyEvent: &no, Version: key.Version}); err != nil {
 			t.Fatal(err)
 		}
 		webtest.Wait[bool](t, tab, fmt.Sprintf(`!document.querySelector('#key-events li[data-post="%d"]')`, key.ID))
@@ -190,7 +190,7 @@ func TestReaderBrowser(t *testing.T) {
 		// the server lists it.
 		untitled := &liveblog.Post{EventID: ev.ID, KeyEvent: true, Blocks: []liveblog.Block{
 			{Type: liveblog.BlockParagraph, Spans: []liveblog.Span{{Text: "First <i>line</i> of "}, {Text: "the post\nand the second", Bold: true}}}}}
-		if err := store.CreatePost(ctx, untitled); err != nil {
+		if err := store.CreatePost(ctx, liveblog.Write{}, untitled); err != nil {
 			t.Fatal(err)
 		}
 		want = "First <i>line</i> of the post|Post 40|Post 35|Post 30|Post 25|Post 20"
@@ -267,7 +267,7 @@ func TestReaderBrowser(t *testing.T) {
 			{liveblog.CoverageEnded, "Coverage ended|Coverage has ended."},
 		} {
 			var err error
-			if ev, err = store.SetCoverage(ctx, ev.ID, step.state, ev.Version); err != nil {
+			if ev, err = store.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.SetCoverage{State: step.state, Version: ev.Version}); err != nil {
 				t.Fatal(err)
 			}
 			if got := webtest.Wait[string](t, tab, fmt.Sprintf(`(%s) === %q && (%s)`, state, step.want, state)); got != step.want {
@@ -291,7 +291,7 @@ func TestReaderBrowser(t *testing.T) {
 		ev, _ := liveEvent(t, store, "fresh", 0)
 		p := &liveblog.Post{EventID: ev.ID, Headline: "Five minutes ago", Blocks: []liveblog.Block{liveblog.Plain("Text.")},
 			PublishedAt: time.Now().Add(-5*time.Minute - 10*time.Second)}
-		if err := store.CreatePost(ctx, p); err != nil {
+		if err := store.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			t.Fatal(err)
 		}
 		tab := browserTab.NewTab(t)
@@ -391,7 +391,7 @@ func TestReaderBrowser(t *testing.T) {
 		_, posts := liveEvent(t, store, "narrow", 3)
 		long := &liveblog.Post{EventID: posts[0].EventID, Headline: "A headline with a very long word: Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch",
 			Blocks: []liveblog.Block{{Type: liveblog.BlockParagraph, Spans: []liveblog.Span{{Text: "https://example.org/a/very/long/address/that/does/not/break/anywhere/by/itself", Href: "https://example.org/"}}}}}
-		if err := store.CreatePost(ctx, long); err != nil {
+		if err := store.CreatePost(ctx, liveblog.Write{}, long); err != nil {
 			t.Fatal(err)
 		}
 		tab := browserTab.NewTab(t)

@@ -128,7 +128,7 @@ func TestRoutesGuarded(t *testing.T) {
 		"POST /desk/users/{id}/tokens/{token}/revoke": func(t *testing.T, f *roleFixture) (string, string, string) {
 			_, hash := liveblog.NewTokenSecret()
 			tok := &liveblog.Token{Name: "Script", Hash: hash, UserID: env.reporter.ID}
-			if err := env.store.CreateToken(context.Background(), tok); err != nil {
+			if err := env.store.CreateToken(context.Background(), liveblog.Write{}, tok); err != nil {
 				t.Fatal(err)
 			}
 			return fmt.Sprintf("/desk/users/%d/tokens/%d/revoke", env.reporter.ID, tok.ID), form, ""
@@ -178,7 +178,7 @@ func TestRoutesGuarded(t *testing.T) {
 		},
 		"DELETE /api/v1/events/{slug}/webhooks/{id}": func(f *roleFixture) (string, string, int) {
 			hook := &liveblog.Webhook{EventID: f.ev.ID, URL: "https://partner.example/hooks", Secret: "whsec_0123456789abcdef", Active: true}
-			if err := env.store.CreateWebhook(context.Background(), hook); err != nil {
+			if err := env.store.CreateWebhook(context.Background(), liveblog.Write{}, hook); err != nil {
 				panic(err)
 			}
 			return "/api/v1/events/" + slug(f) + "/webhooks/" + strconv.FormatInt(hook.ID, 10), "", 0
@@ -242,10 +242,12 @@ func TestRoutesGuarded(t *testing.T) {
 				if after := snapshot(t, env.store, f.ev.ID); after != before {
 					t.Errorf("a refused request changed the event")
 				}
+				last := newestAudit(t, env)
 				res := c.do(t, method, path, contentType, body)
 				if res.status >= 400 {
 					t.Errorf("the same request from a desk page: status %d, want success: %s", res.status, res.body)
 				}
+				wantAudited(t, env, route, last)
 			})
 		case strings.HasPrefix(pattern, "/desk/"):
 			build, ok := deskPages[route]
@@ -288,9 +290,11 @@ func TestRoutesGuarded(t *testing.T) {
 				if after := snapshot(t, env.store, f.ev.ID); after != before {
 					t.Errorf("a refused request changed the event")
 				}
+				last := newestAudit(t, env)
 				if res := send(t, env.ts, method, path, env.token, body, header...); res.status >= 400 {
 					t.Errorf("with a token: status %d, want success: %s", res.status, res.body)
 				}
+				wantAudited(t, env, route, last)
 			})
 		case strings.HasPrefix(pattern, "/api/"):
 			if !slices.Contains(apiReads, route) {
@@ -307,6 +311,37 @@ func TestRoutesGuarded(t *testing.T) {
 		case unsafe:
 			t.Errorf("%s: a state-changing route outside /desk/ and /api/ has no guard this test knows", route)
 		}
+	}
+}
+
+// unaudited are the state-changing routes that leave no line in the audit
+// log: a preview and a presence heartbeat write nothing a colleague would
+// ask about. Every other one is declared with its action (routes).
+var unaudited = []string{"POST /desk/events/{slug}/preview", "POST /desk/events/{slug}/presence"}
+
+// newestAudit returns the id of the newest line of the audit log, 0 for none.
+func newestAudit(t *testing.T, env *deskEnv) int64 {
+	t.Helper()
+	got, err := env.store.FindAudit(context.Background(), liveblog.AuditFilter{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 {
+		return 0
+	}
+	return got[0].ID
+}
+
+// wantAudited checks that a request to route that succeeded wrote a line of
+// the audit log after line last, unless the route is one that writes none.
+func wantAudited(t *testing.T, env *deskEnv, route string, last int64) {
+	t.Helper()
+	if id := newestAudit(t, env); slices.Contains(unaudited, route) {
+		if id != last {
+			t.Errorf("the request wrote a line of the audit log; want none")
+		}
+	} else if id == last {
+		t.Errorf("the request wrote no line of the audit log; every write route is audited")
 	}
 }
 

@@ -135,7 +135,7 @@ func (c Config) withDefaults() Config {
 // Server serves an instance's pages, stream and API.
 type Server struct {
 	cfg    Config
-	store  liveblog.Store
+	store  liveblog.Database
 	hub    *stream.Hub
 	engine *render.Engine
 	logger *slog.Logger
@@ -146,7 +146,7 @@ type Server struct {
 	// build identifies the templates and assets of this binary, so that a
 	// page's ETag changes when a release changes how pages look.
 	build string
-	// desk is the newsroom's desk, served when the store keeps accounts.
+	// desk is the state the newsroom's desk shares.
 	desk *desk
 	// pages keeps rendered reader pages (see servePage).
 	pages pageCache
@@ -156,7 +156,7 @@ type Server struct {
 
 // NewServer returns a server reading and writing store, streaming through
 // hub and rendering with engine. A nil logger discards.
-func NewServer(cfg Config, store liveblog.Store, hub *stream.Hub, engine *render.Engine, logger *slog.Logger) *Server {
+func NewServer(cfg Config, store liveblog.Database, hub *stream.Hub, engine *render.Engine, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -168,7 +168,7 @@ func NewServer(cfg Config, store liveblog.Store, hub *stream.Hub, engine *render
 		logger: logger,
 		build:  buildID(),
 	}
-	s.desk = newDesk(s.cfg, store)
+	s.desk = newDesk(s.cfg)
 	// The table answers; a copy of it without the last resort tells what a
 	// request no route takes should get (answerUnrouted).
 	s.table = http.NewServeMux()
@@ -213,56 +213,62 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.Handle("GET /metrics", s.cfg.Metrics)
 	}
 
-	// JSON API for the newsroom; every route needs a bearer token.
+	// JSON API for the newsroom; every route needs a bearer token. Each
+	// write names its line in the audit log; the writes of events and posts
+	// take an Idempotency-Key (apiKeyed) and answer with the status given,
+	// as does a retry. A key sent to any other write is refused.
 	mux.Handle("GET /api/v1/events", s.api(s.listEvents))
-	mux.Handle("POST /api/v1/events", s.api(s.createEvent))
+	mux.Handle("POST /api/v1/events", s.apiKeyed("event.create", http.StatusCreated, s.createEvent))
 	mux.Handle("GET /api/v1/events/{slug}", s.api(s.getEvent))
-	mux.Handle("PATCH /api/v1/events/{slug}", s.api(s.updateEvent))
-	mux.Handle("PUT /api/v1/events/{slug}/coverage", s.api(s.setCoverage))
-	mux.Handle("PUT /api/v1/events/{slug}/summary", s.api(s.replaceSummary))
+	mux.Handle("PATCH /api/v1/events/{slug}", s.apiKeyed("event.update", http.StatusOK, s.updateEvent))
+	mux.Handle("PUT /api/v1/events/{slug}/coverage", s.apiKeyed("event.coverage", http.StatusOK, s.setCoverage))
+	mux.Handle("PUT /api/v1/events/{slug}/summary", s.apiKeyed("event.summary", http.StatusOK, s.replaceSummary))
 	mux.Handle("GET /api/v1/events/{slug}/posts", s.api(s.listPosts))
-	mux.Handle("POST /api/v1/events/{slug}/posts", s.api(s.createPost))
+	mux.Handle("POST /api/v1/events/{slug}/posts", s.apiKeyed("post.create", http.StatusCreated, s.createPost))
 	mux.Handle("GET /api/v1/events/{slug}/posts/{id}", s.api(s.getPost))
-	mux.Handle("PATCH /api/v1/events/{slug}/posts/{id}", s.api(s.updatePost))
-	mux.Handle("DELETE /api/v1/events/{slug}/posts/{id}", s.api(s.deletePost))
-	mux.Handle("PUT /api/v1/events/{slug}/posts/{id}/pin", s.api(s.pinPost))
-	mux.Handle("POST /api/v1/events/{slug}/posts/{id}/restore", s.api(s.restorePost))
+	mux.Handle("PATCH /api/v1/events/{slug}/posts/{id}", s.apiKeyed("post.update", http.StatusOK, s.updatePost))
+	mux.Handle("DELETE /api/v1/events/{slug}/posts/{id}", s.apiKeyed("post.delete", http.StatusOK, s.deletePost))
+	mux.Handle("PUT /api/v1/events/{slug}/posts/{id}/pin", s.apiKeyed("post.pin", http.StatusOK, s.pinPost))
+	mux.Handle("POST /api/v1/events/{slug}/posts/{id}/restore", s.apiKeyed("post.restore", http.StatusOK, s.restorePost))
 	// Syndication partners' webhooks and their delivery log (webhook/).
 	mux.Handle("GET /api/v1/events/{slug}/webhooks", s.api(s.listWebhooks))
-	mux.Handle("POST /api/v1/events/{slug}/webhooks", s.api(s.createWebhook))
-	mux.Handle("DELETE /api/v1/events/{slug}/webhooks/{id}", s.api(s.deleteWebhook))
+	mux.Handle("POST /api/v1/events/{slug}/webhooks", s.apiWrite("webhook.create", s.createWebhook))
+	mux.Handle("DELETE /api/v1/events/{slug}/webhooks/{id}", s.apiWrite("webhook.delete", s.deleteWebhook))
 	mux.Handle("GET /api/v1/events/{slug}/webhooks/{id}/deliveries", s.api(s.listWebhookAttempts))
 
 	// The desk, where journalists sign in and write. Pages for people;
-	// the composer's script calls the same routes for JSON.
+	// the composer's script calls the same routes for JSON. Every route but
+	// the sign-in needs a session (deskSigned); each write names its line in
+	// the audit log (deskWrite). Previews and presence heartbeats write
+	// nothing worth a line, and a sign-in is logged as it ends.
 	mux.Handle("GET /desk/login", s.deskOpen(s.showLogin))
 	mux.Handle("POST /desk/login", s.deskOpen(s.login))
-	mux.Handle("POST /desk/logout", s.deskSigned(s.logout))
+	mux.Handle("POST /desk/logout", s.deskWrite("signout", s.logout))
 	mux.Handle("GET /desk/password", s.deskSigned(s.showPassword))
-	mux.Handle("POST /desk/password", s.deskSigned(s.changePassword))
-	mux.Handle("POST /desk/profile", s.deskSigned(s.updateProfile))
+	mux.Handle("POST /desk/password", s.deskWrite(liveblog.AuditPassword, s.changePassword))
+	mux.Handle("POST /desk/profile", s.deskWrite("profile.update", s.updateProfile))
 	mux.Handle("GET /desk/{$}", s.deskSigned(s.showDashboard))
-	mux.Handle("POST /desk/events", s.deskSigned(s.createDeskEvent))
+	mux.Handle("POST /desk/events", s.deskWrite("event.create", s.createDeskEvent))
 	mux.Handle("GET /desk/events/{slug}", s.deskSigned(s.showEventDesk))
 	mux.Handle("GET /desk/events/{slug}/queue", s.deskSigned(s.showQueue))
-	mux.Handle("POST /desk/events/{slug}/coverage", s.deskSigned(s.setDeskCoverage))
-	mux.Handle("POST /desk/events/{slug}/summary", s.deskSigned(s.replaceDeskSummary))
+	mux.Handle("POST /desk/events/{slug}/coverage", s.deskWrite("event.coverage", s.setDeskCoverage))
+	mux.Handle("POST /desk/events/{slug}/summary", s.deskWrite("event.summary", s.replaceDeskSummary))
 	mux.Handle("POST /desk/events/{slug}/preview", s.deskSigned(s.previewPost))
-	mux.Handle("POST /desk/events/{slug}/posts", s.deskSigned(s.createDeskPost))
+	mux.Handle("POST /desk/events/{slug}/posts", s.deskWrite("post.create", s.createDeskPost))
 	mux.Handle("GET /desk/events/{slug}/posts/{id}", s.deskSigned(s.getDeskPost))
-	mux.Handle("PUT /desk/events/{slug}/posts/{id}", s.deskSigned(s.updateDeskPost))
+	mux.Handle("PUT /desk/events/{slug}/posts/{id}", s.deskWrite("post.update", s.updateDeskPost))
 	mux.Handle("GET /desk/events/{slug}/posts/{id}/history", s.deskSigned(s.showHistory))
-	mux.Handle("POST /desk/events/{slug}/posts/{id}/delete", s.deskSigned(s.deleteDeskPost))
-	mux.Handle("POST /desk/events/{slug}/posts/{id}/restore", s.deskSigned(s.restoreDeskPost))
-	mux.Handle("POST /desk/media", s.deskSigned(s.uploadImage))
+	mux.Handle("POST /desk/events/{slug}/posts/{id}/delete", s.deskWrite("post.delete", s.deleteDeskPost))
+	mux.Handle("POST /desk/events/{slug}/posts/{id}/restore", s.deskWrite("post.restore", s.restoreDeskPost))
+	mux.Handle("POST /desk/media", s.deskWrite("media.upload", s.uploadImage))
 	mux.Handle("GET /desk/audit", s.deskSigned(s.showAudit))
 	mux.Handle("GET /desk/events/{slug}/presence", s.deskSigned(s.listPresence))
 	mux.Handle("POST /desk/events/{slug}/presence", s.deskSigned(s.listPresence))
 	mux.Handle("GET /desk/users", s.deskSigned(s.showUsers))
-	mux.Handle("POST /desk/users", s.deskSigned(s.createUser))
-	mux.Handle("POST /desk/users/{id}", s.deskSigned(s.updateUser))
-	mux.Handle("POST /desk/users/{id}/tokens", s.deskSigned(s.createUserToken))
-	mux.Handle("POST /desk/users/{id}/tokens/{token}/revoke", s.deskSigned(s.revokeUserToken))
+	mux.Handle("POST /desk/users", s.deskWrite(liveblog.AuditUserCreate, s.createUser))
+	mux.Handle("POST /desk/users/{id}", s.deskWrite(liveblog.AuditUserUpdate, s.updateUser))
+	mux.Handle("POST /desk/users/{id}/tokens", s.deskWrite(liveblog.AuditTokenCreate, s.createUserToken))
+	mux.Handle("POST /desk/users/{id}/tokens/{token}/revoke", s.deskWrite(liveblog.AuditTokenRevoke, s.revokeUserToken))
 }
 
 // Handler returns the server's handler, middleware included.

@@ -58,7 +58,7 @@ func newTestEnv(t *testing.T, cfg lbhttp.Config) *testEnv {
 	t.Cleanup(ts.Close)
 
 	secret, hash := liveblog.NewTokenSecret()
-	if err := store.CreateToken(context.Background(), &liveblog.Token{Name: "test desk", Hash: hash}); err != nil {
+	if err := store.CreateToken(context.Background(), liveblog.Write{}, &liveblog.Token{Name: "test desk", Hash: hash}); err != nil {
 		t.Fatal(err)
 	}
 	return &testEnv{ts: ts, srv: srv, store: store, token: secret, errors: errs}
@@ -238,7 +238,7 @@ func decode[T any](t *testing.T, res *response) T {
 func seedEvent(t *testing.T, store *sqlite.Store, slug string) *liveblog.Event {
 	t.Helper()
 	ev := &liveblog.Event{Slug: slug, Title: "Event " + slug}
-	if err := store.CreateEvent(context.Background(), ev); err != nil {
+	if err := store.CreateEvent(context.Background(), liveblog.Write{}, ev); err != nil {
 		t.Fatal(err)
 	}
 	return ev
@@ -260,7 +260,7 @@ func seedPosts(t *testing.T, store *sqlite.Store, ev *liveblog.Event, n int) []*
 			KeyEvent:    i%5 == 0,
 			PublishedAt: baseTime.Add(time.Duration(i) * time.Minute),
 		}
-		if err := store.CreatePost(context.Background(), p); err != nil {
+		if err := store.CreatePost(context.Background(), liveblog.Write{}, p); err != nil {
 			t.Fatal(err)
 		}
 		posts = append(posts, p)

@@ -57,7 +57,7 @@ func (s *Server) findSession(r *http.Request) (*deskSession, error) {
 	if err != nil || c.Value == "" || len(c.Value) > maxTokenLength {
 		return nil, nil
 	}
-	sess, err := s.desk.users.FindSessionByHash(r.Context(), liveblog.HashToken(c.Value))
+	sess, err := s.store.FindSessionByHash(r.Context(), liveblog.HashToken(c.Value))
 	if liveblog.ErrorCode(err) == liveblog.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {

@@ -79,7 +79,7 @@ func TestStreamResponses(t *testing.T) {
 	t.Run("EndedUpToDateGets204", func(t *testing.T) {
 		ended := seedEvent(t, store, "ended")
 		seedPosts(t, store, ended, 2)
-		if _, err := store.SetCoverage(t.Context(), ended.ID, liveblog.CoverageEnded, ended.Version); err != nil {
+		if _, err := store.ChangeEvent(t.Context(), liveblog.Write{}, ended.ID, liveblog.SetCoverage{State: liveblog.CoverageEnded, Version: ended.Version}); err != nil {
 			t.Fatal(err)
 		}
 		if res := get(t, ts, "/live/ended/stream", "Last-Event-ID", "3"); res.status != http.StatusNoContent {

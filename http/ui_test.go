@@ -58,7 +58,7 @@ func TestIndex(t *testing.T) {
 	})
 	seedEvent(t, store, "budget")
 	live := seedEvent(t, store, "storm")
-	if _, err := store.SetCoverage(context.Background(), live.ID, liveblog.CoverageLive, live.Version); err != nil {
+	if _, err := store.ChangeEvent(context.Background(), liveblog.Write{}, live.ID, liveblog.SetCoverage{State: liveblog.CoverageLive, Version: live.Version}); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("LiveFirst", func(t *testing.T) {
@@ -100,7 +100,7 @@ func TestEventPage(t *testing.T) {
 	ev := seedEvent(t, store, "budget")
 	posts := seedPosts(t, store, ev, 3)
 	ctx := context.Background()
-	if _, err := store.PinPost(ctx, posts[0].ID, true, posts[0].Version); err != nil {
+	if _, err := store.ChangePost(ctx, liveblog.Write{}, posts[0].ID, liveblog.PinPost{Pinned: true, Version: posts[0].Version}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -178,11 +178,11 @@ func TestEventPage(t *testing.T) {
 }
 
 func seedPostWith(t *testing.T, store interface {
-	CreatePost(context.Context, *liveblog.Post) error
+	CreatePost(context.Context, liveblog.Write, *liveblog.Post) error
 }, ev *liveblog.Event, headline string, key bool) *liveblog.Post {
 	t.Helper()
 	p := &liveblog.Post{EventID: ev.ID, Headline: headline, KeyEvent: key, Blocks: []liveblog.Block{liveblog.Plain("Text.")}}
-	if err := store.CreatePost(context.Background(), p); err != nil {
+	if err := store.CreatePost(context.Background(), liveblog.Write{}, p); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -255,7 +255,7 @@ func TestPermalink(t *testing.T) {
 	other := seedEvent(t, store, "storm")
 	foreign := seedPosts(t, store, other, 1)[0]
 	draft := &liveblog.Post{EventID: ev.ID, Headline: "Draft", Status: liveblog.StatusDraft}
-	if err := store.CreatePost(context.Background(), draft); err != nil {
+	if err := store.CreatePost(context.Background(), liveblog.Write{}, draft); err != nil {
 		t.Fatal(err)
 	}
 

@@ -127,13 +127,13 @@ func Import(ctx context.Context, store liveblog.Store, slug string, res *Result,
 	}
 
 	if create {
-		if err := store.CreateEvent(ctx, ev); err != nil {
+		if err := store.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 			return nil, fmt.Errorf("import: create event: %w", err)
 		}
 	} else if len(res.Summary) > 0 {
 		if len(ev.Summary.Points) > 0 {
 			res.Report = append(res.Report, Note{Message: "the event already has a summary; the dump's summary was not imported"})
-		} else if ev, err = store.ReplaceSummary(ctx, ev.ID, res.Summary, ev.Version); err != nil {
+		} else if ev, err = store.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.ReplaceSummary{Points: res.Summary, Version: ev.Version}); err != nil {
 			return nil, fmt.Errorf("import: summary: %w", err)
 		}
 	}
@@ -147,7 +147,7 @@ func Import(ctx context.Context, store liveblog.Store, slug string, res *Result,
 		post.EventID = ev.ID
 		if !post.PublishedAt.IsZero() && have[postKey{post.Headline, post.PublishedAt.UnixMicro()}] {
 			res.Report = append(res.Report, Note{Line: lineOf(res, i), Message: "already in the event; skipped"})
-		} else if err := store.CreatePost(ctx, post); err != nil {
+		} else if err := store.CreatePost(ctx, liveblog.Write{}, post); err != nil {
 			return nil, fmt.Errorf("import: post %q: %w", post.Headline, err)
 		}
 		o.Progress.Report("posts", len(posts)-i, len(posts))

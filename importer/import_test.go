@@ -183,7 +183,7 @@ func TestImport(t *testing.T) {
 	t.Run("ExistingEvent", func(t *testing.T) {
 		s := openStore(t)
 		ev := &liveblog.Event{Slug: "harbour-bridge", Title: "Our own title", Summary: liveblog.Summary{Points: []string{"Our point"}}}
-		if err := s.CreateEvent(ctx, ev); err != nil {
+		if err := s.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 			t.Fatal(err)
 		}
 		res := parseFile(t, "older-header.txt", importer.TextOptions{})

@@ -2,8 +2,6 @@ package livetest
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -23,8 +21,9 @@ type IdempotentStore interface {
 type OpenIdempotentStore func(t *testing.T, now func() time.Time) IdempotentStore
 
 // TestIdempotencyStore runs the contract of liveblog.IdempotencyStore: a
-// write made under an Idempotency-Key is recorded, with its response, in its
-// own transaction, and a second write under the key changes nothing.
+// write of a post or an event made with an Idempotency-Key is recorded, with
+// what it produced, in its own transaction, and a second write under the key
+// changes nothing.
 func TestIdempotencyStore(t *testing.T, open OpenIdempotentStore) {
 	ctx := context.Background()
 	// fresh opens a store with an event, a clock and a token to scope keys.
@@ -32,18 +31,22 @@ func TestIdempotencyStore(t *testing.T, open OpenIdempotentStore) {
 		clock := newClock()
 		s := open(t, clock.now)
 		e := &liveblog.Event{Slug: "idempotent", Title: "Idempotent", State: liveblog.CoverageLive}
-		if err := s.CreateEvent(ctx, e); err != nil {
+		if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 			t.Fatal(err)
 		}
 		return s, clock, e
 	}
 	const tokenID = 7
+	// keyed is a write under a key of the token.
+	keyed := func(tokenID int64, key string) liveblog.Write {
+		return liveblog.Write{Idempotent: request(tokenID, key, "POST", "/p", "h")}
+	}
 
 	t.Run("Record", func(t *testing.T) {
 		s, clock, e := fresh(t)
 		req := request(tokenID, "key-1", "POST", "/api/v1/events/idempotent/posts", "h1")
 		p := &liveblog.Post{EventID: e.ID, Headline: "Once only"}
-		if err := s.CreatePost(liveblog.WithIdempotency(ctx, req), p); err != nil {
+		if err := s.CreatePost(ctx, liveblog.Write{Idempotent: req}, p); err != nil {
 			t.Fatal(err)
 		}
 		rec, err := s.FindIdempotencyRecord(ctx, tokenID, "key-1")
@@ -53,29 +56,22 @@ func TestIdempotencyStore(t *testing.T, open OpenIdempotentStore) {
 		if !rec.Matches(req) || rec.TokenID != tokenID || rec.Key != "key-1" || !rec.CreatedAt.Equal(clock.now()) {
 			t.Errorf("record = %+v, want the request's identity, made at %v", rec, clock.now())
 		}
-		if got, want := rec.Response.Status, 201; got != want {
-			t.Errorf("status = %d, want %d", got, want)
+		if rec.EventID != e.ID || rec.PostID != p.ID || rec.Version != 1 {
+			t.Errorf("record names event %d, post %d, version %d; want the post made, %d of event %d, at version 1",
+				rec.EventID, rec.PostID, rec.Version, p.ID, e.ID)
 		}
-		if got, want := rec.Response.Header["ETag"], `"1"`; got != want {
-			t.Errorf("ETag = %q, want %q", got, want)
-		}
-		var got liveblog.Post
-		if err := json.Unmarshal(rec.Response.Body, &got); err != nil {
-			t.Fatal(err)
-		}
-		sameJSON(t, "recorded post", &got, p)
 	})
 
 	t.Run("EveryMutation", func(t *testing.T) {
 		s, _, e := fresh(t)
 		n := 0
 		// do runs one mutation under a key of its own and checks that the
-		// record holds what the mutation returned.
-		do := func(name string, mutate func(ctx context.Context) (any, error)) {
+		// record names what the mutation returned.
+		do := func(name string, mutate func(w liveblog.Write) (*liveblog.Event, *liveblog.Post, error)) {
 			t.Helper()
 			n++
 			key := fmt.Sprintf("every-%d", n)
-			got, err := mutate(liveblog.WithIdempotency(ctx, request(tokenID, key, "POST", "/"+name, "h")))
+			ev, p, err := mutate(liveblog.Write{Idempotent: request(tokenID, key, "POST", "/"+name, "h")})
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -83,123 +79,125 @@ func TestIdempotencyStore(t *testing.T, open OpenIdempotentStore) {
 			if err != nil {
 				t.Fatalf("%s: no record: %v", name, err)
 			}
-			want, _ := json.Marshal(got)
-			if string(rec.Response.Body) != string(want) {
-				t.Fatalf("%s: recorded %s, want what it returned: %s", name, rec.Response.Body, want)
+			want := liveblog.IdempotencyRecord{}
+			if p != nil {
+				want.EventID, want.PostID, want.Version = p.EventID, p.ID, p.Version
+			} else {
+				want.EventID, want.Version = ev.ID, ev.Version
+			}
+			if rec.EventID != want.EventID || rec.PostID != want.PostID || rec.Version != want.Version {
+				t.Fatalf("%s: recorded event %d, post %d, version %d; want what it returned: %d, %d, %d",
+					name, rec.EventID, rec.PostID, rec.Version, want.EventID, want.PostID, want.Version)
 			}
 		}
 		ev := e
-		do("CreateEvent", func(ctx context.Context) (any, error) {
+		do("CreateEvent", func(w liveblog.Write) (*liveblog.Event, *liveblog.Post, error) {
 			e := &liveblog.Event{Slug: "another", Title: "Another"}
-			return e, s.CreateEvent(ctx, e)
+			return e, nil, s.CreateEvent(ctx, w, e)
 		})
-		do("UpdateEvent", func(ctx context.Context) (v any, err error) {
-			ev, err = s.UpdateEvent(ctx, ev.ID, liveblog.EventUpdate{Title: ptr("Retitled"), Version: ev.Version})
-			return ev, err
+		do("UpdateEvent", func(w liveblog.Write) (_ *liveblog.Event, _ *liveblog.Post, err error) {
+			ev, err = s.ChangeEvent(ctx, w, ev.ID, &liveblog.EventUpdate{Title: ptr("Retitled"), Version: ev.Version})
+			return ev, nil, err
 		})
-		do("SetCoverage", func(ctx context.Context) (v any, err error) {
-			ev, err = s.SetCoverage(ctx, ev.ID, liveblog.CoveragePaused, ev.Version)
-			return ev, err
+		do("SetCoverage", func(w liveblog.Write) (_ *liveblog.Event, _ *liveblog.Post, err error) {
+			ev, err = s.ChangeEvent(ctx, w, ev.ID, liveblog.SetCoverage{State: liveblog.CoveragePaused, Version: ev.Version})
+			return ev, nil, err
 		})
-		do("ReplaceSummary", func(ctx context.Context) (v any, err error) {
-			ev, err = s.ReplaceSummary(ctx, ev.ID, []string{"One point"}, ev.Version)
-			return ev, err
+		do("ReplaceSummary", func(w liveblog.Write) (_ *liveblog.Event, _ *liveblog.Post, err error) {
+			ev, err = s.ChangeEvent(ctx, w, ev.ID, liveblog.ReplaceSummary{Points: []string{"One point"}, Version: ev.Version})
+			return ev, nil, err
 		})
 		p := &liveblog.Post{EventID: e.ID, Headline: "Every mutation"}
-		do("CreatePost", func(ctx context.Context) (any, error) { return p, s.CreatePost(ctx, p) })
-		do("UpdatePost", func(ctx context.Context) (v any, err error) {
-			p, err = s.UpdatePost(ctx, p.ID, liveblog.PostUpdate{Headline: ptr("Edited"), Version: p.Version})
-			return p, err
+		do("CreatePost", func(w liveblog.Write) (*liveblog.Event, *liveblog.Post, error) {
+			return nil, p, s.CreatePost(ctx, w, p)
 		})
-		do("PinPost", func(ctx context.Context) (v any, err error) {
-			p, err = s.PinPost(ctx, p.ID, true, p.Version)
-			return p, err
-		})
-		do("PinPostAgain", func(ctx context.Context) (v any, err error) {
-			p, err = s.PinPost(ctx, p.ID, true, p.Version)
-			return p, err
-		})
-		do("DeletePost", func(ctx context.Context) (v any, err error) {
-			p, err = s.DeletePost(ctx, p.ID, p.Version)
-			return p, err
-		})
-		do("RestorePost", func(ctx context.Context) (v any, err error) {
-			p, err = s.RestorePost(ctx, p.ID, p.Version)
-			return p, err
-		})
+		for _, tt := range []struct {
+			name string
+			tr   func() liveblog.PostTransition
+		}{
+			{"UpdatePost", func() liveblog.PostTransition {
+				return &liveblog.PostUpdate{Headline: ptr("Edited"), Version: p.Version}
+			}},
+			{"PinPost", func() liveblog.PostTransition { return liveblog.PinPost{Pinned: true, Version: p.Version} }},
+			{"PinPostAgain", func() liveblog.PostTransition { return liveblog.PinPost{Pinned: true, Version: p.Version} }},
+			{"DeletePost", func() liveblog.PostTransition { return liveblog.DeletePost{Version: p.Version} }},
+			{"RestorePost", func() liveblog.PostTransition { return liveblog.RestorePost{Version: p.Version} }},
+		} {
+			do(tt.name, func(w liveblog.Write) (_ *liveblog.Event, _ *liveblog.Post, err error) {
+				p, err = s.ChangePost(ctx, w, p.ID, tt.tr())
+				return nil, p, err
+			})
+		}
 	})
 
 	t.Run("RefusedWriteRecordsNothing", func(t *testing.T) {
 		s, _, e := fresh(t)
 		p := &liveblog.Post{EventID: e.ID, Headline: "Original"}
-		if err := s.CreatePost(ctx, p); err != nil {
+		if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			t.Fatal(err)
 		}
-		ictx := liveblog.WithIdempotency(ctx, request(tokenID, "stale", "PATCH", "/p", "h"))
-		_, err := s.UpdatePost(ictx, p.ID, liveblog.PostUpdate{Headline: ptr("Stale"), Version: p.Version + 1})
+		_, err := s.ChangePost(ctx, keyed(tokenID, "stale"), p.ID, &liveblog.PostUpdate{Headline: ptr("Stale"), Version: p.Version + 1})
 		wantConflict(t, err, p.Version, p.Version+1)
 		_, err = s.FindIdempotencyRecord(ctx, tokenID, "stale")
 		wantError(t, err, liveblog.ENOTFOUND, "")
 	})
 
 	t.Run("OneTransaction", func(t *testing.T) {
-		// A response that cannot be made fails the write: the mutation and
+		// A write whose record cannot be stored fails: the mutation and
 		// its record commit together or not at all.
 		s, _, e := fresh(t)
+		p := &liveblog.Post{EventID: e.ID, Headline: "Published once"}
+		if err := s.CreatePost(ctx, keyed(tokenID, "atomic"), p); err != nil {
+			t.Fatal(err)
+		}
 		head := headOf(t, s, e.ID)
-		req := request(tokenID, "atomic", "POST", "/p", "h")
-		req.Respond = func(any) (*liveblog.IdempotentResponse, error) { return nil, errors.New("cannot encode") }
-		p := &liveblog.Post{EventID: e.ID, Headline: "Never published"}
-		if err := s.CreatePost(liveblog.WithIdempotency(ctx, req), p); err == nil {
-			t.Fatal("CreatePost succeeded although its response could not be recorded")
-		}
+		_, err := s.ChangePost(ctx, keyed(tokenID, "atomic"), p.ID, &liveblog.PostUpdate{Headline: ptr("Never edited"), Version: p.Version})
+		wantError(t, err, liveblog.ECONFLICT, "Idempotency-Key")
 		if got := headOf(t, s, e.ID); got != head {
-			t.Errorf("head = %d, want %d: the post entered the feed without its record", got, head)
+			t.Errorf("head = %d, want %d: the edit entered the feed without its record", got, head)
 		}
-		posts, err := s.FindPosts(ctx, liveblog.PostFilter{EventID: e.ID, Statuses: []liveblog.PostStatus{liveblog.StatusPublished, liveblog.StatusDraft}})
+		got, err := s.FindPostByID(ctx, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(posts) != 0 {
-			t.Errorf("posts = %d, want none", len(posts))
+		sameJSON(t, "post after the refused edit", got, p)
+
+		// Only a write of a post or an event can be answered again: any
+		// other refuses a key, and writes nothing.
+		_, hash := liveblog.NewTokenSecret()
+		err = s.CreateToken(ctx, keyed(tokenID, "token"), &liveblog.Token{Name: "keyed", Hash: hash})
+		wantError(t, err, liveblog.EINVALID, "Idempotency-Key")
+		tokens, err := s.FindTokens(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-		_, err = s.FindIdempotencyRecord(ctx, tokenID, "atomic")
-		wantError(t, err, liveblog.ENOTFOUND, "")
+		if len(tokens) != 0 {
+			t.Errorf("tokens = %d, want none", len(tokens))
+		}
 	})
 
-	t.Run("ReadsAndTokenUseRecordNothing", func(t *testing.T) {
-		// Authenticating a request writes (the token's last use) under the
-		// request's context; only the mutation may take the key.
+	t.Run("WritesWithoutKeyRecordNothing", func(t *testing.T) {
 		s, _, e := fresh(t)
-		_, hash := liveblog.NewTokenSecret()
-		if err := s.CreateToken(ctx, &liveblog.Token{Name: "t", Hash: hash}); err != nil {
+		if err := s.CreatePost(ctx, liveblog.Write{}, &liveblog.Post{EventID: e.ID, Headline: "Without a key"}); err != nil {
 			t.Fatal(err)
 		}
-		ictx := liveblog.WithIdempotency(ctx, request(tokenID, "after-auth", "POST", "/p", "h"))
-		if _, err := s.FindTokenByHash(ictx, hash); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.FindEventByID(ictx, e.ID); err != nil {
-			t.Fatal(err)
-		}
-		_, err := s.FindIdempotencyRecord(ctx, tokenID, "after-auth")
+		_, err := s.FindIdempotencyRecord(ctx, tokenID, "after")
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		if err := s.CreatePost(ictx, &liveblog.Post{EventID: e.ID, Headline: "After auth"}); err != nil {
+		if err := s.CreatePost(ctx, keyed(tokenID, "after"), &liveblog.Post{EventID: e.ID, Headline: "With a key"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.FindIdempotencyRecord(ctx, tokenID, "after-auth"); err != nil {
+		if _, err := s.FindIdempotencyRecord(ctx, tokenID, "after"); err != nil {
 			t.Fatal(err)
 		}
 	})
 
 	t.Run("SecondWriteRefused", func(t *testing.T) {
 		s, _, e := fresh(t)
-		ictx := liveblog.WithIdempotency(ctx, request(tokenID, "twice", "POST", "/p", "h"))
-		if err := s.CreatePost(ictx, &liveblog.Post{EventID: e.ID, Headline: "First"}); err != nil {
+		if err := s.CreatePost(ctx, keyed(tokenID, "twice"), &liveblog.Post{EventID: e.ID, Headline: "First"}); err != nil {
 			t.Fatal(err)
 		}
 		head := headOf(t, s, e.ID)
-		err := s.CreatePost(ictx, &liveblog.Post{EventID: e.ID, Headline: "Second"})
+		err := s.CreatePost(ctx, keyed(tokenID, "twice"), &liveblog.Post{EventID: e.ID, Headline: "Second"})
 		wantError(t, err, liveblog.ECONFLICT, "Idempotency-Key")
 		if got := headOf(t, s, e.ID); got != head {
 			t.Errorf("head = %d, want %d: the second write was not rolled back", got, head)
@@ -212,8 +210,7 @@ func TestIdempotencyStore(t *testing.T, open OpenIdempotentStore) {
 	t.Run("KeysPerToken", func(t *testing.T) {
 		s, _, e := fresh(t)
 		for _, tok := range []int64{1, 2} {
-			ictx := liveblog.WithIdempotency(ctx, request(tok, "shared", "POST", "/p", "h"))
-			if err := s.CreatePost(ictx, &liveblog.Post{EventID: e.ID, Headline: "Per token"}); err != nil {
+			if err := s.CreatePost(ctx, keyed(tok, "shared"), &liveblog.Post{EventID: e.ID, Headline: "Per token"}); err != nil {
 				t.Fatalf("token %d: %v", tok, err)
 			}
 		}
@@ -231,8 +228,7 @@ func TestIdempotencyStore(t *testing.T, open OpenIdempotentStore) {
 		errs := make([]error, n)
 		for i := range n {
 			wg.Go(func() {
-				ictx := liveblog.WithIdempotency(ctx, request(tokenID, "race", "POST", "/p", "h"))
-				errs[i] = s.CreatePost(ictx, &liveblog.Post{EventID: e.ID, Headline: fmt.Sprintf("Racer %d", i)})
+				errs[i] = s.CreatePost(ctx, keyed(tokenID, "race"), &liveblog.Post{EventID: e.ID, Headline: fmt.Sprintf("Racer %d", i)})
 			})
 		}
 		wg.Wait()
@@ -263,12 +259,10 @@ func TestIdempotencyStore(t *testing.T, open OpenIdempotentStore) {
 
 	t.Run("Expiry", func(t *testing.T) {
 		s, clock, e := fresh(t)
-		ictx := liveblog.WithIdempotency(ctx, request(tokenID, "old", "POST", "/p", "h"))
-		if err := s.CreatePost(ictx, &liveblog.Post{EventID: e.ID, Headline: "Yesterday"}); err != nil {
+		if err := s.CreatePost(ctx, keyed(tokenID, "old"), &liveblog.Post{EventID: e.ID, Headline: "Yesterday"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreatePost(liveblog.WithIdempotency(ctx, request(tokenID, "young", "POST", "/p", "h")),
-			&liveblog.Post{EventID: e.ID, Headline: "Later"}); err != nil {
+		if err := s.CreatePost(ctx, keyed(tokenID, "young"), &liveblog.Post{EventID: e.ID, Headline: "Later"}); err != nil {
 			t.Fatal(err)
 		}
 		clock.advance(liveblog.IdempotencyTTL)
@@ -279,7 +273,7 @@ func TestIdempotencyStore(t *testing.T, open OpenIdempotentStore) {
 		_, err := s.FindIdempotencyRecord(ctx, tokenID, "old")
 		wantError(t, err, liveblog.ENOTFOUND, "")
 		// The key is free again.
-		if err := s.CreatePost(ictx, &liveblog.Post{EventID: e.ID, Headline: "Today"}); err != nil {
+		if err := s.CreatePost(ctx, keyed(tokenID, "old"), &liveblog.Post{EventID: e.ID, Headline: "Today"}); err != nil {
 			t.Fatalf("reusing an expired key: %v", err)
 		}
 		rec, err := s.FindIdempotencyRecord(ctx, tokenID, "old")
@@ -306,24 +300,9 @@ func TestIdempotencyStore(t *testing.T, open OpenIdempotentStore) {
 	})
 }
 
-// request is an idempotent request whose response is the result as JSON,
-// with its version as the ETag, as the http package makes it.
+// request is the identity of a request made with an Idempotency-Key.
 func request(tokenID int64, key, method, path, hash string) *liveblog.IdempotentRequest {
-	return &liveblog.IdempotentRequest{TokenID: tokenID, Key: key, Method: method, Path: path, Hash: hash,
-		Respond: func(result any) (*liveblog.IdempotentResponse, error) {
-			body, err := json.Marshal(result)
-			if err != nil {
-				return nil, err
-			}
-			header := map[string]string{"Content-Type": "application/json"}
-			switch v := result.(type) {
-			case *liveblog.Post:
-				header["ETag"] = fmt.Sprintf("%q", fmt.Sprint(v.Version))
-			case *liveblog.Event:
-				header["ETag"] = fmt.Sprintf("%q", fmt.Sprint(v.Version))
-			}
-			return &liveblog.IdempotentResponse{Status: 201, Header: header, Body: body}, nil
-		}}
+	return &liveblog.IdempotentRequest{TokenID: tokenID, Key: key, Method: method, Path: path, Hash: hash}
 }
 
 func headOf(t *testing.T, s liveblog.Store, eventID int64) int64 {
@@ -344,4 +323,35 @@ func countPosts(t *testing.T, s liveblog.Store, eventID int64) int {
 		t.Fatal(err)
 	}
 	return len(posts)
+}
+
+// OldIdempotencyResponses are responses that idempotency records kept, by
+// key, before the records named what a write produced (migration 8): a
+// post's and an event's. A store's migration test stores them as its old
+// table held them, under token 7, and checks the upgrade with
+// WantConvertedRecords.
+var OldIdempotencyResponses = map[string]string{
+	"post":  `{"id":12,"event_id":3,"headline":"Said once","version":2}` + "\n",
+	"event": `{"id":3,"slug":"budget","title":"Budget","version":4,"head":9}` + "\n",
+}
+
+// WantConvertedRecords checks that s, upgraded from a database that held
+// OldIdempotencyResponses made at createdAt by POST /p with hash h, names in
+// each record the post or event of its response, so that a retry sent
+// across the upgrade still finds its write.
+func WantConvertedRecords(t *testing.T, s liveblog.IdempotencyStore, createdAt time.Time) {
+	t.Helper()
+	for _, want := range []liveblog.IdempotencyRecord{
+		{Key: "post", EventID: 3, PostID: 12, Version: 2},
+		{Key: "event", EventID: 3, PostID: 0, Version: 4},
+	} {
+		rec, err := s.FindIdempotencyRecord(context.Background(), 7, want.Key)
+		if err != nil {
+			t.Fatalf("%s: %v", want.Key, err)
+		}
+		if rec.EventID != want.EventID || rec.PostID != want.PostID || rec.Version != want.Version ||
+			!rec.Matches(request(7, want.Key, "POST", "/p", "h")) || !rec.CreatedAt.Equal(createdAt) {
+			t.Errorf("%s: record = %+v, want event %d, post %d, version %d", want.Key, rec, want.EventID, want.PostID, want.Version)
+		}
+	}
 }

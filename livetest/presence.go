@@ -27,15 +27,15 @@ func TestPresenceStore(t *testing.T, open OpenPresentStore) {
 	clock := newClock()
 	s := open(t, clock.now)
 	e := &liveblog.Event{Slug: "present", Title: "Present", State: liveblog.CoverageLive}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	other := &liveblog.Event{Slug: "elsewhere", Title: "Elsewhere", State: liveblog.CoverageLive}
-	if err := s.CreateEvent(ctx, other); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, other); err != nil {
 		t.Fatal(err)
 	}
 	p := &liveblog.Post{EventID: e.ID, Headline: "Ferries cancelled"}
-	if err := s.CreatePost(ctx, p); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 		t.Fatal(err)
 	}
 	ana := newUser(t, s, "ana@example.com", liveblog.RoleEditor)

@@ -91,7 +91,7 @@ func (f *fixture) event(edit ...func(*liveblog.Event)) *liveblog.Event {
 	for _, fn := range edit {
 		fn(e)
 	}
-	if err := f.s.CreateEvent(f.ctx, e); err != nil {
+	if err := f.s.CreateEvent(f.ctx, liveblog.Write{}, e); err != nil {
 		f.t.Fatalf("CreateEvent: %v", err)
 	}
 	return e
@@ -105,7 +105,7 @@ func (f *fixture) post(eventID int64, edit ...func(*liveblog.Post)) *liveblog.Po
 	for _, fn := range edit {
 		fn(p)
 	}
-	if err := f.s.CreatePost(f.ctx, p); err != nil {
+	if err := f.s.CreatePost(f.ctx, liveblog.Write{}, p); err != nil {
 		f.t.Fatalf("CreatePost: %v", err)
 	}
 	return p
@@ -276,7 +276,7 @@ func testEvents(t *testing.T, open OpenStore) {
 	t.Run("ErrSlugTaken", func(t *testing.T) {
 		f := newFixture(t, open)
 		e := f.event()
-		err := f.s.CreateEvent(f.ctx, &liveblog.Event{Slug: e.Slug, Title: "Another"})
+		err := f.s.CreateEvent(f.ctx, liveblog.Write{}, &liveblog.Event{Slug: e.Slug, Title: "Another"})
 		wantError(t, err, liveblog.ECONFLICT, "slug")
 	})
 
@@ -294,7 +294,7 @@ func testEvents(t *testing.T, open OpenStore) {
 			{"Summary", liveblog.Event{Slug: "ok", Title: "Title", Summary: liveblog.Summary{Points: []string{"one", ""}}}, "summary.points[1]"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				wantError(t, f.s.CreateEvent(f.ctx, &tt.event), liveblog.EINVALID, tt.field)
+				wantError(t, f.s.CreateEvent(f.ctx, liveblog.Write{}, &tt.event), liveblog.EINVALID, tt.field)
 			})
 		}
 		if _, err := f.s.FindEventBySlug(f.ctx, "ok"); liveblog.ErrorCode(err) != liveblog.ENOTFOUND {
@@ -309,11 +309,11 @@ func testEvents(t *testing.T, open OpenStore) {
 		wantError(t, err, liveblog.ENOTFOUND, "")
 		_, err = f.s.FindEventBySlug(f.ctx, "no-such-event")
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		_, err = f.s.UpdateEvent(f.ctx, e.ID+1000, liveblog.EventUpdate{Title: ptr("New"), Version: 1})
+		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID+1000, &liveblog.EventUpdate{Title: ptr("New"), Version: 1})
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		_, err = f.s.SetCoverage(f.ctx, e.ID+1000, liveblog.CoverageLive, 1)
+		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID+1000, liveblog.SetCoverage{State: liveblog.CoverageLive, Version: 1})
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		_, err = f.s.ReplaceSummary(f.ctx, e.ID+1000, []string{"A point"}, 1)
+		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID+1000, liveblog.ReplaceSummary{Points: []string{"A point"}, Version: 1})
 		wantError(t, err, liveblog.ENOTFOUND, "")
 	})
 
@@ -323,7 +323,7 @@ func testEvents(t *testing.T, open OpenStore) {
 		b := f.event()
 		live := f.event(func(e *liveblog.Event) { e.State = liveblog.CoverageLive })
 		// Updating a makes it the most recently updated of the others.
-		a, err := f.s.UpdateEvent(f.ctx, a.ID, liveblog.EventUpdate{Title: ptr("Retitled"), Version: a.Version})
+		a, err := f.s.ChangeEvent(f.ctx, liveblog.Write{}, a.ID, &liveblog.EventUpdate{Title: ptr("Retitled"), Version: a.Version})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -356,7 +356,7 @@ func testEvents(t *testing.T, open OpenStore) {
 	t.Run("Update", func(t *testing.T) {
 		f := newFixture(t, open)
 		e := f.event()
-		got, err := f.s.UpdateEvent(f.ctx, e.ID, liveblog.EventUpdate{
+		got, err := f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, &liveblog.EventUpdate{
 			Title: ptr("NATO ministers meet"), Description: ptr("Live from Brussels"), TimeZone: ptr("Europe/Brussels"), Version: 1,
 		})
 		if err != nil {
@@ -384,7 +384,7 @@ func testEvents(t *testing.T, open OpenStore) {
 	t.Run("UpdateUnchanged", func(t *testing.T) {
 		f := newFixture(t, open)
 		e := f.event()
-		got, err := f.s.UpdateEvent(f.ctx, e.ID, liveblog.EventUpdate{Title: ptr(e.Title), Version: 1})
+		got, err := f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, &liveblog.EventUpdate{Title: ptr(e.Title), Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -399,10 +399,10 @@ func testEvents(t *testing.T, open OpenStore) {
 	t.Run("UpdateErrConflict", func(t *testing.T) {
 		f := newFixture(t, open)
 		e := f.event()
-		if _, err := f.s.UpdateEvent(f.ctx, e.ID, liveblog.EventUpdate{Title: ptr("First edit"), Version: 1}); err != nil {
+		if _, err := f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, &liveblog.EventUpdate{Title: ptr("First edit"), Version: 1}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := f.s.UpdateEvent(f.ctx, e.ID, liveblog.EventUpdate{Title: ptr("Second edit"), Version: 1})
+		_, err := f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, &liveblog.EventUpdate{Title: ptr("Second edit"), Version: 1})
 		wantConflict(t, err, 2, 1)
 		stored, err := f.s.FindEventByID(f.ctx, e.ID)
 		if err != nil {
@@ -419,9 +419,9 @@ func testEvents(t *testing.T, open OpenStore) {
 	t.Run("UpdateErrInvalid", func(t *testing.T) {
 		f := newFixture(t, open)
 		e := f.event()
-		_, err := f.s.UpdateEvent(f.ctx, e.ID, liveblog.EventUpdate{Title: ptr(""), Version: 1})
+		_, err := f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, &liveblog.EventUpdate{Title: ptr(""), Version: 1})
 		wantError(t, err, liveblog.EINVALID, "title")
-		_, err = f.s.UpdateEvent(f.ctx, e.ID, liveblog.EventUpdate{TimeZone: ptr("Local"), Version: 1})
+		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, &liveblog.EventUpdate{TimeZone: ptr("Local"), Version: 1})
 		wantError(t, err, liveblog.EINVALID, "time_zone")
 	})
 
@@ -430,7 +430,7 @@ func testEvents(t *testing.T, open OpenStore) {
 		e := f.event()
 		move := func(state liveblog.CoverageState, version int) *liveblog.Event {
 			t.Helper()
-			got, err := f.s.SetCoverage(f.ctx, e.ID, state, version)
+			got, err := f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, liveblog.SetCoverage{State: state, Version: version})
 			if err != nil {
 				t.Fatalf("SetCoverage(%s): %v", state, err)
 			}
@@ -456,11 +456,11 @@ func testEvents(t *testing.T, open OpenStore) {
 		wantKinds(t, changes, "coverage.changed", "coverage.changed", "coverage.changed", "coverage.changed")
 		sameJSON(t, "last change snapshot", changes[3].Event, ended)
 
-		_, err := f.s.SetCoverage(f.ctx, e.ID, liveblog.CoverageLive, 5)
+		_, err := f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, liveblog.SetCoverage{State: liveblog.CoverageLive, Version: 5})
 		wantError(t, err, liveblog.EINVALID, "state")
-		_, err = f.s.SetCoverage(f.ctx, e.ID, "over", 5)
+		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, liveblog.SetCoverage{State: "over", Version: 5})
 		wantError(t, err, liveblog.EINVALID, "state")
-		_, err = f.s.SetCoverage(f.ctx, e.ID, liveblog.CoverageEnded, 4)
+		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, liveblog.SetCoverage{State: liveblog.CoverageEnded, Version: 4})
 		wantConflict(t, err, 5, 4)
 	})
 
@@ -468,7 +468,7 @@ func testEvents(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		points := []string{"Ministers meet in Brussels", "Aid for Ukraine on the agenda"}
-		got, err := f.s.ReplaceSummary(f.ctx, e.ID, points, 1)
+		got, err := f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, liveblog.ReplaceSummary{Points: points, Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -479,11 +479,11 @@ func testEvents(t *testing.T, open OpenStore) {
 		wantKinds(t, changes, "summary.updated")
 		sameJSON(t, "change snapshot", changes[0].Event, got)
 
-		_, err = f.s.ReplaceSummary(f.ctx, e.ID, make([]string, liveblog.MaxSummaryPoints+1), 2)
+		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, liveblog.ReplaceSummary{Points: make([]string, liveblog.MaxSummaryPoints+1), Version: 2})
 		wantError(t, err, liveblog.EINVALID, "summary.points")
-		_, err = f.s.ReplaceSummary(f.ctx, e.ID, []string{"Fine", "\x00"}, 2)
+		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, liveblog.ReplaceSummary{Points: []string{"Fine", "\x00"}, Version: 2})
 		wantError(t, err, liveblog.EINVALID, "summary.points[1]")
-		_, err = f.s.ReplaceSummary(f.ctx, e.ID, points, 1)
+		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, liveblog.ReplaceSummary{Points: points, Version: 1})
 		wantConflict(t, err, 2, 1)
 	})
 }
@@ -493,7 +493,7 @@ func testTokens(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		_, hash := liveblog.NewTokenSecret()
 		tok := &liveblog.Token{Name: "Wire importer", Hash: hash, UserID: 7}
-		if err := f.s.CreateToken(f.ctx, tok); err != nil {
+		if err := f.s.CreateToken(f.ctx, liveblog.Write{}, tok); err != nil {
 			t.Fatal(err)
 		}
 		if tok.ID == 0 || tok.CreatedAt.IsZero() || !tok.LastUsedAt.IsZero() || !tok.RevokedAt.IsZero() {
@@ -514,12 +514,12 @@ func testTokens(t *testing.T, open OpenStore) {
 			t.Fatalf("FindTokens: got %+v, want the token with its last use", list)
 		}
 
-		if err := f.s.RevokeToken(f.ctx, tok.ID); err != nil {
+		if err := f.s.RevokeToken(f.ctx, liveblog.Write{}, tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		_, err = f.s.FindTokenByHash(f.ctx, hash)
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		if err := f.s.RevokeToken(f.ctx, tok.ID); err != nil {
+		if err := f.s.RevokeToken(f.ctx, liveblog.Write{}, tok.ID); err != nil {
 			t.Fatalf("revoking twice: %v", err)
 		}
 		list, err = f.s.FindTokens(f.ctx)
@@ -535,26 +535,26 @@ func testTokens(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		_, hash := liveblog.NewTokenSecret()
 		tok := &liveblog.Token{Name: "Desk", Hash: hash}
-		if err := f.s.CreateToken(f.ctx, tok); err != nil {
+		if err := f.s.CreateToken(f.ctx, liveblog.Write{}, tok); err != nil {
 			t.Fatal(err)
 		}
 		_, err := f.s.FindTokenByHash(f.ctx, liveblog.HashToken("lb_wrong"))
 		wantError(t, err, liveblog.ENOTFOUND, "")
 		_, err = f.s.FindTokenByHash(f.ctx, "")
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		wantError(t, f.s.RevokeToken(f.ctx, tok.ID+1000), liveblog.ENOTFOUND, "")
+		wantError(t, f.s.RevokeToken(f.ctx, liveblog.Write{}, tok.ID+1000), liveblog.ENOTFOUND, "")
 	})
 
 	t.Run("ErrInvalid", func(t *testing.T) {
 		f := newFixture(t, open)
 		_, hash := liveblog.NewTokenSecret()
-		wantError(t, f.s.CreateToken(f.ctx, &liveblog.Token{Name: "", Hash: hash}), liveblog.EINVALID, "name")
-		wantError(t, f.s.CreateToken(f.ctx, &liveblog.Token{Name: strings.Repeat("n", liveblog.MaxNameLength+1), Hash: hash}), liveblog.EINVALID, "name")
-		wantError(t, f.s.CreateToken(f.ctx, &liveblog.Token{Name: "No hash"}), liveblog.EINVALID, "hash")
-		if err := f.s.CreateToken(f.ctx, &liveblog.Token{Name: "First", Hash: hash}); err != nil {
+		wantError(t, f.s.CreateToken(f.ctx, liveblog.Write{}, &liveblog.Token{Name: "", Hash: hash}), liveblog.EINVALID, "name")
+		wantError(t, f.s.CreateToken(f.ctx, liveblog.Write{}, &liveblog.Token{Name: strings.Repeat("n", liveblog.MaxNameLength+1), Hash: hash}), liveblog.EINVALID, "name")
+		wantError(t, f.s.CreateToken(f.ctx, liveblog.Write{}, &liveblog.Token{Name: "No hash"}), liveblog.EINVALID, "hash")
+		if err := f.s.CreateToken(f.ctx, liveblog.Write{}, &liveblog.Token{Name: "First", Hash: hash}); err != nil {
 			t.Fatal(err)
 		}
-		wantError(t, f.s.CreateToken(f.ctx, &liveblog.Token{Name: "Second", Hash: hash}), liveblog.ECONFLICT, "")
+		wantError(t, f.s.CreateToken(f.ctx, liveblog.Write{}, &liveblog.Token{Name: "Second", Hash: hash}), liveblog.ECONFLICT, "")
 	})
 }
 

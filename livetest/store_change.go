@@ -68,7 +68,7 @@ func testFeed(t *testing.T, open OpenStore) {
 		p := f.post(e.ID)
 		for i := range liveblog.MaxChangesPerRead {
 			var err error
-			if p, err = f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{Headline: ptr(fmt.Sprint("Edit ", i)), Version: p.Version}); err != nil {
+			if p, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{Headline: ptr(fmt.Sprint("Edit ", i)), Version: p.Version}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -202,7 +202,7 @@ func (f *fixture) write(eventID int64, w, ops int) error {
 		switch i % 4 {
 		case 0:
 			p := &liveblog.Post{EventID: eventID, Headline: fmt.Sprintf("Writer %d, post %d", w, i)}
-			err = f.s.CreatePost(f.ctx, p)
+			err = f.s.CreatePost(f.ctx, liveblog.Write{}, p)
 			id = p.ID
 		case 1:
 			err = retry(func() error {
@@ -210,7 +210,7 @@ func (f *fixture) write(eventID int64, w, ops int) error {
 				if err != nil {
 					return err
 				}
-				_, err = f.s.UpdatePost(f.ctx, id, liveblog.PostUpdate{Headline: ptr(fmt.Sprintf("Writer %d, edit %d", w, i)), Version: p.Version})
+				_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, id, &liveblog.PostUpdate{Headline: ptr(fmt.Sprintf("Writer %d, edit %d", w, i)), Version: p.Version})
 				return err
 			})
 		case 2:
@@ -219,7 +219,7 @@ func (f *fixture) write(eventID int64, w, ops int) error {
 				if err != nil {
 					return err
 				}
-				_, err = f.s.PinPost(f.ctx, id, true, p.Version)
+				_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, id, liveblog.PinPost{Pinned: true, Version: p.Version})
 				return err
 			})
 		case 3:
@@ -228,7 +228,7 @@ func (f *fixture) write(eventID int64, w, ops int) error {
 				if err != nil {
 					return err
 				}
-				_, err = f.s.ReplaceSummary(f.ctx, eventID, []string{fmt.Sprintf("Writer %d, point %d", w, i)}, e.Version)
+				_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, eventID, liveblog.ReplaceSummary{Points: []string{fmt.Sprintf("Writer %d, point %d", w, i)}, Version: e.Version})
 				return err
 			})
 		}

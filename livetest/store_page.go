@@ -151,7 +151,7 @@ func testFindPosts(t *testing.T, open OpenStore) {
 		draft := f.post(e.ID, func(p *liveblog.Post) { p.Status = liveblog.StatusDraft })
 		sched := f.post(e.ID, func(p *liveblog.Post) { p.Status, p.ScheduledAt = liveblog.StatusScheduled, time.Now().Add(time.Hour) })
 		gone := f.post(e.ID, func(p *liveblog.Post) { p.PublishedAt = clock(2) })
-		if _, err := f.s.DeletePost(f.ctx, gone.ID, 1); err != nil {
+		if _, err := f.s.ChangePost(f.ctx, liveblog.Write{}, gone.ID, liveblog.DeletePost{Version: 1}); err != nil {
 			t.Fatal(err)
 		}
 		wantIDs(t, "published", f.findPosts(liveblog.PostFilter{EventID: e.ID}), []*liveblog.Post{pinned, pub})
@@ -180,7 +180,7 @@ func testFindPage(t *testing.T, open OpenStore) {
 	all := f.timeline(e, 53)
 	// Pin a post from the middle: it leaves the list and shows above the
 	// first page.
-	pinned, err := f.s.PinPost(f.ctx, all[24].ID, true, all[24].Version)
+	pinned, err := f.s.ChangePost(f.ctx, liveblog.Write{}, all[24].ID, liveblog.PinPost{Pinned: true, Version: all[24].Version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func testFindPage(t *testing.T, open OpenStore) {
 		other := f.post(f.event().ID)
 		draft := f.post(e.ID, func(p *liveblog.Post) { p.Status = liveblog.StatusDraft })
 		gone := f.post(e.ID)
-		if _, err := f.s.DeletePost(f.ctx, gone.ID, 1); err != nil {
+		if _, err := f.s.ChangePost(f.ctx, liveblog.Write{}, gone.ID, liveblog.DeletePost{Version: 1}); err != nil {
 			t.Fatal(err)
 		}
 		for name, id := range map[string]int64{"OtherEvent": other.ID, "Draft": draft.ID, "Deleted": gone.ID, "Missing": gone.ID + 1000} {

@@ -100,7 +100,7 @@ func testPosts(t *testing.T, open OpenStore) {
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				tt.post.EventID = e.ID
-				wantError(t, f.s.CreatePost(f.ctx, &tt.post), liveblog.EINVALID, tt.field)
+				wantError(t, f.s.CreatePost(f.ctx, liveblog.Write{}, &tt.post), liveblog.EINVALID, tt.field)
 			})
 		}
 		posts, err := f.s.FindPosts(f.ctx, liveblog.PostFilter{EventID: e.ID, Statuses: []liveblog.PostStatus{liveblog.StatusDraft, liveblog.StatusScheduled, liveblog.StatusPublished}})
@@ -115,7 +115,7 @@ func testPosts(t *testing.T, open OpenStore) {
 	t.Run("CreateErrNotFound", func(t *testing.T) {
 		f := newFixture(t, open)
 		e := f.event()
-		err := f.s.CreatePost(f.ctx, &liveblog.Post{EventID: e.ID + 1000, Headline: "Lost"})
+		err := f.s.CreatePost(f.ctx, liveblog.Write{}, &liveblog.Post{EventID: e.ID + 1000, Headline: "Lost"})
 		wantError(t, err, liveblog.ENOTFOUND, "")
 	})
 
@@ -137,7 +137,7 @@ func testPosts(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		p := f.post(e.ID)
-		got, err := f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{
+		got, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{
 			Headline: ptr("Ministers meet in Brussels (updated)"), CorrectionNote: ptr("Headline clarified."), Version: 1,
 		})
 		if err != nil {
@@ -162,7 +162,7 @@ func testPosts(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		p := f.post(e.ID)
-		got, err := f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{KeyEvent: ptr(true), Version: 1})
+		got, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{KeyEvent: ptr(true), Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +176,7 @@ func testPosts(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		p := f.post(e.ID)
-		got, err := f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{Headline: ptr(p.Headline), Version: 1})
+		got, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{Headline: ptr(p.Headline), Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,14 +190,14 @@ func testPosts(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		d := f.post(e.ID, func(p *liveblog.Post) { p.Status = liveblog.StatusDraft })
-		d, err := f.s.UpdatePost(f.ctx, d.ID, liveblog.PostUpdate{Blocks: &[]liveblog.Block{liveblog.Plain("Still a draft.")}, Version: 1})
+		d, err := f.s.ChangePost(f.ctx, liveblog.Write{}, d.ID, &liveblog.PostUpdate{Blocks: &[]liveblog.Block{liveblog.Plain("Still a draft.")}, Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if changes := f.feed(e.ID); len(changes) != 0 {
 			t.Fatalf("an edited draft reached the feed: %q", kinds(changes))
 		}
-		got, err := f.s.UpdatePost(f.ctx, d.ID, liveblog.PostUpdate{Status: ptr(liveblog.StatusPublished), Version: 2})
+		got, err := f.s.ChangePost(f.ctx, liveblog.Write{}, d.ID, &liveblog.PostUpdate{Status: ptr(liveblog.StatusPublished), Version: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +216,7 @@ func testPosts(t *testing.T, open OpenStore) {
 			p.Status = liveblog.StatusDraft
 			p.PublishedAt = clock(0)
 		})
-		got, err := f.s.UpdatePost(f.ctx, d.ID, liveblog.PostUpdate{Status: ptr(liveblog.StatusPublished), Version: 1})
+		got, err := f.s.ChangePost(f.ctx, liveblog.Write{}, d.ID, &liveblog.PostUpdate{Status: ptr(liveblog.StatusPublished), Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,10 +229,10 @@ func testPosts(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		p := f.post(e.ID)
-		if _, err := f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{Headline: ptr("First"), Version: 1}); err != nil {
+		if _, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{Headline: ptr("First"), Version: 1}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{Headline: ptr("Second"), Version: 1})
+		_, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{Headline: ptr("Second"), Version: 1})
 		wantConflict(t, err, 2, 1)
 		if got := f.findPost(p.ID); got.Headline != "First" || got.Version != 2 {
 			t.Fatalf("after a conflict: got %q version %d, want %q version 2", got.Headline, got.Version, "First")
@@ -246,11 +246,11 @@ func testPosts(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		p := f.post(e.ID)
-		_, err := f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{Headline: ptr("Two\nlines"), Version: 1})
+		_, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{Headline: ptr("Two\nlines"), Version: 1})
 		wantError(t, err, liveblog.EINVALID, "headline")
-		_, err = f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{Status: ptr(liveblog.StatusDraft), Version: 1})
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{Status: ptr(liveblog.StatusDraft), Version: 1})
 		wantError(t, err, liveblog.EINVALID, "status")
-		_, err = f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{Status: ptr(liveblog.StatusDeleted), Version: 1})
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{Status: ptr(liveblog.StatusDeleted), Version: 1})
 		wantError(t, err, liveblog.EINVALID, "status")
 		sameJSON(t, "post after refused edits", f.findPost(p.ID), p)
 	})
@@ -258,12 +258,12 @@ func testPosts(t *testing.T, open OpenStore) {
 	t.Run("UpdateErrNotFound", func(t *testing.T) {
 		f := newFixture(t, open)
 		p := f.post(f.event().ID)
-		_, err := f.s.UpdatePost(f.ctx, p.ID+1000, liveblog.PostUpdate{Headline: ptr("x"), Version: 1})
+		_, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID+1000, &liveblog.PostUpdate{Headline: ptr("x"), Version: 1})
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		if _, err := f.s.DeletePost(f.ctx, p.ID, 1); err != nil {
+		if _, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.DeletePost{Version: 1}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{Headline: ptr("x"), Version: 2})
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{Headline: ptr("x"), Version: 2})
 		wantError(t, err, liveblog.ENOTFOUND, "")
 	})
 
@@ -272,15 +272,15 @@ func testPosts(t *testing.T, open OpenStore) {
 		e := f.event()
 		p := f.post(e.ID)
 		other := f.post(e.ID)
-		p, err := f.s.UpdatePost(f.ctx, p.ID, liveblog.PostUpdate{Headline: ptr("Edited"), Version: 1})
+		p, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{Headline: ptr("Edited"), Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err = f.s.PinPost(f.ctx, p.ID, true, p.Version)
+		p, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.PinPost{Pinned: true, Version: p.Version})
 		if err != nil {
 			t.Fatal(err)
 		}
-		deleted, err := f.s.DeletePost(f.ctx, p.ID, p.Version)
+		deleted, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.DeletePost{Version: p.Version})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,7 +319,7 @@ func testPosts(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		d := f.post(e.ID, func(p *liveblog.Post) { p.Status = liveblog.StatusDraft })
-		if _, err := f.s.DeletePost(f.ctx, d.ID, 1); err != nil {
+		if _, err := f.s.ChangePost(f.ctx, liveblog.Write{}, d.ID, liveblog.DeletePost{Version: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if changes := f.feed(e.ID); len(changes) != 0 {
@@ -330,14 +330,14 @@ func testPosts(t *testing.T, open OpenStore) {
 	t.Run("DeleteErr", func(t *testing.T) {
 		f := newFixture(t, open)
 		p := f.post(f.event().ID)
-		_, err := f.s.DeletePost(f.ctx, p.ID, 2)
+		_, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.DeletePost{Version: 2})
 		wantConflict(t, err, 1, 2)
-		_, err = f.s.DeletePost(f.ctx, p.ID+1000, 1)
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID+1000, liveblog.DeletePost{Version: 1})
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		if _, err := f.s.DeletePost(f.ctx, p.ID, 1); err != nil {
+		if _, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.DeletePost{Version: 1}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.s.DeletePost(f.ctx, p.ID, 2)
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.DeletePost{Version: 2})
 		wantError(t, err, liveblog.ENOTFOUND, "")
 	})
 
@@ -345,10 +345,10 @@ func testPosts(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		p := f.post(e.ID)
-		if _, err := f.s.DeletePost(f.ctx, p.ID, 1); err != nil {
+		if _, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.DeletePost{Version: 1}); err != nil {
 			t.Fatal(err)
 		}
-		got, err := f.s.RestorePost(f.ctx, p.ID, 2)
+		got, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.RestorePost{Version: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -363,11 +363,11 @@ func testPosts(t *testing.T, open OpenStore) {
 		}
 		sameJSON(t, "restored change", changes[2].Post, got)
 
-		_, err = f.s.RestorePost(f.ctx, p.ID, 3)
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.RestorePost{Version: 3})
 		wantError(t, err, liveblog.EINVALID, "status")
-		_, err = f.s.RestorePost(f.ctx, p.ID, 1)
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.RestorePost{Version: 1})
 		wantConflict(t, err, 3, 1)
-		_, err = f.s.RestorePost(f.ctx, p.ID+1000, 1)
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID+1000, liveblog.RestorePost{Version: 1})
 		wantError(t, err, liveblog.ENOTFOUND, "")
 	})
 }
@@ -377,14 +377,14 @@ func testPins(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		a, b := f.post(e.ID), f.post(e.ID)
-		a, err := f.s.PinPost(f.ctx, a.ID, true, 1)
+		a, err := f.s.ChangePost(f.ctx, liveblog.Write{}, a.ID, liveblog.PinPost{Pinned: true, Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !a.Pinned || a.Version != 2 {
 			t.Fatalf("pinned post: got pinned %v, version %d", a.Pinned, a.Version)
 		}
-		b, err = f.s.PinPost(f.ctx, b.ID, true, 1)
+		b, err = f.s.ChangePost(f.ctx, liveblog.Write{}, b.ID, liveblog.PinPost{Pinned: true, Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -408,7 +408,7 @@ func testPins(t *testing.T, open OpenStore) {
 			t.Fatalf("page: got pinned %v and %d posts, want %d pinned above %d", page.Pinned, len(page.Posts), b.ID, a.ID)
 		}
 
-		b, err = f.s.PinPost(f.ctx, b.ID, false, b.Version)
+		b, err = f.s.ChangePost(f.ctx, liveblog.Write{}, b.ID, liveblog.PinPost{Pinned: false, Version: b.Version})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -422,7 +422,7 @@ func testPins(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		p := f.post(e.ID)
-		got, err := f.s.PinPost(f.ctx, p.ID, false, 1)
+		got, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.PinPost{Pinned: false, Version: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -456,16 +456,16 @@ func testPins(t *testing.T, open OpenStore) {
 		e := f.event()
 		p := f.post(e.ID)
 		d := f.post(e.ID, func(p *liveblog.Post) { p.Status = liveblog.StatusDraft })
-		_, err := f.s.PinPost(f.ctx, d.ID, true, 1)
+		_, err := f.s.ChangePost(f.ctx, liveblog.Write{}, d.ID, liveblog.PinPost{Pinned: true, Version: 1})
 		wantError(t, err, liveblog.EINVALID, "pinned")
-		_, err = f.s.PinPost(f.ctx, p.ID, true, 7)
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.PinPost{Pinned: true, Version: 7})
 		wantConflict(t, err, 1, 7)
-		_, err = f.s.PinPost(f.ctx, p.ID+1000, true, 1)
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID+1000, liveblog.PinPost{Pinned: true, Version: 1})
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		if _, err := f.s.DeletePost(f.ctx, p.ID, 1); err != nil {
+		if _, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.DeletePost{Version: 1}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = f.s.PinPost(f.ctx, p.ID, true, 2)
+		_, err = f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.PinPost{Pinned: true, Version: 2})
 		wantError(t, err, liveblog.ENOTFOUND, "")
 	})
 }

@@ -47,7 +47,7 @@ const testHash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA
 func newUser(t *testing.T, s liveblog.UserStore, email string, role liveblog.Role) *liveblog.User {
 	t.Helper()
 	u := &liveblog.User{Email: email, Name: "User " + email, Role: role, PasswordHash: testHash}
-	if err := s.CreateUser(context.Background(), u); err != nil {
+	if err := s.CreateUser(context.Background(), liveblog.Write{}, u); err != nil {
 		t.Fatal(err)
 	}
 	return u
@@ -69,7 +69,7 @@ func testUsers(t *testing.T, open OpenUserStore) {
 		s := open(t, newClock().now)
 		u := &liveblog.User{Email: "  Ann@Example.COM ", Name: "Ann Reporter", Role: liveblog.RoleReporter, PasswordHash: testHash,
 			Byline: liveblog.Contributor{Role: "Political correspondent"}}
-		if err := s.CreateUser(ctx, u); err != nil {
+		if err := s.CreateUser(ctx, liveblog.Write{}, u); err != nil {
 			t.Fatal(err)
 		}
 		if u.ID == 0 || u.Version != 1 || u.CreatedAt.IsZero() || u.Email != "ann@example.com" {
@@ -90,7 +90,7 @@ func testUsers(t *testing.T, open OpenUserStore) {
 	t.Run("ErrEmailInUse", func(t *testing.T) {
 		s := open(t, newClock().now)
 		newUser(t, s, "ann@example.com", liveblog.RoleReporter)
-		err := s.CreateUser(ctx, &liveblog.User{Email: "ANN@example.com", Name: "Other Ann", Role: liveblog.RoleEditor, PasswordHash: testHash})
+		err := s.CreateUser(ctx, liveblog.Write{}, &liveblog.User{Email: "ANN@example.com", Name: "Other Ann", Role: liveblog.RoleEditor, PasswordHash: testHash})
 		wantError(t, err, liveblog.ECONFLICT, "email")
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
@@ -108,7 +108,7 @@ func testUsers(t *testing.T, open OpenUserStore) {
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				u := tt.user
-				wantError(t, s.CreateUser(ctx, &u), liveblog.EINVALID, tt.field)
+				wantError(t, s.CreateUser(ctx, liveblog.Write{}, &u), liveblog.EINVALID, tt.field)
 			})
 		}
 		if users, err := s.FindUsers(ctx); err != nil || len(users) != 0 {
@@ -130,7 +130,7 @@ func testUsers(t *testing.T, open OpenUserStore) {
 	t.Run("FindUsers", func(t *testing.T) {
 		s := open(t, newClock().now)
 		for _, name := range []string{"Zoe", "ann", "Bob"} {
-			if err := s.CreateUser(ctx, &liveblog.User{Email: name + "@example.com", Name: name, Role: liveblog.RoleReporter, PasswordHash: testHash}); err != nil {
+			if err := s.CreateUser(ctx, liveblog.Write{}, &liveblog.User{Email: name + "@example.com", Name: name, Role: liveblog.RoleReporter, PasswordHash: testHash}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -147,7 +147,7 @@ func testUsers(t *testing.T, open OpenUserStore) {
 	t.Run("Update", func(t *testing.T) {
 		s := open(t, newClock().now)
 		u := newUser(t, s, "ann@example.com", liveblog.RoleReporter)
-		got, err := s.UpdateUser(ctx, u.ID, liveblog.UserUpdate{Role: ptr(liveblog.RoleEditor),
+		got, err := s.UpdateUser(ctx, liveblog.Write{}, u.ID, liveblog.UserUpdate{Role: ptr(liveblog.RoleEditor),
 			Byline: &liveblog.Contributor{Name: "Ann R.", Role: "Desk editor"}, Version: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -155,11 +155,11 @@ func testUsers(t *testing.T, open OpenUserStore) {
 		if got.Role != liveblog.RoleEditor || got.Byline.Name != "Ann R." || got.Version != 2 || got.Name != u.Name {
 			t.Errorf("updated user = %+v", got)
 		}
-		_, err = s.UpdateUser(ctx, u.ID, liveblog.UserUpdate{Name: ptr("Stale"), Version: 1})
+		_, err = s.UpdateUser(ctx, liveblog.Write{}, u.ID, liveblog.UserUpdate{Name: ptr("Stale"), Version: 1})
 		wantConflict(t, err, 2, 1)
-		_, err = s.UpdateUser(ctx, u.ID, liveblog.UserUpdate{Role: ptr(liveblog.Role("owner")), Version: 2})
+		_, err = s.UpdateUser(ctx, liveblog.Write{}, u.ID, liveblog.UserUpdate{Role: ptr(liveblog.Role("owner")), Version: 2})
 		wantError(t, err, liveblog.EINVALID, "role")
-		_, err = s.UpdateUser(ctx, u.ID+100, liveblog.UserUpdate{Version: 1})
+		_, err = s.UpdateUser(ctx, liveblog.Write{}, u.ID+100, liveblog.UserUpdate{Version: 1})
 		wantError(t, err, liveblog.ENOTFOUND, "")
 	})
 	t.Run("DisableEndsSessions", func(t *testing.T) {
@@ -167,7 +167,7 @@ func testUsers(t *testing.T, open OpenUserStore) {
 		u := newUser(t, s, "ann@example.com", liveblog.RoleReporter)
 		other := newUser(t, s, "bob@example.com", liveblog.RoleReporter)
 		sess, keep := newSession(t, s, u.ID), newSession(t, s, other.ID)
-		if _, err := s.UpdateUser(ctx, u.ID, liveblog.UserUpdate{Disabled: ptr(true), Version: 1}); err != nil {
+		if _, err := s.UpdateUser(ctx, liveblog.Write{}, u.ID, liveblog.UserUpdate{Disabled: ptr(true), Version: 1}); err != nil {
 			t.Fatal(err)
 		}
 		_, err := s.FindSessionByHash(ctx, sess.Hash)
@@ -178,7 +178,7 @@ func testUsers(t *testing.T, open OpenUserStore) {
 		_, hash := liveblog.NewSessionSecret()
 		wantError(t, s.CreateSession(ctx, &liveblog.Session{Hash: hash, UserID: u.ID}), liveblog.EFORBIDDEN, "")
 		// Enabling the account again does not bring the old session back.
-		if _, err := s.UpdateUser(ctx, u.ID, liveblog.UserUpdate{Disabled: ptr(false), Version: 2}); err != nil {
+		if _, err := s.UpdateUser(ctx, liveblog.Write{}, u.ID, liveblog.UserUpdate{Disabled: ptr(false), Version: 2}); err != nil {
 			t.Fatal(err)
 		}
 		_, err = s.FindSessionByHash(ctx, sess.Hash)
@@ -188,7 +188,7 @@ func testUsers(t *testing.T, open OpenUserStore) {
 		s := open(t, newClock().now)
 		u := newUser(t, s, "ann@example.com", liveblog.RoleReporter)
 		here, elsewhere := newSession(t, s, u.ID), newSession(t, s, u.ID)
-		if err := s.SetPassword(ctx, u.ID, "$argon2id$new", here.Hash); err != nil {
+		if err := s.SetPassword(ctx, liveblog.Write{}, u.ID, "$argon2id$new", here.Hash); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.FindUserByID(ctx, u.ID)
@@ -200,7 +200,7 @@ func testUsers(t *testing.T, open OpenUserStore) {
 		}
 		_, err = s.FindSessionByHash(ctx, elsewhere.Hash)
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		wantError(t, s.SetPassword(ctx, u.ID+100, "$argon2id$x", ""), liveblog.ENOTFOUND, "")
+		wantError(t, s.SetPassword(ctx, liveblog.Write{}, u.ID+100, "$argon2id$x", ""), liveblog.ENOTFOUND, "")
 	})
 }
 
@@ -277,7 +277,7 @@ func testSessions(t *testing.T, open OpenUserStore) {
 		s := open(t, newClock().now)
 		u := newUser(t, s, "ann@example.com", liveblog.RoleEditor)
 		sess, other := newSession(t, s, u.ID), newSession(t, s, u.ID)
-		if err := s.DeleteSession(ctx, sess.Hash); err != nil {
+		if err := s.DeleteSession(ctx, liveblog.Write{}, sess.Hash); err != nil {
 			t.Fatal(err)
 		}
 		_, err := s.FindSessionByHash(ctx, sess.Hash)
@@ -285,7 +285,7 @@ func testSessions(t *testing.T, open OpenUserStore) {
 		if _, err := s.FindSessionByHash(ctx, other.Hash); err != nil {
 			t.Errorf("the user's other session: %v", err)
 		}
-		if err := s.DeleteSession(ctx, sess.Hash); err != nil {
+		if err := s.DeleteSession(ctx, liveblog.Write{}, sess.Hash); err != nil {
 			t.Errorf("deleting a deleted session: %v", err)
 		}
 	})

@@ -2,40 +2,17 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/liveblog/liveblog"
 )
 
-var _ liveblog.AuditStore = (*Store)(nil)
-
-// RecordAudit writes an entry in a transaction of its own.
-func (s *Store) RecordAudit(ctx context.Context, a *liveblog.AuditEntry) error {
-	err := s.update(liveblog.WithAudit(ctx, nil), func(tx *tx) error { return tx.recordAudit(ctx, a) })
-	if err == nil {
-		a.MarkRecorded()
-	}
-	return err
-}
-
-// recordAudit inserts a, stamping its time; an entry without an event takes
-// the one event the transaction wrote to, if there is exactly one.
-func (tx *tx) recordAudit(ctx context.Context, a *liveblog.AuditEntry) error {
-	if a.EventID == 0 && len(tx.heads) == 1 {
-		for id := range tx.heads {
-			a.EventID = id
-		}
-	}
-	a.At = tx.now
-	err := tx.QueryRow(ctx, `INSERT INTO audit_log (at, user_id, user_name, action, event_id, post_id, address, detail)
+func (tx *tx) InsertAudit(a *liveblog.AuditEntry) error {
+	return tx.QueryRow(tx.ctx, `INSERT INTO audit_log (at, user_id, user_name, action, event_id, post_id, address, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		a.At, a.UserID, a.UserName, a.Action, a.EventID, a.PostID, a.Address, a.Detail).Scan(&a.ID)
-	if err != nil {
-		return fmt.Errorf("record audit: %w", err)
-	}
-	return nil
 }
 
 // FindAudit returns entries newest first.
@@ -62,20 +39,8 @@ func (s *Store) FindAudit(ctx context.Context, f liveblog.AuditFilter) ([]*liveb
 	args = append(args, liveblog.AuditLimit(f.Limit))
 	q += ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find audit: %w", err)
-	}
-	defer rows.Close()
-	var out []*liveblog.AuditEntry
-	for rows.Next() {
+	return all(rows, err, func(row pgx.Row) (*liveblog.AuditEntry, error) {
 		a := &liveblog.AuditEntry{}
-		if err := rows.Scan(&a.ID, timeColumn{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.EventID, &a.PostID, &a.Address, &a.Detail); err != nil {
-			return nil, fmt.Errorf("find audit: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find audit: %w", err)
-	}
-	return out, nil
+		return a, row.Scan(&a.ID, timeColumn{&a.At}, &a.UserID, &a.UserName, &a.Action, &a.EventID, &a.PostID, &a.Address, &a.Detail)
+	}, "find audit")
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // seed stores an event of n published posts, every third a key event and the
-// newest pinned, through the same code CreatePost runs but in one
+// newest pinned, through the same statements CreatePost makes but in one
 // transaction, so that an event of 10,000 posts takes seconds, not minutes,
 // to build. It then refreshes the planner's statistics, as autovacuum would
 // soon after such a burst on a real server.
@@ -18,12 +18,12 @@ func seed(tb testing.TB, s *Store, slug string, n int) *liveblog.Event {
 	tb.Helper()
 	ctx := context.Background()
 	e := &liveblog.Event{Slug: slug, Title: "Seeded event", State: liveblog.CoverageLive}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		tb.Fatal(err)
 	}
 	start := time.Date(2025, 2, 13, 6, 0, 0, 0, time.UTC)
 	err := s.update(ctx, func(tx *tx) error {
-		if err := tx.lockEvent(ctx, e.ID); err != nil {
+		if err := tx.LockEvent(e.ID); err != nil {
 			return err
 		}
 		for i := range n {
@@ -46,10 +46,16 @@ func seed(tb testing.TB, s *Store, slug string, n int) *liveblog.Event {
 			if err := p.Validate(); err != nil {
 				return err
 			}
-			if err := tx.insertPost(ctx, p); err != nil {
+			if err := tx.InsertPost(p); err != nil {
 				return err
 			}
-			if err := tx.appendPostChange(ctx, liveblog.ChangePostPublished, p); err != nil {
+			seq, err := tx.NextSeq(e.ID)
+			if err != nil {
+				return err
+			}
+			c := *p
+			if err := tx.InsertChange(&liveblog.Change{EventID: e.ID, Seq: seq, Kind: liveblog.ChangePostPublished,
+				PostID: p.ID, Post: &c, CreatedAt: tx.now}); err != nil {
 				return err
 			}
 		}
@@ -160,7 +166,7 @@ func BenchmarkCreatePost(b *testing.B) {
 	e := seed(b, s, "event", 100)
 	for b.Loop() {
 		p := &liveblog.Post{EventID: e.ID, Headline: "Breaking: talks end", Blocks: []liveblog.Block{liveblog.Plain("The talks have ended.")}}
-		if err := s.CreatePost(ctx, p); err != nil {
+		if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			b.Fatal(err)
 		}
 	}

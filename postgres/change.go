@@ -9,23 +9,22 @@ import (
 	"github.com/liveblog/liveblog"
 )
 
-// appendChange gives c the event's next sequence and stores it. Raising the
-// head in the writing transaction takes the event's row lock (held already by
-// every caller) until commit, so concurrent writers on any node get
-// consecutive numbers, and a rollback gives its number back: a sequence object
-// would leave a gap for every transaction that failed. The head is announced
-// after commit.
-func (tx *tx) appendChange(ctx context.Context, c *liveblog.Change) error {
-	if err := tx.QueryRow(ctx, `UPDATE events SET head = head + 1 WHERE id = $1 RETURNING head`, c.EventID).Scan(&c.Seq); err != nil {
-		return fmt.Errorf("append change: %w", err)
-	}
-	c.CreatedAt = tx.now
+// NextSeq raises the head under the event's row lock, held already by every
+// caller, until commit: concurrent writers on any node get consecutive
+// numbers, and a rollback gives its number back, where a sequence object
+// would leave a gap for every transaction that failed.
+func (tx *tx) NextSeq(eventID int64) (int64, error) {
+	var seq int64
+	err := tx.QueryRow(tx.ctx, `UPDATE events SET head = head + 1 WHERE id = $1 RETURNING head`, eventID).Scan(&seq)
+	return seq, err
+}
+
+func (tx *tx) InsertChange(c *liveblog.Change) error {
 	var data any
 	switch {
 	case c.Post != nil:
 		data = c.Post
 	case c.Event != nil:
-		c.Event.Head = c.Seq
 		data = c.Event
 	}
 	var payload []byte
@@ -36,18 +35,30 @@ func (tx *tx) appendChange(ctx context.Context, c *liveblog.Change) error {
 		}
 	}
 	// A nil payload is SQL NULL: a deletion carries no post.
-	if _, err := tx.Exec(ctx, `INSERT INTO changes (event_id, seq, kind, post_id, data, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, c.EventID, c.Seq, c.Kind, idValue(c.PostID), payload, c.CreatedAt); err != nil {
-		return fmt.Errorf("append change: %w", err)
+	_, err := tx.Exec(tx.ctx, `INSERT INTO changes (event_id, seq, kind, post_id, data, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, c.EventID, c.Seq, c.Kind, idValue(c.PostID), payload, c.CreatedAt)
+	return err
+}
+
+func (tx *tx) Redact(eventID, postID int64) error {
+	if _, err := tx.Exec(tx.ctx, `UPDATE changes SET data = NULL
+		WHERE post_id = $1 AND event_id = $2 AND data IS NOT NULL`, postID, eventID); err != nil {
+		return fmt.Errorf("clear changes of post: %w", err)
 	}
-	tx.heads[c.EventID] = c.Seq
 	return nil
 }
 
-// appendPostChange appends a change carrying a copy of p as it is now.
-func (tx *tx) appendPostChange(ctx context.Context, kind liveblog.ChangeKind, p *liveblog.Post) error {
-	snapshot := *p
-	return tx.appendChange(ctx, &liveblog.Change{EventID: p.EventID, Kind: kind, PostID: p.ID, Post: &snapshot})
+func (tx *tx) Change(eventID, seq int64) (*liveblog.Change, error) {
+	c := liveblog.Change{EventID: eventID, Seq: seq}
+	var data []byte
+	if err := tx.QueryRow(tx.ctx, `SELECT kind, post_id, data, created_at FROM changes WHERE event_id = $1 AND seq = $2`,
+		eventID, seq).Scan(&c.Kind, idColumn{&c.PostID}, &data, timeColumn{&c.CreatedAt}); err != nil {
+		return nil, fmt.Errorf("find change: %w", err)
+	}
+	if err := c.UnmarshalPayload(data); err != nil {
+		return nil, fmt.Errorf("find change: %w", err)
+	}
+	return &c, nil
 }
 
 // changesQuery reads the changes of event $1 after seq $2, at most $3, with
@@ -105,37 +116,27 @@ func (s *Store) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*live
 		return nil, fmt.Errorf("find changes: %w", err)
 	}
 	if b == nil {
-		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
+		return nil, liveblog.ErrNoEvent
 	}
 	return b, nil
 }
 
-// TrimChanges drops the oldest changes of an event so that at most keep
-// remain, and raises its floor to the newest one dropped. It holds the event's
-// lock, like every writer of the feed, so that a takedown clearing payloads
-// and a trim deleting them never wait on each other in opposite orders.
-func (s *Store) TrimChanges(ctx context.Context, eventID int64, keep int) error {
-	if keep < 0 {
-		return liveblog.FieldError("keep", "The number of changes to keep cannot be negative.")
+func (tx *tx) LockFeed(eventID int64) (head, floor int64, err error) {
+	err = tx.QueryRow(tx.ctx, `SELECT head, floor FROM events WHERE id = $1 FOR NO KEY UPDATE`, eventID).Scan(&head, &floor)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, liveblog.ErrNoEvent
+	} else if err != nil {
+		return 0, 0, fmt.Errorf("trim changes: %w", err)
 	}
-	return s.update(ctx, func(tx *tx) error {
-		var head, floor int64
-		err := tx.QueryRow(ctx, `SELECT head, floor FROM events WHERE id = $1 FOR NO KEY UPDATE`, eventID).Scan(&head, &floor)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
-		} else if err != nil {
-			return fmt.Errorf("trim changes: %w", err)
-		}
-		cut := head - int64(keep)
-		if cut <= floor {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM changes WHERE event_id = $1 AND seq <= $2`, eventID, cut); err != nil {
-			return fmt.Errorf("trim changes: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE events SET floor = $1 WHERE id = $2`, cut, eventID); err != nil {
-			return fmt.Errorf("trim changes: %w", err)
-		}
-		return nil
-	})
+	return head, floor, nil
+}
+
+func (tx *tx) TrimFeed(eventID, through int64) error {
+	if _, err := tx.Exec(tx.ctx, `DELETE FROM changes WHERE event_id = $1 AND seq <= $2`, eventID, through); err != nil {
+		return fmt.Errorf("trim changes: %w", err)
+	}
+	if _, err := tx.Exec(tx.ctx, `UPDATE events SET floor = $1 WHERE id = $2`, through, eventID); err != nil {
+		return fmt.Errorf("trim changes: %w", err)
+	}
+	return nil
 }

@@ -181,7 +181,7 @@ func loadValues(r dump.Record) ([]any, error) {
 // Dump gives every row of the database to put, table by table in the order
 // of dump.Tables, from one REPEATABLE READ snapshot.
 func (s *Store) Dump(ctx context.Context, put func(dump.Record) error) error {
-	return s.view(ctx, func(t pgx.Tx) error {
+	return s.view(ctx, func(t *tx) error {
 		for _, q := range []struct {
 			table string
 			sql   string
@@ -263,7 +263,7 @@ func (t trailing) Scan(dest ...any) error { return t.row.Scan(append(dest, t.ext
 // from one snapshot.
 func (s *Store) Census(ctx context.Context) (*dump.Census, error) {
 	var c *dump.Census
-	err := s.view(ctx, func(t pgx.Tx) (err error) {
+	err := s.view(ctx, func(t *tx) (err error) {
 		c, err = census(ctx, t)
 		return err
 	})

@@ -68,14 +68,14 @@ func TestLoad(t *testing.T) {
 		}
 		// Identities move past the loaded ids.
 		p := &liveblog.Post{EventID: 7, Headline: "Next", Status: liveblog.StatusDraft}
-		if err := s.CreatePost(ctx, p); err != nil || p.ID != 41 {
+		if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil || p.ID != 41 {
 			t.Errorf("next post: id %d, %v; want 41", p.ID, err)
 		}
 	})
 
 	t.Run("ErrNotEmpty", func(t *testing.T) {
 		s := mustOpen(t, freshSchema(t))
-		if err := s.CreateToken(ctx, &liveblog.Token{Name: "t", Hash: liveblog.HashToken("t")}); err != nil {
+		if err := s.CreateToken(ctx, liveblog.Write{}, &liveblog.Token{Name: "t", Hash: liveblog.HashToken("t")}); err != nil {
 			t.Fatal(err)
 		}
 		err := s.Load(ctx, rows(event(0, 0)))

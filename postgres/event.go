@@ -24,50 +24,6 @@ func scanEvent(row pgx.Row) (*liveblog.Event, error) {
 	return &e, nil
 }
 
-// CreateEvent stores a new event. It appends no change: the event has no
-// readers yet, and its feed starts with its first post.
-func (s *Store) CreateEvent(ctx context.Context, e *liveblog.Event) error {
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	return s.update(ctx, func(tx *tx) error {
-		next := *e
-		next.Version, next.Head = 1, 0
-		next.CreatedAt, next.UpdatedAt = tx.now, tx.now
-		next.Summary.UpdatedAt = utc(next.Summary.UpdatedAt)
-		if len(next.Summary.Points) > 0 && next.Summary.UpdatedAt.IsZero() {
-			next.Summary.UpdatedAt = tx.now
-		}
-		// An event created live (or already over, as on import) has had its
-		// coverage start; keep the times an import brings.
-		next.CoverageStartedAt, next.CoverageEndedAt = utc(next.CoverageStartedAt), utc(next.CoverageEndedAt)
-		if next.State != liveblog.CoverageScheduled && next.CoverageStartedAt.IsZero() {
-			next.CoverageStartedAt = tx.now
-		}
-		if next.State == liveblog.CoverageEnded && next.CoverageEndedAt.IsZero() {
-			next.CoverageEndedAt = tx.now
-		}
-		summary, err := jsonValue(next.Summary.Points)
-		if err != nil {
-			return err
-		}
-		err = tx.QueryRow(ctx, `INSERT INTO events (slug, title, description, state, time_zone, summary,
-			summary_updated_at, coverage_started_at, coverage_ended_at, created_at, updated_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			next.Slug, next.Title, next.Description, next.State, next.TimeZone, summary,
-			timeValue(next.Summary.UpdatedAt), timeValue(next.CoverageStartedAt), timeValue(next.CoverageEndedAt),
-			next.CreatedAt, next.UpdatedAt, next.Version).Scan(&next.ID)
-		if isUnique(err, "events_slug_key") {
-			return &liveblog.Error{Code: liveblog.ECONFLICT, Field: "slug", Message: "Another event already uses this slug."}
-		} else if err != nil {
-			return fmt.Errorf("insert event: %w", err)
-		}
-		*e = next
-		tx.result = e
-		return nil
-	})
-}
-
 // FindEventByID returns an event.
 func (s *Store) FindEventByID(ctx context.Context, id int64) (*liveblog.Event, error) {
 	return findEvent(ctx, s.pool, `id = $1`, id)
@@ -89,122 +45,82 @@ func (s *Store) FindEvents(ctx context.Context, f liveblog.EventFilter) ([]*live
 		WHERE $1::text = '' OR state = $1
 		ORDER BY state = 'live' DESC, updated_at DESC, id DESC
 		LIMIT $2 OFFSET $3`, f.State, limit, f.Offset)
-	if err != nil {
-		return nil, fmt.Errorf("find events: %w", err)
-	}
-	events, err := collect(rows, scanEvent)
-	if err != nil {
-		return nil, fmt.Errorf("find events: %w", err)
-	}
-	return events, nil
-}
-
-// UpdateEvent edits an event's title, description or zone. The version moves
-// on every update; the feed only hears of one that changed something.
-func (s *Store) UpdateEvent(ctx context.Context, id int64, upd liveblog.EventUpdate) (*liveblog.Event, error) {
-	if err := upd.Validate(); err != nil {
-		return nil, err
-	}
-	return s.changeEvent(ctx, id, upd.Version, func(e *liveblog.Event) (liveblog.ChangeKind, error) {
-		return upd.Apply(e), nil
-	})
-}
-
-// SetCoverage moves an event's coverage to state.
-func (s *Store) SetCoverage(ctx context.Context, id int64, state liveblog.CoverageState, version int) (*liveblog.Event, error) {
-	if err := state.Check(); err != nil {
-		return nil, err
-	}
-	return s.changeEvent(ctx, id, version, func(e *liveblog.Event) (liveblog.ChangeKind, error) {
-		if err := e.MoveCoverage(state, e.UpdatedAt); err != nil {
-			return "", err
-		}
-		return liveblog.ChangeCoverage, nil
-	})
-}
-
-// ReplaceSummary replaces an event's key points.
-func (s *Store) ReplaceSummary(ctx context.Context, id int64, points []string, version int) (*liveblog.Event, error) {
-	if err := liveblog.ValidateSummary(points); err != nil {
-		return nil, err
-	}
-	return s.changeEvent(ctx, id, version, func(e *liveblog.Event) (liveblog.ChangeKind, error) {
-		e.Summary = liveblog.Summary{Points: points, UpdatedAt: e.UpdatedAt}
-		return liveblog.ChangeSummary, nil
-	})
-}
-
-// changeEvent is the shape of every edit of an event: lock it, check the
-// version, let edit change the event (UpdatedAt is already the transaction's
-// time), save it with the next version, and append the change edit names, if
-// any. The lock comes before the version check: two nodes editing version 3
-// at once must not both see 3.
-func (s *Store) changeEvent(ctx context.Context, id int64, version int, edit func(*liveblog.Event) (liveblog.ChangeKind, error)) (*liveblog.Event, error) {
-	var out *liveblog.Event
-	err := s.update(ctx, func(tx *tx) error {
-		e, err := findEvent(ctx, tx, `id = $1 FOR NO KEY UPDATE`, id)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(e.Version, version); err != nil {
-			return err
-		}
-		e.UpdatedAt = tx.now
-		kind, err := edit(e)
-		if err != nil {
-			return err
-		}
-		e.Version++
-		if err := tx.saveEvent(ctx, e); err != nil {
-			return err
-		}
-		if kind != "" {
-			if err := tx.appendChange(ctx, &liveblog.Change{EventID: e.ID, Kind: kind, Event: e}); err != nil {
-				return err
-			}
-		}
-		out = e
-		tx.result = e
-		return nil
-	})
-	return out, err
+	return all(rows, err, scanEvent, "find events")
 }
 
 // findEvent returns the event matching where, which may end in a locking
 // clause.
 func findEvent(ctx context.Context, q db, where string, arg any) (*liveblog.Event, error) {
 	e, err := scanEvent(q.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE `+where, arg))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
-	} else if err != nil {
-		return nil, fmt.Errorf("find event: %w", err)
-	}
-	return e, nil
+	return one(e, err, liveblog.ErrNoEvent, "find event")
 }
 
-// lockEvent takes the row lock of an event that every writer of its posts or
-// feed holds: it serialises them across nodes, and since it is always the
-// first lock they take, they cannot deadlock. FOR NO KEY UPDATE is the lock an
+func (tx *tx) EventBySlug(slug string) (*liveblog.Event, error) {
+	return findEvent(tx.ctx, tx, `slug = $1`, slug)
+}
+
+func (tx *tx) CheckEvent(id int64) error {
+	var ok bool
+	if err := tx.QueryRow(tx.ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE id = $1)`, id).Scan(&ok); err != nil {
+		return fmt.Errorf("find event: %w", err)
+	} else if !ok {
+		return liveblog.ErrNoEvent
+	}
+	return nil
+}
+
+// LockEvent takes the event's row lock. FOR NO KEY UPDATE is the lock an
 // UPDATE of the head takes anyway; unlike FOR UPDATE it lets other
 // transactions insert rows that reference the event meanwhile.
-func (tx *tx) lockEvent(ctx context.Context, id int64) error {
+func (tx *tx) LockEvent(id int64) error {
 	var one int
-	err := tx.QueryRow(ctx, `SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
+	err := tx.QueryRow(tx.ctx, `SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
+		return liveblog.ErrNoEvent
 	} else if err != nil {
 		return fmt.Errorf("lock event: %w", err)
 	}
 	return nil
 }
 
-// saveEvent writes an event's own fields; head and floor belong to the feed.
-func (tx *tx) saveEvent(ctx context.Context, e *liveblog.Event) error {
+func (tx *tx) LockedEvent(id int64) (*liveblog.Event, error) {
+	return findEvent(tx.ctx, tx, `id = $1 FOR NO KEY UPDATE`, id)
+}
+
+// InsertEvent names the id only when it has one: NULL does not make an
+// identity column pick the next.
+func (tx *tx) InsertEvent(e *liveblog.Event, floor int64) error {
 	summary, err := jsonValue(e.Summary.Points)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE events SET title = $1, description = $2, state = $3, time_zone = $4,
+	args := []any{e.Slug, e.Title, e.Description, e.State, e.TimeZone, summary,
+		timeValue(e.Summary.UpdatedAt), timeValue(e.CoverageStartedAt), timeValue(e.CoverageEndedAt),
+		e.CreatedAt, e.UpdatedAt, e.Version, e.Head, floor}
+	q := `INSERT INTO events (slug, title, description, state, time_zone, summary, summary_updated_at,
+		coverage_started_at, coverage_ended_at, created_at, updated_at, version, head, floor)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`
+	if e.ID != 0 {
+		q = `INSERT INTO events (slug, title, description, state, time_zone, summary, summary_updated_at,
+			coverage_started_at, coverage_ended_at, created_at, updated_at, version, head, floor, id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`
+		args = append(args, e.ID)
+	}
+	err = tx.QueryRow(tx.ctx, q, args...).Scan(&e.ID)
+	if isUnique(err, "events_slug_key") {
+		return liveblog.ErrSlugTaken
+	} else if err != nil {
+		return fmt.Errorf("insert event: %w", err)
+	}
+	return nil
+}
+
+func (tx *tx) SaveEvent(e *liveblog.Event) error {
+	summary, err := jsonValue(e.Summary.Points)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(tx.ctx, `UPDATE events SET title = $1, description = $2, state = $3, time_zone = $4,
 		summary = $5, summary_updated_at = $6, coverage_started_at = $7, coverage_ended_at = $8,
 		updated_at = $9, version = $10 WHERE id = $11`,
 		e.Title, e.Description, e.State, e.TimeZone, summary, timeValue(e.Summary.UpdatedAt),

@@ -20,12 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"maps"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/migration"
 )
 
 // migrationLock is the key of the advisory lock taken while migrating, so
@@ -46,18 +41,22 @@ const uniqueViolation = "23505"
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Store is a liveblog.Store backed by a PostgreSQL database.
+// Store is a liveblog.Store backed by a PostgreSQL database. Its writes,
+// and the reads that decide something, are its Service's, which runs them
+// on this database's transactions; the rest is SQL.
 type Store struct {
+	*liveblog.Service
+
 	pool *pgxpool.Pool
 
-	// Announcer is told each event's new head after a commit; nil means
-	// nobody listens.
-	Announcer liveblog.Announcer
 	// Now is the store's clock, liveblog.Now unless a test replaces it.
 	Now func() time.Time
 }
 
-var _ liveblog.Store = (*Store)(nil)
+var (
+	_ liveblog.Database = (*Store)(nil)
+	_ liveblog.Tx       = (*tx)(nil)
+)
 
 // Open connects to the database at dsn (a postgres:// URL or key=value
 // settings, as libpq takes them; pool_max_conns and the other pgxpool
@@ -73,6 +72,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	s := &Store{pool: pool, Now: liveblog.Now}
+	s.Service = liveblog.NewService(storage{s})
 	// The pool connects lazily; a wrong address should fail here, at start,
 	// not on the first reader's request.
 	if err := s.Ping(ctx); err != nil {
@@ -107,7 +107,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // PostgreSQL's DDL is transactional. A migration therefore must not use
 // statements that refuse to run in a transaction (CREATE INDEX CONCURRENTLY).
 func (s *Store) migrate(ctx context.Context) error {
-	files, err := migrationFiles()
+	files, err := migration.Read(migrations, "migrations")
 	if err != nil {
 		return err
 	}
@@ -134,61 +134,22 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if known := files[len(files)-1].version; len(applied) > 0 && slices.Max(applied) > known {
-		return fmt.Errorf("the database is at schema version %d, newer than this build knows (%d)", slices.Max(applied), known)
+	pending, err := migration.Pending(files, applied)
+	if err != nil {
+		return err
 	}
-	for _, m := range files {
-		if slices.Contains(applied, m.version) {
-			continue
-		}
-		body, err := migrations.ReadFile(m.name)
-		if err != nil {
-			return err
-		}
+	for _, m := range pending {
 		// Without arguments pgx sends the simple protocol, which runs a
 		// file of several statements as it is.
-		if _, err := t.Exec(ctx, string(body)); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+		if _, err := t.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 		if _, err := t.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-			m.version, path.Base(m.name), s.now()); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			m.Version, m.Name, s.now()); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	return t.Commit(ctx)
-}
-
-type migration struct {
-	version int
-	name    string
-}
-
-// migrationFiles lists the embedded migrations in order; their names start
-// with a number (0001_init.sql), which is the version recorded once applied.
-func migrationFiles() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var files []migration
-	for _, name := range names {
-		num, _, _ := strings.Cut(path.Base(name), "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s does not start with a version number", name)
-		}
-		files = append(files, migration{v, name})
-	}
-	slices.SortFunc(files, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(files); i++ {
-		if files[i].version == files[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", files[i-1].name, files[i].name)
-		}
-	}
-	if len(files) == 0 {
-		return nil, errors.New("no migrations embedded")
-	}
-	return files, nil
 }
 
 // db is what a query runs on: a transaction, or the pool for a read that is
@@ -199,82 +160,76 @@ type db interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// tx is one write transaction, with the time it started (every timestamp it
-// writes is that one) and the heads it moved, announced after commit.
+// tx is one transaction, with the context it runs under and the time it
+// started: every timestamp it writes is that one.
 type tx struct {
+	ctx context.Context
 	pgx.Tx
-	now   time.Time
-	heads map[int64]int64
-	// result is what a mutation returns (its post or event), set by the
-	// mutation so that an idempotent request's response can be made from it
-	// and stored before commit.
-	result any
+	now time.Time
 }
 
-// update runs fn in a READ COMMITTED write transaction and, once it has
-// committed, announces the heads it moved. The isolation level is set rather
-// than inherited: under a server default of SERIALIZABLE the event row lock
-// would still serialise writers, but they would also fail with serialization
-// errors that nothing here retries.
+// update runs fn in a READ COMMITTED write transaction. The isolation level
+// is set rather than inherited: under a server default of SERIALIZABLE the
+// event row lock would still serialise writers, but they would also fail
+// with serialization errors that nothing here retries.
 func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	pt, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer pt.Rollback(ctx)
-	t := &tx{Tx: pt, now: s.now(), heads: map[int64]int64{}}
-	if err := fn(t); err != nil {
+	if err := fn(&tx{ctx: ctx, Tx: pt, now: s.now()}); err != nil {
 		return err
-	}
-	if req := liveblog.IdempotencyFrom(ctx); req != nil && t.result != nil {
-		if err := t.recordIdempotent(ctx, req, t.result); err != nil {
-			return err
-		}
-	}
-	audit := liveblog.AuditFrom(ctx)
-	if audit != nil && !audit.Recorded() {
-		if err := t.recordAudit(ctx, audit); err != nil {
-			return err
-		}
 	}
 	if err := pt.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
-	}
-	if audit != nil {
-		audit.MarkRecorded()
-	}
-	if s.Announcer != nil && len(t.heads) > 0 {
-		// The write has happened whether or not the caller is still there.
-		actx := context.WithoutCancel(ctx)
-		for _, id := range slices.Sorted(maps.Keys(t.heads)) {
-			s.Announcer.Announce(actx, id, t.heads[id])
-		}
 	}
 	return nil
 }
 
 // view runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot for
 // all its queries, so that a page and the head it is rendered at agree.
-func (s *Store) view(ctx context.Context, fn func(pgx.Tx) error) error {
+func (s *Store) view(ctx context.Context, fn func(*tx) error) error {
 	t, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer t.Rollback(ctx)
-	if err := fn(t); err != nil {
+	if err := fn(&tx{ctx: ctx, Tx: t, now: s.now()}); err != nil {
 		return err
 	}
 	return t.Commit(ctx)
 }
 
+// storage is the Store as its liveblog.Service drives it.
+type storage struct{ *Store }
+
+var _ liveblog.Storage = storage{}
+
+func (s storage) Now() time.Time { return s.now() }
+
+func (s storage) Write(ctx context.Context, fn func(liveblog.Tx) error) error {
+	return s.update(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (s storage) Read(ctx context.Context, fn func(liveblog.ReadTx) error) error {
+	return s.view(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (t *tx) Now() time.Time { return t.now }
+
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
-// checkVersion refuses an edit of a version other than the current one.
-func checkVersion(current, got int) error {
-	if current != got {
-		return &liveblog.ConflictError{Current: current, Got: got}
+// one returns what a query of one row read: notFound when it matched none,
+// and any other error wrapped in what.
+func one[T any](v T, err error, notFound error, what string) (T, error) {
+	var none T
+	if errors.Is(err, pgx.ErrNoRows) {
+		return none, notFound
+	} else if err != nil {
+		return none, fmt.Errorf("%s: %w", what, err)
 	}
-	return nil
+	return v, nil
 }
 
 // isUnique reports whether err is a violation of the unique constraint or
@@ -317,11 +272,18 @@ func (c timeColumn) ScanTimestamptz(v pgtype.Timestamptz) error {
 	return nil
 }
 
-// collect scans every row with scan. It returns nil, not an empty slice, for
-// no rows, as the SQLite store does, so that a listing encodes to the same
-// JSON on either store.
-func collect[T any](rows pgx.Rows, scan func(pgx.Row) (T, error)) ([]T, error) {
-	return pgx.AppendRows([]T(nil), rows, func(row pgx.CollectableRow) (T, error) { return scan(row) })
+// all reads every row of a query with scan; an error is wrapped in what. It
+// returns nil, not an empty slice, for no rows, as the SQLite store does, so
+// that a listing encodes to the same JSON on either store.
+func all[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error), what string) ([]T, error) {
+	var out []T
+	if err == nil {
+		out, err = pgx.AppendRows(out, rows, func(row pgx.CollectableRow) (T, error) { return scan(row) })
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // idValue is an optional reference as a parameter: NULL for 0.

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/livetest"
+	"github.com/liveblog/liveblog/migration"
 )
 
 // defaultURL is the server the tests use when LIVEBLOG_POSTGRES_URL is not
@@ -170,6 +171,15 @@ func TestStore(t *testing.T) {
 	})
 }
 
+func TestImportEvent(t *testing.T) {
+	database(t)
+	livetest.TestImportEvent(t, func(t *testing.T, a liveblog.Announcer) livetest.Importer {
+		s := mustOpen(t, freshSchema(t))
+		s.Announcer = a
+		return s
+	})
+}
+
 func TestOpen(t *testing.T) {
 	database(t)
 	ctx := context.Background()
@@ -181,7 +191,7 @@ func TestOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-		if err := s.CreateEvent(ctx, e); err != nil {
+		if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
@@ -265,7 +275,7 @@ func TestOpen(t *testing.T) {
 // wantMigrations checks that each embedded migration is recorded once.
 func wantMigrations(t *testing.T, s *Store) {
 	t.Helper()
-	files, err := migrationFiles()
+	files, err := migration.Read(migrations, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +289,7 @@ func wantMigrations(t *testing.T, s *Store) {
 	}
 	var want []int
 	for _, m := range files {
-		want = append(want, m.version)
+		want = append(want, m.Version)
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("schema_migrations: got versions %v, want %v", got, want)
@@ -306,7 +316,7 @@ func TestNodes(t *testing.T) {
 
 	t.Run("Gapless", func(t *testing.T) {
 		e := &liveblog.Event{Slug: "summit", Title: "Summit"}
-		if err := s.CreateEvent(ctx, e); err != nil {
+		if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 			t.Fatal(err)
 		}
 		const writers, ops = 8, 24
@@ -376,7 +386,7 @@ func TestNodes(t *testing.T) {
 		var events []*liveblog.Event
 		for i := range 3 {
 			e := &liveblog.Event{Slug: fmt.Sprintf("scheduled-%d", i), Title: "Scheduled"}
-			if err := s.CreateEvent(ctx, e); err != nil {
+			if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 				t.Fatal(err)
 			}
 			events = append(events, e)
@@ -385,7 +395,7 @@ func TestNodes(t *testing.T) {
 		for i := range 60 {
 			p := &liveblog.Post{EventID: events[i%3].ID, Headline: fmt.Sprintf("Scheduled %d", i),
 				Status: liveblog.StatusScheduled, ScheduledAt: now.Add(time.Duration(i-45) * time.Second)}
-			if err := s.CreatePost(ctx, p); err != nil {
+			if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 				t.Fatal(err)
 			}
 			if !p.ScheduledAt.After(now) {
@@ -417,7 +427,7 @@ func TestNodes(t *testing.T) {
 					}
 					p, err := node.FindPostByID(ctx, id)
 					if err == nil {
-						_, err = node.UpdatePost(ctx, id, liveblog.PostUpdate{Headline: ptr("Edited: " + p.Headline), Version: p.Version})
+						_, err = node.ChangePost(ctx, liveblog.Write{}, id, &liveblog.PostUpdate{Headline: ptr("Edited: " + p.Headline), Version: p.Version})
 					}
 					var ce *liveblog.ConflictError
 					if err != nil && !errors.As(err, &ce) {
@@ -472,7 +482,7 @@ func write(ctx context.Context, s *Store, eventID int64, who string, ops int, wr
 		switch i % 4 {
 		case 0:
 			p := &liveblog.Post{EventID: eventID, Headline: fmt.Sprintf("%s, post %d", who, i)}
-			err = s.CreatePost(ctx, p)
+			err = s.CreatePost(ctx, liveblog.Write{}, p)
 			id = p.ID
 		case 1:
 			err = retry(func() error {
@@ -480,7 +490,7 @@ func write(ctx context.Context, s *Store, eventID int64, who string, ops int, wr
 				if err != nil {
 					return err
 				}
-				_, err = s.UpdatePost(ctx, id, liveblog.PostUpdate{Headline: ptr(fmt.Sprintf("%s, edit %d", who, i)), Version: p.Version})
+				_, err = s.ChangePost(ctx, liveblog.Write{}, id, &liveblog.PostUpdate{Headline: ptr(fmt.Sprintf("%s, edit %d", who, i)), Version: p.Version})
 				return err
 			})
 		case 2:
@@ -489,7 +499,7 @@ func write(ctx context.Context, s *Store, eventID int64, who string, ops int, wr
 				if err != nil {
 					return err
 				}
-				_, err = s.PinPost(ctx, id, true, p.Version)
+				_, err = s.ChangePost(ctx, liveblog.Write{}, id, liveblog.PinPost{Pinned: true, Version: p.Version})
 				return err
 			})
 		case 3:
@@ -498,7 +508,7 @@ func write(ctx context.Context, s *Store, eventID int64, who string, ops int, wr
 				if err != nil {
 					return err
 				}
-				_, err = s.ReplaceSummary(ctx, eventID, []string{fmt.Sprintf("%s, point %d", who, i)}, e.Version)
+				_, err = s.ChangeEvent(ctx, liveblog.Write{}, eventID, liveblog.ReplaceSummary{Points: []string{fmt.Sprintf("%s, point %d", who, i)}, Version: e.Version})
 				return err
 			})
 		}
@@ -573,13 +583,13 @@ func TestOnePinnedPerEvent(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t, freshSchema(t))
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	a := &liveblog.Post{EventID: e.ID, Headline: "First", Pinned: true}
 	b := &liveblog.Post{EventID: e.ID, Headline: "Second"}
 	for _, p := range []*liveblog.Post{a, b} {
-		if err := s.CreatePost(ctx, p); err != nil {
+		if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -599,11 +609,11 @@ func TestNow(t *testing.T) {
 	want := at.UTC().Truncate(time.Microsecond)
 
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day", State: liveblog.CoverageLive}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	p := &liveblog.Post{EventID: e.ID, Headline: "The chancellor rises"}
-	if err := s.CreatePost(ctx, p); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 		t.Fatal(err)
 	}
 	stored, err := s.FindEventByID(ctx, e.ID)
@@ -640,18 +650,18 @@ func TestQueryPlans(t *testing.T) {
 	s := mustOpen(t, freshSchema(t))
 	e := seed(t, s, "event", 2000)
 	c := &liveblog.Cursor{PublishedAt: time.Date(2025, 2, 13, 8, 0, 0, 0, time.UTC), ID: 500}
-	page := listing{eventID: e.ID, excludePinned: true}
-	key := listing{eventID: e.ID, excludePinned: true, keyOnly: true}
-	drafts := listing{eventID: e.ID, statuses: []liveblog.PostStatus{liveblog.StatusDraft}}
-	seekQuery := func(l listing, older bool, c *liveblog.Cursor) func() (string, []any) {
+	page := liveblog.Listing{EventID: e.ID, ExcludePinned: true}
+	key := liveblog.Listing{EventID: e.ID, ExcludePinned: true, KeyOnly: true}
+	drafts := liveblog.Listing{EventID: e.ID, Statuses: []liveblog.PostStatus{liveblog.StatusDraft}}
+	seekQuery := func(l liveblog.Listing, older bool, c *liveblog.Cursor) func() (string, []any) {
 		return func() (string, []any) {
-			q, args := l.query(postColumns, older, c)
+			q, args := listingQuery(l, postColumns, older, c)
 			return q + orderBy(older) + fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)+1, len(args)+2), append(args, 21, 0)
 		}
 	}
-	existsQuery := func(l listing, older bool, c *liveblog.Cursor) func() (string, []any) {
+	existsQuery := func(l liveblog.Listing, older bool, c *liveblog.Cursor) func() (string, []any) {
 		return func() (string, []any) {
-			q, args := l.query(`1`, older, c)
+			q, args := listingQuery(l, `1`, older, c)
 			return q + orderBy(older) + ` LIMIT 1`, args
 		}
 	}

@@ -5,28 +5,24 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/liveblog/liveblog"
 )
 
-var _ liveblog.PresenceStore = (*Store)(nil)
+func (tx *tx) UpsertPresence(p *liveblog.Presence) error {
+	if _, err := tx.Exec(tx.ctx, `INSERT INTO presence (user_id, event_id, post_id, seen_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (event_id, user_id) DO UPDATE SET post_id = excluded.post_id, seen_at = excluded.seen_at`,
+		p.UserID, p.EventID, p.PostID, p.SeenAt); err != nil {
+		return fmt.Errorf("set presence: %w", err)
+	}
+	return nil
+}
 
-// SetPresence upserts the user's row for the event and drops rows that
-// have timed out, so the table holds only the desks open now.
-func (s *Store) SetPresence(ctx context.Context, p *liveblog.Presence) error {
-	// A heartbeat is not a newsroom action: it must not carry the
-	// request's audit entry.
-	return s.update(liveblog.WithAudit(ctx, nil), func(tx *tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM presence WHERE seen_at < $1`, tx.now.Add(-liveblog.PresenceTimeout)); err != nil {
-			return fmt.Errorf("drop stale presence: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO presence (user_id, event_id, post_id, seen_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (event_id, user_id) DO UPDATE SET post_id = excluded.post_id, seen_at = excluded.seen_at`,
-			p.UserID, p.EventID, p.PostID, tx.now); err != nil {
-			return fmt.Errorf("set presence: %w", err)
-		}
-		p.SeenAt = tx.now
-		return nil
-	})
+func (tx *tx) DropPresence(before time.Time) error {
+	if _, err := tx.Exec(tx.ctx, `DELETE FROM presence WHERE seen_at < $1`, before); err != nil {
+		return fmt.Errorf("drop stale presence: %w", err)
+	}
+	return nil
 }
 
 // FindPresence lists the desks open on the event since since.
@@ -35,20 +31,8 @@ func (s *Store) FindPresence(ctx context.Context, eventID int64, since time.Time
 		FROM presence pr JOIN users u ON u.id = pr.user_id LEFT JOIN posts p ON p.id = pr.post_id AND p.event_id = pr.event_id
 		WHERE pr.event_id = $1 AND pr.seen_at >= $2 AND NOT u.disabled
 		ORDER BY lower(u.name), u.id`, eventID, since)
-	if err != nil {
-		return nil, fmt.Errorf("find presence: %w", err)
-	}
-	defer rows.Close()
-	var out []*liveblog.Presence
-	for rows.Next() {
-		var p liveblog.Presence
-		if err := rows.Scan(&p.UserID, &p.UserName, &p.EventID, &p.PostID, &p.Headline, timeColumn{&p.SeenAt}); err != nil {
-			return nil, fmt.Errorf("find presence: %w", err)
-		}
-		out = append(out, &p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find presence: %w", err)
-	}
-	return out, nil
+	return all(rows, err, func(row pgx.Row) (*liveblog.Presence, error) {
+		p := &liveblog.Presence{}
+		return p, row.Scan(&p.UserID, &p.UserName, &p.EventID, &p.PostID, &p.Headline, timeColumn{&p.SeenAt})
+	}, "find presence")
 }

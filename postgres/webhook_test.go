@@ -35,16 +35,16 @@ func TestWebhookExactlyOnce(t *testing.T) {
 	dsn := freshSchema(t)
 	a, b := mustOpen(t, dsn), mustOpen(t, dsn)
 	ev := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := a.CreateEvent(ctx, ev); err != nil {
+	if err := a.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 		t.Fatal(err)
 	}
 	hook := &liveblog.Webhook{EventID: ev.ID, URL: rc.URL, Secret: "s", Active: true}
-	if err := a.CreateWebhook(ctx, hook); err != nil {
+	if err := a.CreateWebhook(ctx, liveblog.Write{}, hook); err != nil {
 		t.Fatal(err)
 	}
 	const n = 50
 	for i := range n {
-		if err := a.CreatePost(ctx, &liveblog.Post{EventID: ev.ID, Headline: "Line " + string(rune('A'+i%26))}); err != nil {
+		if err := a.CreatePost(ctx, liveblog.Write{}, &liveblog.Post{EventID: ev.ID, Headline: "Line " + string(rune('A'+i%26))}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,20 +9,18 @@ import (
 	"github.com/liveblog/liveblog"
 )
 
-// appendChange gives c the event's next sequence and stores it. Raising the
-// head and inserting in the writing transaction is what keeps the feed
-// gapless under concurrent writers; the head is announced after commit.
-func (tx *tx) appendChange(ctx context.Context, c *liveblog.Change) error {
-	if err := tx.QueryRowContext(ctx, `UPDATE events SET head = head + 1 WHERE id = ? RETURNING head`, c.EventID).Scan(&c.Seq); err != nil {
-		return fmt.Errorf("append change: %w", err)
-	}
-	c.CreatedAt = tx.now
+func (tx *tx) NextSeq(eventID int64) (int64, error) {
+	var seq int64
+	err := tx.QueryRowContext(tx.ctx, `UPDATE events SET head = head + 1 WHERE id = ? RETURNING head`, eventID).Scan(&seq)
+	return seq, err
+}
+
+func (tx *tx) InsertChange(c *liveblog.Change) error {
 	var data any
 	switch {
 	case c.Post != nil:
 		data = c.Post
 	case c.Event != nil:
-		c.Event.Head = c.Seq
 		data = c.Event
 	}
 	var payload sql.NullString
@@ -33,18 +31,26 @@ func (tx *tx) appendChange(ctx context.Context, c *liveblog.Change) error {
 		}
 		payload = sql.NullString{String: s, Valid: true}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO changes (event_id, seq, kind, post_id, data, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, c.EventID, c.Seq, c.Kind, idValue(c.PostID), payload, timeValue(c.CreatedAt)); err != nil {
-		return fmt.Errorf("append change: %w", err)
+	_, err := tx.ExecContext(tx.ctx, `INSERT INTO changes (event_id, seq, kind, post_id, data, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, c.EventID, c.Seq, c.Kind, idValue(c.PostID), payload, timeValue(c.CreatedAt))
+	return err
+}
+
+func (tx *tx) Redact(eventID, postID int64) error {
+	if _, err := tx.ExecContext(tx.ctx, `UPDATE changes SET data = NULL
+		WHERE post_id = ? AND event_id = ? AND data IS NOT NULL`, postID, eventID); err != nil {
+		return fmt.Errorf("clear changes of post: %w", err)
 	}
-	tx.heads[c.EventID] = c.Seq
 	return nil
 }
 
-// appendPostChange appends a change carrying a copy of p as it is now.
-func (tx *tx) appendPostChange(ctx context.Context, kind liveblog.ChangeKind, p *liveblog.Post) error {
-	snapshot := *p
-	return tx.appendChange(ctx, &liveblog.Change{EventID: p.EventID, Kind: kind, PostID: p.ID, Post: &snapshot})
+func (tx *tx) Change(eventID, seq int64) (*liveblog.Change, error) {
+	c, err := scanChange(tx.QueryRowContext(tx.ctx, `SELECT event_id, seq, kind, post_id, data, created_at FROM changes
+		WHERE event_id = ? AND seq = ?`, eventID, seq))
+	if err != nil {
+		return nil, fmt.Errorf("find change: %w", err)
+	}
+	return c, nil
 }
 
 // FindChanges reads the changes after filter.After with the head and floor of
@@ -59,7 +65,7 @@ func (s *Store) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*live
 	err = s.view(ctx, func(tx *tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT head, floor FROM events WHERE id = ?`, f.EventID).Scan(&b.Head, &b.Floor)
 		if errors.Is(err, sql.ErrNoRows) {
-			return liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
+			return liveblog.ErrNoEvent
 		} else if err != nil {
 			return fmt.Errorf("find changes: %w", err)
 		}
@@ -68,18 +74,8 @@ func (s *Store) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*live
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT event_id, seq, kind, post_id, data, created_at FROM changes
 			WHERE event_id = ? AND seq > ? ORDER BY seq LIMIT ?`, f.EventID, f.After, limit)
-		if err != nil {
-			return fmt.Errorf("find changes: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanChange(rows)
-			if err != nil {
-				return fmt.Errorf("find changes: %w", err)
-			}
-			b.Changes = append(b.Changes, c)
-		}
-		return rows.Err()
+		b.Changes, err = all(rows, err, scanChange, "find changes")
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -99,30 +95,22 @@ func scanChange(row scanner) (*liveblog.Change, error) {
 	return &c, nil
 }
 
-// TrimChanges drops the oldest changes of an event so that at most keep
-// remain, and raises its floor to the newest one dropped.
-func (s *Store) TrimChanges(ctx context.Context, eventID int64, keep int) error {
-	if keep < 0 {
-		return liveblog.FieldError("keep", "The number of changes to keep cannot be negative.")
+func (tx *tx) LockFeed(eventID int64) (head, floor int64, err error) {
+	err = tx.QueryRowContext(tx.ctx, `SELECT head, floor FROM events WHERE id = ?`, eventID).Scan(&head, &floor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, liveblog.ErrNoEvent
+	} else if err != nil {
+		return 0, 0, fmt.Errorf("trim changes: %w", err)
 	}
-	return s.update(ctx, func(tx *tx) error {
-		var head, floor int64
-		err := tx.QueryRowContext(ctx, `SELECT head, floor FROM events WHERE id = ?`, eventID).Scan(&head, &floor)
-		if errors.Is(err, sql.ErrNoRows) {
-			return liveblog.Errorf(liveblog.ENOTFOUND, "Event not found.")
-		} else if err != nil {
-			return fmt.Errorf("trim changes: %w", err)
-		}
-		cut := head - int64(keep)
-		if cut <= floor {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM changes WHERE event_id = ? AND seq <= ?`, eventID, cut); err != nil {
-			return fmt.Errorf("trim changes: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE events SET floor = ? WHERE id = ?`, cut, eventID); err != nil {
-			return fmt.Errorf("trim changes: %w", err)
-		}
-		return nil
-	})
+	return head, floor, nil
+}
+
+func (tx *tx) TrimFeed(eventID, through int64) error {
+	if _, err := tx.ExecContext(tx.ctx, `DELETE FROM changes WHERE event_id = ? AND seq <= ?`, eventID, through); err != nil {
+		return fmt.Errorf("trim changes: %w", err)
+	}
+	if _, err := tx.ExecContext(tx.ctx, `UPDATE events SET floor = ? WHERE id = ?`, through, eventID); err != nil {
+		return fmt.Errorf("trim changes: %w", err)
+	}
+	return nil
 }

@@ -8,48 +8,30 @@ import (
 	"github.com/liveblog/liveblog"
 )
 
-var _ liveblog.PresenceStore = (*Store)(nil)
+func (tx *tx) UpsertPresence(p *liveblog.Presence) error {
+	if _, err := tx.ExecContext(tx.ctx, `INSERT INTO presence (user_id, event_id, post_id, seen_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (event_id, user_id) DO UPDATE SET post_id = excluded.post_id, seen_at = excluded.seen_at`,
+		p.UserID, p.EventID, p.PostID, timeValue(p.SeenAt)); err != nil {
+		return fmt.Errorf("set presence: %w", err)
+	}
+	return nil
+}
 
-// SetPresence upserts the user's row for the event and drops rows that
-// have timed out, so the table holds only the desks open now.
-func (s *Store) SetPresence(ctx context.Context, p *liveblog.Presence) error {
-	// A heartbeat is not a newsroom action: it must not carry the
-	// request's audit entry.
-	return s.update(liveblog.WithAudit(ctx, nil), func(tx *tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM presence WHERE seen_at < ?`,
-			timeValue(tx.now.Add(-liveblog.PresenceTimeout))); err != nil {
-			return fmt.Errorf("drop stale presence: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO presence (user_id, event_id, post_id, seen_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (event_id, user_id) DO UPDATE SET post_id = excluded.post_id, seen_at = excluded.seen_at`,
-			p.UserID, p.EventID, p.PostID, timeValue(tx.now)); err != nil {
-			return fmt.Errorf("set presence: %w", err)
-		}
-		p.SeenAt = tx.now
-		return nil
-	})
+func (tx *tx) DropPresence(before time.Time) error {
+	if _, err := tx.ExecContext(tx.ctx, `DELETE FROM presence WHERE seen_at < ?`, timeValue(before)); err != nil {
+		return fmt.Errorf("drop stale presence: %w", err)
+	}
+	return nil
 }
 
 // FindPresence lists the desks open on the event since since.
 func (s *Store) FindPresence(ctx context.Context, eventID int64, since time.Time) ([]*liveblog.Presence, error) {
-	var out []*liveblog.Presence
-	err := s.view(ctx, func(tx *tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT pr.user_id, u.name, pr.event_id, pr.post_id, coalesce(p.headline, ''), pr.seen_at
-			FROM presence pr JOIN users u ON u.id = pr.user_id LEFT JOIN posts p ON p.id = pr.post_id AND p.event_id = pr.event_id
-			WHERE pr.event_id = ? AND pr.seen_at >= ? AND NOT u.disabled
-			ORDER BY u.name COLLATE NOCASE, u.id`, eventID, timeValue(utc(since)))
-		if err != nil {
-			return fmt.Errorf("find presence: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p liveblog.Presence
-			if err := rows.Scan(&p.UserID, &p.UserName, &p.EventID, &p.PostID, &p.Headline, timeColumn{&p.SeenAt}); err != nil {
-				return fmt.Errorf("find presence: %w", err)
-			}
-			out = append(out, &p)
-		}
-		return rows.Err()
-	})
-	return out, err
+	rows, err := s.reader.QueryContext(ctx, `SELECT pr.user_id, u.name, pr.event_id, pr.post_id, coalesce(p.headline, ''), pr.seen_at
+		FROM presence pr JOIN users u ON u.id = pr.user_id LEFT JOIN posts p ON p.id = pr.post_id AND p.event_id = pr.event_id
+		WHERE pr.event_id = ? AND pr.seen_at >= ? AND NOT u.disabled
+		ORDER BY u.name COLLATE NOCASE, u.id`, eventID, timeValue(utc(since)))
+	return all(rows, err, func(row scanner) (*liveblog.Presence, error) {
+		p := &liveblog.Presence{}
+		return p, row.Scan(&p.UserID, &p.UserName, &p.EventID, &p.PostID, &p.Headline, timeColumn{&p.SeenAt})
+	}, "find presence")
 }

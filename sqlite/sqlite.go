@@ -15,17 +15,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"net/url"
 	"os"
-	"path"
 	"runtime"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/migration"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -54,20 +51,19 @@ var readConns = max(4, runtime.GOMAXPROCS(0))
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Store is a liveblog.Store backed by one SQLite file.
+// Store is a liveblog.Store backed by one SQLite file. Its writes, and the
+// reads that decide something, are its Service's, which runs them on this
+// file's transactions; the rest is SQL.
 type Store struct {
+	*liveblog.Service
+
 	path   string
 	writer *sql.DB
 	reader *sql.DB
 
-	// Announcer is told each event's new head after a commit; nil means
-	// nobody listens.
-	Announcer liveblog.Announcer
 	// Now is the store's clock, liveblog.Now unless a test replaces it.
 	Now func() time.Time
 }
-
-var _ liveblog.Store = (*Store)(nil)
 
 // Open opens (creating if need be) the database file at path and brings its
 // schema up to date.
@@ -95,6 +91,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	reader.SetMaxIdleConns(readConns)
 
 	s := &Store{path: path, writer: writer, reader: reader, Now: liveblog.Now}
+	s.Service = liveblog.NewService(storage{s})
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
@@ -171,121 +168,70 @@ func (s *Store) migrate(ctx context.Context) error {
 	) STRICT`); err != nil {
 		return err
 	}
-	files, err := migrationFiles()
+	files, err := migration.Read(migrations, "migrations")
 	if err != nil {
 		return err
 	}
-	var latest int
-	if err := s.writer.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&latest); err != nil {
+	rows, err := s.writer.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
 		return err
 	}
-	if known := files[len(files)-1].version; latest > known {
-		return fmt.Errorf("the database is at schema version %d, newer than this build knows (%d)", latest, known)
+	var applied []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		applied = append(applied, v)
 	}
-	for _, m := range files {
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	pending, err := migration.Pending(files, applied)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
 		err := s.update(ctx, func(tx *tx) error {
 			var done bool
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&done); err != nil || done {
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).Scan(&done); err != nil || done {
 				return err
 			}
-			body, err := migrations.ReadFile(m.name)
-			if err != nil {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.version, path.Base(m.name), tx.now.UnixMicro())
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.Version, m.Name, tx.now.UnixMicro())
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	return nil
 }
 
-type migration struct {
-	version int
-	name    string
-}
-
-// migrationFiles lists the embedded migrations in order; their names start
-// with a number (0001_init.sql), which is the version recorded once applied.
-func migrationFiles() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var files []migration
-	for _, name := range names {
-		num, _, _ := strings.Cut(path.Base(name), "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s does not start with a version number", name)
-		}
-		files = append(files, migration{v, name})
-	}
-	slices.SortFunc(files, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(files); i++ {
-		if files[i].version == files[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", files[i-1].name, files[i].name)
-		}
-	}
-	if len(files) == 0 {
-		return nil, errors.New("no migrations embedded")
-	}
-	return files, nil
-}
-
-// tx is one transaction, with the time it started (every timestamp it writes
-// is that one) and the heads it moved, announced after commit.
+// tx is one transaction, with the context it runs under and the time it
+// started: every timestamp it writes is that one.
 type tx struct {
+	ctx context.Context
 	*sql.Tx
-	now   time.Time
-	heads map[int64]int64
-	// result is what a mutation returns (its post or event), set by the
-	// mutation so that an idempotent request's response can be made from it
-	// and stored before commit.
-	result any
+	now time.Time
 }
 
-// update runs fn in a write transaction and, once it has committed, announces
-// the heads it moved.
+// update runs fn in a write transaction.
 func (s *Store) update(ctx context.Context, fn func(*tx) error) error {
 	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	t := &tx{Tx: sqlTx, now: s.now(), heads: map[int64]int64{}}
-	if err := fn(t); err != nil {
+	if err := fn(&tx{ctx: ctx, Tx: sqlTx, now: s.now()}); err != nil {
 		return err
-	}
-	if req := liveblog.IdempotencyFrom(ctx); req != nil && t.result != nil {
-		if err := t.recordIdempotent(ctx, req, t.result); err != nil {
-			return err
-		}
-	}
-	audit := liveblog.AuditFrom(ctx)
-	if audit != nil && !audit.Recorded() {
-		if err := t.recordAudit(ctx, audit); err != nil {
-			return err
-		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
-	}
-	if audit != nil {
-		audit.MarkRecorded()
-	}
-	if s.Announcer != nil && len(t.heads) > 0 {
-		// The write has happened whether or not the caller is still there.
-		actx := context.WithoutCancel(ctx)
-		for _, id := range slices.Sorted(maps.Keys(t.heads)) {
-			s.Announcer.Announce(actx, id, t.heads[id])
-		}
 	}
 	return nil
 }
@@ -297,17 +243,60 @@ func (s *Store) view(ctx context.Context, fn func(*tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&tx{Tx: sqlTx, now: s.now()})
+	return fn(&tx{ctx: ctx, Tx: sqlTx, now: s.now()})
 }
+
+// storage is the Store as its liveblog.Service drives it.
+type storage struct{ *Store }
+
+var _ liveblog.Storage = storage{}
+
+func (s storage) Now() time.Time { return s.now() }
+
+// Write runs fn in a BEGIN IMMEDIATE transaction on the single writer
+// connection, which is what serialises every writer of the file.
+func (s storage) Write(ctx context.Context, fn func(liveblog.Tx) error) error {
+	return s.update(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (s storage) Read(ctx context.Context, fn func(liveblog.ReadTx) error) error {
+	return s.view(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (t *tx) Now() time.Time { return t.now }
 
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
-// checkVersion refuses an edit of a version other than the current one.
-func checkVersion(current, got int) error {
-	if current != got {
-		return &liveblog.ConflictError{Current: current, Got: got}
+// one returns what a query of one row read: notFound when it matched none,
+// and any other error wrapped in what.
+func one[T any](v T, err error, notFound error, what string) (T, error) {
+	var none T
+	if errors.Is(err, sql.ErrNoRows) {
+		return none, notFound
+	} else if err != nil {
+		return none, fmt.Errorf("%s: %w", what, err)
 	}
-	return nil
+	return v, nil
+}
+
+// all reads every row of a query with scan; an error is wrapped in what.
+func all[T any](rows *sql.Rows, err error, scan func(scanner) (T, error), what string) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // isUnique reports whether err is a unique-constraint violation on column
@@ -393,3 +382,8 @@ func (c jsonColumn) Scan(src any) error {
 }
 
 type scanner interface{ Scan(dest ...any) error }
+
+var (
+	_ liveblog.Database = (*Store)(nil)
+	_ liveblog.Tx       = (*tx)(nil)
+)

@@ -13,10 +13,19 @@ import (
 
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/livetest"
+	"github.com/liveblog/liveblog/migration"
 )
 
 func TestStore(t *testing.T) {
 	livetest.TestStore(t, func(t *testing.T, a liveblog.Announcer) liveblog.Store {
+		s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
+		s.Announcer = a
+		return s
+	})
+}
+
+func TestImportEvent(t *testing.T) {
+	livetest.TestImportEvent(t, func(t *testing.T, a liveblog.Announcer) livetest.Importer {
 		s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
 		s.Announcer = a
 		return s
@@ -88,7 +97,7 @@ func TestOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-		if err := s.CreateEvent(ctx, e); err != nil {
+		if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Close(); err != nil {
@@ -104,7 +113,7 @@ func TestOpen(t *testing.T) {
 				t.Fatalf("after reopening: got %+v, want %+v", got, e)
 			}
 		}
-		files, err := migrationFiles()
+		files, err := migration.Read(migrations, "migrations")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,15 +154,15 @@ func TestBackup(t *testing.T) {
 	dir := t.TempDir()
 	s := mustOpen(t, filepath.Join(dir, "liveblog.db"))
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	p := &liveblog.Post{EventID: e.ID, Headline: "The chancellor rises", Pinned: true}
-	if err := s.CreatePost(ctx, p); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 		t.Fatal(err)
 	}
 	_, hash := liveblog.NewTokenSecret()
-	if err := s.CreateToken(ctx, &liveblog.Token{Name: "Importer", Hash: hash}); err != nil {
+	if err := s.CreateToken(ctx, liveblog.Write{}, &liveblog.Token{Name: "Importer", Hash: hash}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -162,7 +171,7 @@ func TestBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Later writes are not in the backup.
-	if err := s.CreatePost(ctx, &liveblog.Post{EventID: e.ID, Headline: "After the backup"}); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, &liveblog.Post{EventID: e.ID, Headline: "After the backup"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -198,7 +207,7 @@ func TestReadDuringWrite(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	tx, err := s.writer.BeginTx(ctx, nil)
@@ -228,13 +237,13 @@ func TestOnePinnedPerEvent(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	a := &liveblog.Post{EventID: e.ID, Headline: "First", Pinned: true}
 	b := &liveblog.Post{EventID: e.ID, Headline: "Second"}
 	for _, p := range []*liveblog.Post{a, b} {
-		if err := s.CreatePost(ctx, p); err != nil {
+		if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -251,24 +260,24 @@ func TestQueryPlans(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
 	e := seed(t, s, "event", 300)
 	c := &liveblog.Cursor{PublishedAt: time.Now(), ID: 1}
-	listingQuery := func(l listing, older bool, c *liveblog.Cursor) (string, []any) {
-		q, args := l.query(postColumns, older, c)
+	seekQuery := func(l liveblog.Listing, older bool, c *liveblog.Cursor) (string, []any) {
+		q, args := listingQuery(l, postColumns, older, c)
 		return q + ` ORDER BY sort_at DESC, id DESC LIMIT 10`, args
 	}
-	page := listing{eventID: e.ID, excludePinned: true}
-	key := listing{eventID: e.ID, excludePinned: true, keyOnly: true}
-	drafts := listing{eventID: e.ID, statuses: []liveblog.PostStatus{liveblog.StatusDraft}}
+	page := liveblog.Listing{EventID: e.ID, ExcludePinned: true}
+	key := liveblog.Listing{EventID: e.ID, ExcludePinned: true, KeyOnly: true}
+	drafts := liveblog.Listing{EventID: e.ID, Statuses: []liveblog.PostStatus{liveblog.StatusDraft}}
 	for _, tt := range []struct {
 		name  string
 		query func() (string, []any)
 		index string
 	}{
-		{"Page", func() (string, []any) { return listingQuery(page, true, nil) }, "posts_listing"},
-		{"PageBefore", func() (string, []any) { return listingQuery(page, true, c) }, "posts_listing"},
-		{"KeyEvents", func() (string, []any) { return listingQuery(key, true, nil) }, "posts_key_events"},
-		{"KeyEventsBefore", func() (string, []any) { return listingQuery(key, true, c) }, "posts_key_events"},
-		{"Drafts", func() (string, []any) { return listingQuery(drafts, true, nil) }, "posts_listing"},
-		{"Rank", func() (string, []any) { return page.query(`count(*)`, false, c) }, "posts_listing"},
+		{"Page", func() (string, []any) { return seekQuery(page, true, nil) }, "posts_listing"},
+		{"PageBefore", func() (string, []any) { return seekQuery(page, true, c) }, "posts_listing"},
+		{"KeyEvents", func() (string, []any) { return seekQuery(key, true, nil) }, "posts_key_events"},
+		{"KeyEventsBefore", func() (string, []any) { return seekQuery(key, true, c) }, "posts_key_events"},
+		{"Drafts", func() (string, []any) { return seekQuery(drafts, true, nil) }, "posts_listing"},
+		{"Rank", func() (string, []any) { return listingQuery(page, `count(*)`, false, c) }, "posts_listing"},
 		{"Due", func() (string, []any) {
 			return `SELECT id FROM posts WHERE status = 'scheduled' AND scheduled_at <= ? ORDER BY scheduled_at, id`, []any{1}
 		}, "posts_scheduled"},
@@ -315,11 +324,11 @@ func TestNow(t *testing.T) {
 	want := at.UTC().Truncate(time.Microsecond)
 
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day", State: liveblog.CoverageLive}
-	if err := s.CreateEvent(ctx, e); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	p := &liveblog.Post{EventID: e.ID, Headline: "The chancellor rises"}
-	if err := s.CreatePost(ctx, p); err != nil {
+	if err := s.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 		t.Fatal(err)
 	}
 	batch, err := s.FindChanges(ctx, liveblog.ChangeFilter{EventID: e.ID})
@@ -346,7 +355,7 @@ func TestTwoProcesses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "liveblog.db")
 	stores := []*Store{mustOpen(t, path), mustOpen(t, path)}
 	e := &liveblog.Event{Slug: "budget", Title: "Budget day"}
-	if err := stores[0].CreateEvent(ctx, e); err != nil {
+	if err := stores[0].CreateEvent(ctx, liveblog.Write{}, e); err != nil {
 		t.Fatal(err)
 	}
 	const writers, posts = 8, 20
@@ -356,7 +365,7 @@ func TestTwoProcesses(t *testing.T) {
 		wg.Go(func() {
 			for i := range posts {
 				p := &liveblog.Post{EventID: e.ID, Headline: fmt.Sprintf("Writer %d, post %d", w, i)}
-				if err := stores[w%2].CreatePost(ctx, p); err != nil {
+				if err := stores[w%2].CreatePost(ctx, liveblog.Write{}, p); err != nil {
 					errs[w] = err
 					return
 				}

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -22,86 +20,44 @@ func scanToken(row scanner) (*liveblog.Token, error) {
 	return &t, nil
 }
 
-// CreateToken stores a new token, unused and unrevoked.
-func (s *Store) CreateToken(ctx context.Context, t *liveblog.Token) error {
-	if err := t.Validate(); err != nil {
-		return err
+func (tx *tx) InsertToken(t *liveblog.Token) error {
+	err := tx.QueryRowContext(tx.ctx, `INSERT INTO tokens (name, hash, user_id, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		t.Name, t.Hash, idValue(t.UserID), timeValue(t.CreatedAt)).Scan(&t.ID)
+	if isUnique(err, "tokens.hash") {
+		return liveblog.ErrTokenTaken
+	} else if err != nil {
+		return fmt.Errorf("insert token: %w", err)
 	}
-	return s.update(ctx, func(tx *tx) error {
-		next := *t
-		next.CreatedAt, next.LastUsedAt, next.RevokedAt = tx.now, time.Time{}, time.Time{}
-		err := tx.QueryRowContext(ctx, `INSERT INTO tokens (name, hash, user_id, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-			next.Name, next.Hash, idValue(next.UserID), timeValue(next.CreatedAt)).Scan(&next.ID)
-		if isUnique(err, "tokens.hash") {
-			return &liveblog.Error{Code: liveblog.ECONFLICT, Field: "hash", Message: "A token with this secret already exists."}
-		} else if err != nil {
-			return fmt.Errorf("insert token: %w", err)
-		}
-		*t = next
-		return nil
-	})
+	return nil
 }
 
-// FindTokenByHash returns the unrevoked token with this hash and records that
-// it was used.
-func (s *Store) FindTokenByHash(ctx context.Context, hash string) (*liveblog.Token, error) {
-	var t *liveblog.Token
-	err := s.update(ctx, func(tx *tx) error {
-		var err error
-		t, err = scanToken(tx.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ? AND revoked_at IS NULL`, hash))
-		if errors.Is(err, sql.ErrNoRows) {
-			return liveblog.Errorf(liveblog.ENOTFOUND, "Token not found.")
-		} else if err != nil {
-			return fmt.Errorf("find token: %w", err)
-		}
-		if tx.now.Sub(t.LastUsedAt) < liveblog.TokenUseResolution {
-			return nil
-		}
-		t.LastUsedAt = tx.now
-		if _, err := tx.ExecContext(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, timeValue(t.LastUsedAt), t.ID); err != nil {
-			return fmt.Errorf("record token use: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+func (tx *tx) TokenByHash(hash string) (*liveblog.Token, error) {
+	t, err := scanToken(tx.QueryRowContext(tx.ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ? AND revoked_at IS NULL`, hash))
+	return one(t, err, liveblog.ErrNoToken, "find token")
+}
+
+func (tx *tx) TouchToken(id int64, at time.Time) error {
+	if _, err := tx.ExecContext(tx.ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, timeValue(at), id); err != nil {
+		return fmt.Errorf("record token use: %w", err)
 	}
-	return t, nil
+	return nil
 }
 
 // FindTokens lists every token, revoked ones included, newest first.
 func (s *Store) FindTokens(ctx context.Context) ([]*liveblog.Token, error) {
-	var tokens []*liveblog.Token
-	err := s.view(ctx, func(tx *tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at DESC, id DESC`)
-		if err != nil {
-			return fmt.Errorf("find tokens: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanToken(rows)
-			if err != nil {
-				return fmt.Errorf("find tokens: %w", err)
-			}
-			tokens = append(tokens, t)
-		}
-		return rows.Err()
-	})
-	return tokens, err
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at DESC, id DESC`)
+	return all(rows, err, scanToken, "find tokens")
 }
 
-// RevokeToken revokes a token for good. Revoking it again changes nothing.
-func (s *Store) RevokeToken(ctx context.Context, id int64) error {
-	return s.update(ctx, func(tx *tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, timeValue(tx.now), id)
-		if err != nil {
-			return fmt.Errorf("revoke token: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("revoke token: %w", err)
-		} else if n == 0 {
-			return liveblog.Errorf(liveblog.ENOTFOUND, "Token not found.")
-		}
-		return nil
-	})
+func (tx *tx) RevokeToken(id int64, at time.Time) error {
+	res, err := tx.ExecContext(tx.ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, timeValue(at), id)
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	} else if n == 0 {
+		return liveblog.ErrNoToken
+	}
+	return nil
 }

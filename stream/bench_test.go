@@ -175,7 +175,7 @@ func newBenchHub(b *testing.B) (*Hub, *liveblog.Event) {
 	}
 	b.Cleanup(func() { store.Close() })
 	ev := &liveblog.Event{Slug: "bench", Title: "Bench", State: liveblog.CoverageLive}
-	if err := store.CreateEvent(ctx, ev); err != nil {
+	if err := store.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 		b.Fatal(err)
 	}
 	encode := func(*liveblog.Event, *liveblog.Change) ([]byte, error) { return sampleData, nil }

@@ -177,7 +177,7 @@ func TestServeStream(t *testing.T) {
 		for range publishers {
 			wg.Go(func() {
 				for range perPublisher {
-					if err := e.store.CreatePost(context.Background(), &liveblog.Post{EventID: e.ev.ID, Headline: "Concurrent"}); err != nil {
+					if err := e.store.CreatePost(context.Background(), liveblog.Write{}, &liveblog.Post{EventID: e.ev.ID, Headline: "Concurrent"}); err != nil {
 						t.Error(err)
 						return
 					}
@@ -395,7 +395,7 @@ func TestServeStream(t *testing.T) {
 		e := newEnv(t, options{})
 		e.publish(t, 2)
 		c := e.open(t, "", "")
-		if _, err := e.store.SetCoverage(t.Context(), e.ev.ID, liveblog.CoverageEnded, e.ev.Version); err != nil {
+		if _, err := e.store.ChangeEvent(t.Context(), liveblog.Write{}, e.ev.ID, liveblog.SetCoverage{State: liveblog.CoverageEnded, Version: e.ev.Version}); err != nil {
 			t.Fatal(err)
 		}
 		m := c.next(t)
@@ -427,13 +427,13 @@ func TestServeStream(t *testing.T) {
 		e := newEnv(t, options{})
 		live := e.open(t, "", "")
 		p := &liveblog.Post{EventID: e.ev.ID, Headline: "Taken down"}
-		if err := e.store.CreatePost(t.Context(), p); err != nil {
+		if err := e.store.CreatePost(t.Context(), liveblog.Write{}, p); err != nil {
 			t.Fatal(err)
 		}
 		if m := live.next(t); !strings.Contains(m.Data, "Taken down") {
 			t.Fatalf("live data = %s, want the headline", m.Data)
 		}
-		if _, err := e.store.DeletePost(t.Context(), p.ID, p.Version); err != nil {
+		if _, err := e.store.ChangePost(t.Context(), liveblog.Write{}, p.ID, liveblog.DeletePost{Version: p.Version}); err != nil {
 			t.Fatal(err)
 		}
 		live.expectChanges(t, 2, 2)
@@ -490,7 +490,7 @@ func newEnv(t *testing.T, o options) *env {
 		store.Announcer = hub
 	}
 	ev := &liveblog.Event{Slug: "test", Title: "Test", State: liveblog.CoverageLive}
-	if err := store.CreateEvent(ctx, ev); err != nil {
+	if err := store.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 		t.Fatal(err)
 	}
 
@@ -584,7 +584,7 @@ func paddedJSON(size int) stream.EncodeFunc {
 func (e *env) publish(t *testing.T, n int) {
 	t.Helper()
 	for i := range n {
-		if err := e.store.CreatePost(t.Context(), &liveblog.Post{EventID: e.ev.ID, Headline: fmt.Sprintf("Post %d", i)}); err != nil {
+		if err := e.store.CreatePost(t.Context(), liveblog.Write{}, &liveblog.Post{EventID: e.ev.ID, Headline: fmt.Sprintf("Post %d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -894,7 +894,7 @@ func newBubbleEnv(t *testing.T, cfg stream.Config) (*sqlite.Store, *stream.Hub, 
 	hub := stream.NewHub(store, encodeJSON, cfg, nil)
 	store.Announcer = hub
 	ev := &liveblog.Event{Slug: "test", Title: "Test", State: liveblog.CoverageLive}
-	if err := store.CreateEvent(t.Context(), ev); err != nil {
+	if err := store.CreateEvent(t.Context(), liveblog.Write{}, ev); err != nil {
 		t.Fatal(err)
 	}
 	return store, hub, ev
@@ -915,7 +915,7 @@ func TestHeartbeatResetsAfterMessage(t *testing.T) {
 		}()
 
 		time.Sleep(10 * time.Second)
-		if err := store.CreatePost(t.Context(), &liveblog.Post{EventID: ev.ID, Headline: "Ten seconds in"}); err != nil {
+		if err := store.CreatePost(t.Context(), liveblog.Write{}, &liveblog.Post{EventID: ev.ID, Headline: "Ten seconds in"}); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()

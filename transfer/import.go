@@ -15,8 +15,8 @@ import (
 // Store is a store that can take in a whole event as another instance
 // recorded it. The liveblog.Store methods stamp every write with the present
 // and give it the next version and sequence, which is right for the desk and
-// wrong for a move; ImportEvent writes what it is given. sqlite.Store
-// implements it.
+// wrong for a move; ImportEvent writes what it is given. Every
+// liveblog.Database implements it.
 type Store interface {
 	liveblog.Store
 	// ImportEvent stores e, posts (every status) and the feed from

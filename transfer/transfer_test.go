@@ -86,8 +86,8 @@ func seed(t *testing.T, in *instance, slug string) *liveblog.Event {
 		Slug: slug, Title: "Storm reaches the coast", Description: "Wind, tides & closures <as they happen>.",
 		TimeZone: "Europe/Paris", Summary: liveblog.Summary{Points: []string{"Ferries cancelled", "Coastal road shut"}},
 	}
-	must(t, s.CreateEvent(ctx, ev))
-	ev = okEvent(t)(s.SetCoverage(ctx, ev.ID, liveblog.CoverageLive, ev.Version))
+	must(t, s.CreateEvent(ctx, liveblog.Write{}, ev))
+	ev = okEvent(t)(s.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.SetCoverage{State: liveblog.CoverageLive, Version: ev.Version}))
 
 	byline := []liveblog.Contributor{{Name: "Inès Duval", Role: "Coast reporter", Avatar: avatar}, {Name: "Sam Okafor"}}
 	rich := &liveblog.Post{
@@ -104,8 +104,8 @@ func seed(t *testing.T, in *instance, slug string) *liveblog.Event {
 			{Type: liveblog.BlockImage, Src: upload, Alt: "The quay from above", Width: 400, Height: 225},
 		},
 	}
-	must(t, s.CreatePost(ctx, rich))
-	rich = okPost(t)(s.UpdatePost(ctx, rich.ID, liveblog.PostUpdate{
+	must(t, s.CreatePost(ctx, liveblog.Write{}, rich))
+	rich = okPost(t)(s.ChangePost(ctx, liveblog.Write{}, rich.ID, &liveblog.PostUpdate{
 		CorrectionNote: new("An earlier version gave the wrong tide time."),
 		Headline:       new("Harbour wall breached at high tide"),
 		Version:        rich.Version,
@@ -113,31 +113,31 @@ func seed(t *testing.T, in *instance, slug string) *liveblog.Event {
 
 	older := &liveblog.Post{EventID: ev.ID, Headline: "Warnings issued", Blocks: []liveblog.Block{liveblog.Plain("Orange alert for the coast.")},
 		PublishedAt: time.Date(2025, 11, 2, 5, 30, 0, 123456000, time.UTC)}
-	must(t, s.CreatePost(ctx, older))
-	older = okPost(t)(s.PinPost(ctx, older.ID, true, older.Version))
+	must(t, s.CreatePost(ctx, liveblog.Write{}, older))
+	older = okPost(t)(s.ChangePost(ctx, liveblog.Write{}, older.ID, liveblog.PinPost{Pinned: true, Version: older.Version}))
 
-	must(t, s.CreatePost(ctx, &liveblog.Post{EventID: ev.ID, Headline: "Draft: road reopening?", Status: liveblog.StatusDraft,
+	must(t, s.CreatePost(ctx, liveblog.Write{}, &liveblog.Post{EventID: ev.ID, Headline: "Draft: road reopening?", Status: liveblog.StatusDraft,
 		Blocks: []liveblog.Block{liveblog.Plain("Waiting for the prefecture.")}}))
-	must(t, s.CreatePost(ctx, &liveblog.Post{EventID: ev.ID, Headline: "Evening round-up", Status: liveblog.StatusScheduled,
+	must(t, s.CreatePost(ctx, liveblog.Write{}, &liveblog.Post{EventID: ev.ID, Headline: "Evening round-up", Status: liveblog.StatusScheduled,
 		ScheduledAt: time.Now().Add(48 * time.Hour), Blocks: []liveblog.Block{liveblog.Plain("To come.")}}))
 
 	takedown := &liveblog.Post{EventID: ev.ID, Headline: "Photo of a private house", Blocks: []liveblog.Block{
 		{Type: liveblog.BlockImage, Src: gone, Alt: "A house"}}}
-	must(t, s.CreatePost(ctx, takedown))
-	takedown = okPost(t)(s.UpdatePost(ctx, takedown.ID, liveblog.PostUpdate{KeyEvent: new(true), Version: takedown.Version}))
-	okPost(t)(s.DeletePost(ctx, takedown.ID, takedown.Version))
+	must(t, s.CreatePost(ctx, liveblog.Write{}, takedown))
+	takedown = okPost(t)(s.ChangePost(ctx, liveblog.Write{}, takedown.ID, &liveblog.PostUpdate{KeyEvent: new(true), Version: takedown.Version}))
+	okPost(t)(s.ChangePost(ctx, liveblog.Write{}, takedown.ID, liveblog.DeletePost{Version: takedown.Version}))
 
 	back := &liveblog.Post{EventID: ev.ID, Blocks: []liveblog.Block{liveblog.Plain("Deleted by mistake, restored.")}}
-	must(t, s.CreatePost(ctx, back))
-	back = okPost(t)(s.DeletePost(ctx, back.ID, back.Version))
-	okPost(t)(s.RestorePost(ctx, back.ID, back.Version))
+	must(t, s.CreatePost(ctx, liveblog.Write{}, back))
+	back = okPost(t)(s.ChangePost(ctx, liveblog.Write{}, back.ID, liveblog.DeletePost{Version: back.Version}))
+	okPost(t)(s.ChangePost(ctx, liveblog.Write{}, back.ID, liveblog.RestorePost{Version: back.Version}))
 
-	ev = okEvent(t)(s.ReplaceSummary(ctx, ev.ID, []string{"Harbour wall breached", "Ferries cancelled"}, ev.Version))
-	ev = okEvent(t)(s.UpdateEvent(ctx, ev.ID, liveblog.EventUpdate{Title: new("Storm Ciarán reaches the coast"), Version: ev.Version}))
-	ev = okEvent(t)(s.SetCoverage(ctx, ev.ID, liveblog.CoveragePaused, ev.Version))
-	must(t, s.CreatePost(ctx, &liveblog.Post{EventID: ev.ID, Headline: "External picture", Blocks: []liveblog.Block{
+	ev = okEvent(t)(s.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.ReplaceSummary{Points: []string{"Harbour wall breached", "Ferries cancelled"}, Version: ev.Version}))
+	ev = okEvent(t)(s.ChangeEvent(ctx, liveblog.Write{}, ev.ID, &liveblog.EventUpdate{Title: new("Storm Ciarán reaches the coast"), Version: ev.Version}))
+	ev = okEvent(t)(s.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.SetCoverage{State: liveblog.CoveragePaused, Version: ev.Version}))
+	must(t, s.CreatePost(ctx, liveblog.Write{}, &liveblog.Post{EventID: ev.ID, Headline: "External picture", Blocks: []liveblog.Block{
 		{Type: liveblog.BlockImage, Src: "https://images.example/storm.jpg", Alt: "Clouds"}}}))
-	ev = okEvent(t)(s.SetCoverage(ctx, ev.ID, liveblog.CoverageEnded, ev.Version))
+	ev = okEvent(t)(s.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.SetCoverage{State: liveblog.CoverageEnded, Version: ev.Version}))
 	return ev
 }
 
@@ -459,7 +459,7 @@ func TestExport(t *testing.T) {
 		// time: paging must neither skip nor repeat.
 		in := newInstance(t)
 		ev := &liveblog.Event{Slug: "long-day", Title: "A long day"}
-		must(t, in.store.CreateEvent(ctx, ev))
+		must(t, in.store.CreateEvent(ctx, liveblog.Write{}, ev))
 		at := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
 		n := liveblog.MaxChangesPerRead + liveblog.MaxChangesPerRead/5
 		for i := range n {
@@ -467,7 +467,7 @@ func TestExport(t *testing.T) {
 			if i%10 == 0 {
 				p.Status, p.PublishedAt = liveblog.StatusDraft, time.Time{}
 			}
-			must(t, in.store.CreatePost(ctx, p))
+			must(t, in.store.CreatePost(ctx, liveblog.Write{}, p))
 		}
 		first := export(t, in, ev.Slug)
 		doc := decode(t, first)
@@ -509,7 +509,7 @@ type publishing struct {
 func (p *publishing) FindChanges(ctx context.Context, f liveblog.ChangeFilter) (*liveblog.ChangeBatch, error) {
 	if p.left > 0 {
 		p.left--
-		if err := p.CreatePost(ctx, &liveblog.Post{EventID: p.eventID, Blocks: []liveblog.Block{liveblog.Plain("Just in")}}); err != nil {
+		if err := p.CreatePost(ctx, liveblog.Write{}, &liveblog.Post{EventID: p.eventID, Blocks: []liveblog.Block{liveblog.Plain("Just in")}}); err != nil {
 			p.t.Error(err)
 		}
 	}

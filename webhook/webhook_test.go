@@ -104,11 +104,11 @@ func newFixture(t *testing.T, url string) *fixture {
 	}
 	t.Cleanup(func() { s.Close() })
 	ev := &liveblog.Event{Slug: "election", Title: "Election night"}
-	if err := s.CreateEvent(ctx, ev); err != nil {
+	if err := s.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 		t.Fatal(err)
 	}
 	hook := &liveblog.Webhook{EventID: ev.ID, URL: url, Secret: secret, Active: true}
-	if err := s.CreateWebhook(ctx, hook); err != nil {
+	if err := s.CreateWebhook(ctx, liveblog.Write{}, hook); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{path: path, store: s, event: ev, hook: hook, clock: &clock{now: time.Date(2026, 5, 7, 22, 0, 0, 0, time.UTC)}}
@@ -117,7 +117,7 @@ func newFixture(t *testing.T, url string) *fixture {
 func (f *fixture) publish(t *testing.T, headline string) *liveblog.Post {
 	t.Helper()
 	p := &liveblog.Post{EventID: f.event.ID, Headline: headline}
-	if err := f.store.CreatePost(context.Background(), p); err != nil {
+	if err := f.store.CreatePost(context.Background(), liveblog.Write{}, p); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -268,7 +268,7 @@ func TestWorker(t *testing.T) {
 		rc := newReceiver(t)
 		f := newFixture(t, rc.URL)
 		p := f.publish(t, "Wrongly named candidate")
-		if _, err := f.store.DeletePost(ctx, p.ID, p.Version); err != nil {
+		if _, err := f.store.ChangePost(ctx, liveblog.Write{}, p.ID, liveblog.DeletePost{Version: p.Version}); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, f.worker(webhook.Config{}))

@@ -83,7 +83,7 @@ func seed(ctx context.Context, dir string) error {
 	}
 
 	secret, hash := liveblog.NewTokenSecret()
-	if err := store.CreateToken(ctx, &liveblog.Token{Name: "load generator", Hash: hash}); err != nil {
+	if err := store.CreateToken(ctx, liveblog.Write{}, &liveblog.Token{Name: "load generator", Hash: hash}); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, tokenFile), []byte(secret+"\n"), 0o600)

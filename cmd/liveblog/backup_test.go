@@ -52,7 +52,7 @@ func newNewsroom(t *testing.T, dir string, events int) *newsroom {
 		warmed: make(chan struct{})}
 	for i := range events {
 		ev := &liveblog.Event{Slug: fmt.Sprintf("busy-%d", i), Title: fmt.Sprintf("Busy event %d", i)}
-		if err := s.CreateEvent(ctx, ev); err != nil {
+		if err := s.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 			t.Fatal(err)
 		}
 		n.events = append(n.events, ev)
@@ -117,7 +117,7 @@ func (n *newsroom) write(t *testing.T, writer int, stop <-chan struct{}, limit i
 			liveblog.Plain("Something happened."),
 			{Type: liveblog.BlockImage, Src: "/media/" + name, Alt: "A picture"},
 		}}
-		if err := n.store.CreatePost(ctx, p); err != nil {
+		if err := n.store.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			t.Error(err)
 			return
 		}
@@ -127,16 +127,16 @@ func (n *newsroom) write(t *testing.T, writer int, stop <-chan struct{}, limit i
 		switch i % 4 {
 		case 1:
 			edits = append(edits, func(p *liveblog.Post) (*liveblog.Post, error) {
-				return n.store.UpdatePost(ctx, p.ID, liveblog.PostUpdate{CorrectionNote: new("Corrected."), KeyEvent: new(true), Version: p.Version})
+				return n.store.ChangePost(ctx, liveblog.Write{}, p.ID, &liveblog.PostUpdate{CorrectionNote: new("Corrected."), KeyEvent: new(true), Version: p.Version})
 			})
 		case 3:
 			edits = append(edits, func(p *liveblog.Post) (*liveblog.Post, error) {
-				return n.store.RestorePost(ctx, p.ID, p.Version)
+				return n.store.ChangePost(ctx, liveblog.Write{}, p.ID, liveblog.RestorePost{Version: p.Version})
 			})
 			fallthrough
 		case 2:
 			edits = append([]func(p *liveblog.Post) (*liveblog.Post, error){func(p *liveblog.Post) (*liveblog.Post, error) {
-				return n.store.DeletePost(ctx, p.ID, p.Version)
+				return n.store.ChangePost(ctx, liveblog.Write{}, p.ID, liveblog.DeletePost{Version: p.Version})
 			}}, edits...)
 		}
 		for _, edit := range edits {

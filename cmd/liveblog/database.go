@@ -22,15 +22,10 @@ import (
 const sqliteScheme = "sqlite:"
 
 // Database is an instance's store as the commands use it, whichever
-// database keeps it: the domain's Store, the newsroom's accounts, the
-// record of idempotent writes, a Ping for
-// the readiness probe, and the census that a migration is checked by.
+// database keeps it: all that liveblog.Database holds, and the census that
+// a migration is checked by.
 type Database interface {
-	liveblog.Store
-	liveblog.UserStore
-	liveblog.IdempotencyStore
-	liveblog.WebhookStore
-	Ping(ctx context.Context) error
+	liveblog.Database
 	Census(ctx context.Context) (*dump.Census, error)
 }
 

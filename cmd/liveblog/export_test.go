@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/liveblog/liveblog/postgres"
+	"github.com/liveblog/liveblog/transfer"
 )
 
 // command runs the liveblog command with args and returns what it wrote to
@@ -66,6 +69,36 @@ func TestExportImport(t *testing.T) {
 		}
 		if !strings.Contains(out, "/live/busy-0-copy") || !strings.Contains(out, "new ids") {
 			t.Errorf("import --slug said %q, want the new slug and new ids", out)
+		}
+	})
+
+	t.Run("IntoPostgres", func(t *testing.T) {
+		// An instance moved onto PostgreSQL takes the same document, and
+		// gives it back byte for byte.
+		database := freshDatabase(t)
+		dst := filepath.Join(t.TempDir(), "data")
+		out, stderr, err := command(t, "import", "json", file, "--database", database, "--data", dst)
+		if err != nil {
+			t.Fatalf("import: %v\n%s", err, stderr)
+		}
+		if !strings.Contains(out, "ids kept") {
+			t.Errorf("import said %q, want it to say the ids were kept", out)
+		}
+		store, err := postgres.Open(context.Background(), database)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		again, _, err := transfer.Export(context.Background(), store, "busy-0", os.DirFS(filepath.Join(dst, "media")), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := again.Encode(&b); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != doc {
+			t.Error("the export of the event imported into PostgreSQL differs from the document imported")
 		}
 	})
 

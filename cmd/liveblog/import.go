@@ -171,10 +171,6 @@ images; ids are kept when they are free, so permalinks keep working.`)
 		return err
 	}
 	defer db.Close()
-	store, ok := db.(transfer.Store)
-	if !ok {
-		return errors.New("import json: this database cannot take in an exported event yet (it has no ImportEvent)")
-	}
 	m := newMeter(stderr, "import")
 	defer m.Clear()
 	if info, err := f.Stat(); err == nil {
@@ -188,7 +184,7 @@ images; ids are kept when they are free, so permalinks keep working.`)
 	if *mediaFrom != "" {
 		opts.Media = os.DirFS(*mediaFrom)
 	}
-	res, err := transfer.Import(ctx, store, doc, opts)
+	res, err := transfer.Import(ctx, db, doc, opts)
 	m.Clear()
 	if liveblog.ErrorCode(err) == liveblog.ECONFLICT && liveblog.ErrorField(err) == "slug" {
 		return fmt.Errorf("import json: %s Pass --slug NEW to import it as a copy.", liveblog.ErrorMessage(err))

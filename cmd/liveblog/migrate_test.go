@@ -154,7 +154,7 @@ func TestMigrate(t *testing.T) {
 	t.Run("WritesAfterCopy", func(t *testing.T) {
 		budget := unwrap(dst.FindEventBySlug(ctx, "budget"))(t)
 		p := &liveblog.Post{EventID: budget.ID, Headline: "After the move", Status: liveblog.StatusPublished}
-		if err := dst.CreatePost(ctx, p); err != nil {
+		if err := dst.CreatePost(ctx, liveblog.Write{}, p); err != nil {
 			t.Fatal(err)
 		}
 		b := unwrap(dst.FindChanges(ctx, liveblog.ChangeFilter{EventID: budget.ID, After: budget.Head}))(t)
@@ -162,13 +162,13 @@ func TestMigrate(t *testing.T) {
 			t.Errorf("after head %d: %+v, want one change %d of post %d", budget.Head, b.Changes, budget.Head+1, p.ID)
 		}
 		ev := &liveblog.Event{Slug: "after-the-move", Title: "After the move"}
-		if err := dst.CreateEvent(ctx, ev); err != nil {
+		if err := dst.CreateEvent(ctx, liveblog.Write{}, ev); err != nil {
 			t.Fatalf("a new event after the copy: %v", err)
 		}
-		if err := dst.CreateToken(ctx, &liveblog.Token{Name: "after", Hash: liveblog.HashToken("after")}); err != nil {
+		if err := dst.CreateToken(ctx, liveblog.Write{}, &liveblog.Token{Name: "after", Hash: liveblog.HashToken("after")}); err != nil {
 			t.Fatalf("a new token after the copy: %v", err)
 		}
-		if err := dst.CreateUser(ctx, &liveblog.User{Email: "cy@example.com", Name: "Cy", Role: liveblog.RoleEditor, PasswordHash: "$argon2id$x"}); err != nil {
+		if err := dst.CreateUser(ctx, liveblog.Write{}, &liveblog.User{Email: "cy@example.com", Name: "Cy", Role: liveblog.RoleEditor, PasswordHash: "$argon2id$x"}); err != nil {
 			t.Fatalf("a new user after the copy: %v", err)
 		}
 	})
@@ -215,10 +215,10 @@ func seedInstance(t *testing.T, s *sqlite.Store, clock *testClock) {
 	}
 	ann := &liveblog.User{Email: "ann@example.com", Name: "Ann Reporter", Role: liveblog.RoleReporter, PasswordHash: "$argon2id$ann",
 		Byline: liveblog.Contributor{Role: "Political correspondent", Avatar: "/media/ann.jpg"}}
-	must(s.CreateUser(ctx, ann))
+	must(s.CreateUser(ctx, liveblog.Write{}, ann))
 	bob := &liveblog.User{Email: "bob@example.com", Name: "Bob Editor", Role: liveblog.RoleEditor, PasswordHash: "$argon2id$bob"}
-	must(s.CreateUser(ctx, bob))
-	_, err := s.UpdateUser(ctx, bob.ID, liveblog.UserUpdate{Disabled: ptrTo(true), Version: 1})
+	must(s.CreateUser(ctx, liveblog.Write{}, bob))
+	_, err := s.UpdateUser(ctx, liveblog.Write{}, bob.ID, liveblog.UserUpdate{Disabled: ptrTo(true), Version: 1})
 	must(err)
 	must(s.CreateSession(ctx, &liveblog.Session{Hash: liveblog.HashToken("session of ann"), UserID: ann.ID}))
 	_, err = s.RecordLoginAttempt(ctx, "guess-1", []string{"account:bob@example.com", "address:192.0.2.1"}, clock.t.Add(-time.Hour))
@@ -226,7 +226,7 @@ func seedInstance(t *testing.T, s *sqlite.Store, clock *testClock) {
 
 	budget := &liveblog.Event{Slug: "budget", Title: "Budget day", Description: "Every measure as it is announced.", State: liveblog.CoverageLive,
 		Summary: liveblog.Summary{Points: []string{"Income tax unchanged"}}}
-	must(s.CreateEvent(ctx, budget))
+	must(s.CreateEvent(ctx, liveblog.Write{}, budget))
 	post := func(ev *liveblog.Event, headline string, mod func(*liveblog.Post)) *liveblog.Post {
 		t.Helper()
 		p := &liveblog.Post{EventID: ev.ID, Headline: headline, AuthorID: ann.ID,
@@ -235,7 +235,7 @@ func seedInstance(t *testing.T, s *sqlite.Store, clock *testClock) {
 		if mod != nil {
 			mod(p)
 		}
-		must(s.CreatePost(ctx, p))
+		must(s.CreatePost(ctx, liveblog.Write{}, p))
 		return p
 	}
 	var published []*liveblog.Post
@@ -243,47 +243,47 @@ func seedInstance(t *testing.T, s *sqlite.Store, clock *testClock) {
 		published = append(published, post(budget, h, nil))
 	}
 	post(budget, "Markets react", func(p *liveblog.Post) { p.KeyEvent, p.Breaking = true, true })
-	edited, err := s.UpdatePost(ctx, published[1].ID, liveblog.PostUpdate{Headline: ptrTo("Fuel duty frozen again"),
+	edited, err := s.ChangePost(ctx, liveblog.Write{}, published[1].ID, &liveblog.PostUpdate{Headline: ptrTo("Fuel duty frozen again"),
 		CorrectionNote: ptrTo("An earlier version gave the wrong year."), Version: 1})
 	must(err)
-	_, err = s.PinPost(ctx, edited.ID, true, edited.Version)
+	_, err = s.ChangePost(ctx, liveblog.Write{}, edited.ID, liveblog.PinPost{Pinned: true, Version: edited.Version})
 	must(err)
 	// A takedown: the post's earlier changes lose their payloads.
-	_, err = s.DeletePost(ctx, published[2].ID, 1)
+	_, err = s.ChangePost(ctx, liveblog.Write{}, published[2].ID, liveblog.DeletePost{Version: 1})
 	must(err)
-	deleted, err := s.DeletePost(ctx, published[3].ID, 1)
+	deleted, err := s.ChangePost(ctx, liveblog.Write{}, published[3].ID, liveblog.DeletePost{Version: 1})
 	must(err)
-	_, err = s.RestorePost(ctx, deleted.ID, deleted.Version)
+	_, err = s.ChangePost(ctx, liveblog.Write{}, deleted.ID, liveblog.RestorePost{Version: deleted.Version})
 	must(err)
 	post(budget, "Draft: reaction from the opposition", func(p *liveblog.Post) { p.Status = liveblog.StatusDraft })
 	draft := post(budget, "Draft never published", func(p *liveblog.Post) { p.Status = liveblog.StatusDraft })
-	_, err = s.DeletePost(ctx, draft.ID, 1)
+	_, err = s.ChangePost(ctx, liveblog.Write{}, draft.ID, liveblog.DeletePost{Version: 1})
 	must(err)
 	post(budget, "Scheduled: the Chancellor's interview", func(p *liveblog.Post) {
 		p.Status, p.ScheduledAt = liveblog.StatusScheduled, clock.t.Add(24*time.Hour)
 	})
 	current, err := s.FindEventByID(ctx, budget.ID)
 	must(err)
-	_, err = s.ReplaceSummary(ctx, budget.ID, []string{"Income tax unchanged", "Fuel duty frozen"}, current.Version)
+	_, err = s.ChangeEvent(ctx, liveblog.Write{}, budget.ID, liveblog.ReplaceSummary{Points: []string{"Income tax unchanged", "Fuel duty frozen"}, Version: current.Version})
 	must(err)
 	must(s.TrimChanges(ctx, budget.ID, 9))
 
 	election := &liveblog.Event{Slug: "election", Title: "Election night", State: liveblog.CoverageLive}
-	must(s.CreateEvent(ctx, election))
+	must(s.CreateEvent(ctx, liveblog.Write{}, election))
 	post(election, "Polls close", nil)
 	post(election, "First result", func(p *liveblog.Post) { p.PublishedAt = clock.t.Add(-time.Hour) })
-	_, err = s.SetCoverage(ctx, election.ID, liveblog.CoverageEnded, 1)
+	_, err = s.ChangeEvent(ctx, liveblog.Write{}, election.ID, liveblog.SetCoverage{State: liveblog.CoverageEnded, Version: 1})
 	must(err)
 
-	must(s.CreateEvent(ctx, &liveblog.Event{Slug: "transport", Title: "Transport strike", TimeZone: "Europe/Paris"}))
+	must(s.CreateEvent(ctx, liveblog.Write{}, &liveblog.Event{Slug: "transport", Title: "Transport strike", TimeZone: "Europe/Paris"}))
 
 	used := &liveblog.Token{Name: "wire desk", Hash: liveblog.HashToken("lb_wire"), UserID: ann.ID}
-	must(s.CreateToken(ctx, used))
+	must(s.CreateToken(ctx, liveblog.Write{}, used))
 	_, err = s.FindTokenByHash(ctx, used.Hash)
 	must(err)
 	revoked := &liveblog.Token{Name: "old script", Hash: liveblog.HashToken("lb_old")}
-	must(s.CreateToken(ctx, revoked))
-	must(s.RevokeToken(ctx, revoked.ID))
+	must(s.CreateToken(ctx, liveblog.Write{}, revoked))
+	must(s.RevokeToken(ctx, liveblog.Write{}, revoked.ID))
 }
 
 // changeRows reads the change feed of a store row by row.

@@ -53,7 +53,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			t.UserID = u.ID
 		}
-		if err := store.CreateToken(cliAudit(ctx, liveblog.AuditTokenCreate, t.Name), t); err != nil {
+		if err := store.CreateToken(ctx, cliWrite(liveblog.AuditTokenCreate, t.Name), t); err != nil {
 			return fmt.Errorf("token create: %w", err)
 		}
 		fmt.Fprintf(stderr, "Created token %d (%s). It is shown once; keep it secret:\n", t.ID, t.Name)
@@ -98,7 +98,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		defer store.Close()
-		return store.RevokeToken(cliAudit(ctx, liveblog.AuditTokenRevoke, "token "+strconv.FormatInt(id, 10)), id)
+		return store.RevokeToken(ctx, cliWrite(liveblog.AuditTokenRevoke, "token "+strconv.FormatInt(id, 10)), id)
 	}
 	return groupUsage(tokenUsage, args, stdout, stderr)
 }

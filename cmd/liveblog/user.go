@@ -100,7 +100,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		u := &liveblog.User{Email: *email, Name: name, Role: role, Byline: liveblog.Contributor{Role: bylineRole, Avatar: avatar},
 			PasswordHash: argon2id.Hash(password)}
-		if err := store.CreateUser(cliAudit(ctx, liveblog.AuditUserCreate, u.Email), u); err != nil {
+		if err := store.CreateUser(ctx, cliWrite(liveblog.AuditUserCreate, u.Email), u); err != nil {
 			return fmt.Errorf("user create: %s", describe(err))
 		}
 		fmt.Fprintf(stdout, "Created %s %s (%s), user %d.\n", u.Role, u.Name, u.Email, u.ID)
@@ -136,13 +136,13 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if err != nil {
 			return fmt.Errorf("user password: %w", err)
 		}
-		if err := store.SetPassword(cliAudit(ctx, liveblog.AuditPassword, u.Email), u.ID, argon2id.Hash(password), ""); err != nil {
+		if err := store.SetPassword(ctx, cliWrite(liveblog.AuditPassword, u.Email), u.ID, argon2id.Hash(password), ""); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Set a new password for %s; their sessions have ended.\n", u.Email)
 	case "disable", "enable":
 		disabled := sub == "disable"
-		if _, err := store.UpdateUser(cliAudit(ctx, liveblog.AuditUserUpdate, sub+" "+u.Email), u.ID, liveblog.UserUpdate{Disabled: &disabled, Version: u.Version}); err != nil {
+		if _, err := store.UpdateUser(ctx, cliWrite(liveblog.AuditUserUpdate, sub+" "+u.Email), u.ID, liveblog.UserUpdate{Disabled: &disabled, Version: u.Version}); err != nil {
 			return fmt.Errorf("user %s: %s", sub, describe(err))
 		}
 		fmt.Fprintf(stdout, "%s is now %sd.\n", u.Email, sub)
