@@ -3,6 +3,7 @@ package liveblog
 import (
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -25,7 +26,12 @@ const (
 //	list:      Items, each a list of spans
 //	quote:     Text, Attribution
 //	image:     Src, Alt, Caption, Credit, Width, Height
-//	embed:     URL, Title (shown as a link card)
+//	embed:     URL, Title; Provider and ProviderID, which follow from URL
+//	           (RecognizeEmbed); what was captured from the provider for the
+//	           facade readers see before they consent: Author, Text,
+//	           Thumbnail (an upload under /media/), PostedAt, and the frame's
+//	           proportions, Width and Height. Without a provider it is a
+//	           link card.
 type Block struct {
 	Type        BlockType `json:"type"`
 	Spans       []Span    `json:"spans,omitempty"`
@@ -40,6 +46,11 @@ type Block struct {
 	Height      int       `json:"height,omitempty"`
 	URL         string    `json:"url,omitempty"`
 	Title       string    `json:"title,omitempty"`
+	Provider    string    `json:"provider,omitempty"`
+	ProviderID  string    `json:"provider_id,omitempty"`
+	Author      string    `json:"author,omitempty"`
+	Thumbnail   string    `json:"thumbnail,omitempty"`
+	PostedAt    time.Time `json:"posted_at,omitzero"`
 }
 
 // Span is a run of inline text: plain, bold, italic, or a link. These are the
@@ -134,13 +145,7 @@ func (b *Block) Validate(field string) error {
 			return FieldError(field+".width", "Image dimensions must be between 0 and %d pixels.", MaxImageDimension)
 		}
 	case BlockEmbed:
-		if err := b.onlyFields(field, "url", "title"); err != nil {
-			return err
-		}
-		if err := ValidateLink(field+".url", b.URL, false); err != nil {
-			return err
-		}
-		return validateText(field+".title", b.Title, MaxTitleLength, false)
+		return b.validateEmbed(field)
 	case "":
 		return FieldError(field+".type", "A block needs a type: paragraph, list, quote, image or embed.")
 	default:
@@ -165,11 +170,17 @@ func (b *Block) onlyFields(field string, allowed ...string) error {
 		"height":      b.Height != 0,
 		"url":         b.URL != "",
 		"title":       b.Title != "",
+		"provider":    b.Provider != "",
+		"provider_id": b.ProviderID != "",
+		"author":      b.Author != "",
+		"thumbnail":   b.Thumbnail != "",
+		"posted_at":   !b.PostedAt.IsZero(),
 	}
 	for _, a := range allowed {
 		delete(set, a)
 	}
-	for _, name := range []string{"spans", "items", "text", "attribution", "src", "alt", "caption", "credit", "width", "height", "url", "title"} {
+	for _, name := range []string{"spans", "items", "text", "attribution", "src", "alt", "caption", "credit", "width", "height", "url", "title",
+		"provider", "provider_id", "author", "thumbnail", "posted_at"} {
 		if set[name] {
 			return FieldError(field+"."+name, "A %s block has no %s.", b.Type, name)
 		}

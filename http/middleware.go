@@ -18,9 +18,12 @@ import (
 // ContentSecurityPolicy is sent with every response. Pages load only this
 // instance's script and stylesheet, never inline code; images may come from
 // any https host because posts embed agency photos; the stream and the
-// changes endpoint are same-origin; and no other site may frame a page.
-const ContentSecurityPolicy = "default-src 'self'; img-src 'self' https: data:; script-src 'self'; " +
-	"style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+// changes endpoint are same-origin; frames come only from the embed
+// providers' hosts (liveblog.FrameHosts), loaded once a reader consents;
+// and no other site may frame a page.
+var ContentSecurityPolicy = "default-src 'self'; img-src 'self' https: data:; script-src 'self'; " +
+	"style-src 'self'; connect-src 'self'; frame-src 'self' " + strings.Join(liveblog.FrameHosts(), " ") + "; " +
+	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 // requestInfo travels in a request's context. Middleware creates it and the
 // handler adapters fill it in, so that the outer layers (panic recovery, the

@@ -144,7 +144,8 @@ func TestStoredXSS(t *testing.T) {
 // The fields a payload goes into, and the paths that show them.
 var (
 	xssPostFields = []string{"headline", "paragraph", "link href", "list item", "quote", "attribution",
-		"image src", "image alt", "caption", "credit", "byline name", "byline role", "avatar", "embed url", "embed title"}
+		"image src", "image alt", "caption", "credit", "byline name", "byline role", "avatar", "embed url", "embed title",
+		"provider url", "embed author", "embed text", "embed thumbnail"}
 	xssFields = append(slices.Clone(xssPostFields),
 		"event title", "event description", "summary point", "correction note", "composer text", "desk byline", "imported text")
 	xssPaths = []string{"reader page", "live insert (SSE)", "JSON-LD", "permalink", "embed view", "feeds (no CSP)",
@@ -341,6 +342,17 @@ func postBody(field, p string) map[string]any {
 		b = map[string]any{"blocks": []any{map[string]any{"type": "embed", "url": p}}}
 	case "embed title":
 		b = map[string]any{"blocks": []any{map[string]any{"type": "embed", "url": "https://xss.example/page", "title": p}}}
+	case "provider url":
+		// A provider's address with the payload where a page keeps
+		// whatever follows: the facade is built from the id alone.
+		b = map[string]any{"blocks": []any{map[string]any{"type": "embed", "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=" + p}}}
+	case "embed author", "embed text", "embed thumbnail":
+		block := map[string]any{"type": "embed", "url": "https://x.com/agency/status/1887503281937625469", "title": "A post"}
+		block[map[string]string{"embed author": "author", "embed text": "text", "embed thumbnail": "thumbnail"}[field]] = p
+		if field == "embed thumbnail" {
+			block["thumbnail"] = "/media/" + p
+		}
+		b = map[string]any{"blocks": []any{block}}
 	}
 	return b
 }

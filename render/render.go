@@ -46,7 +46,7 @@ const (
 var (
 	partialFiles = []string{"layout.html", "post.html", "summary.html"}
 	pageFiles    = []string{"index.html", "live.html", "error.html", "embed.html"}
-	assetNames   = []string{"style.css", "reader.js", "favicon.svg", "embed.js"}
+	assetNames   = []string{"style.css", "reader.js", "favicon.svg", "embed.js", "facade.js"}
 )
 
 // Engine renders pages and fragments. It is safe for concurrent use.
@@ -86,7 +86,7 @@ func New() (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	for _, name := range []string{"layout", "post", "stream", "block", "spans", "summary"} {
+	for _, name := range []string{"layout", "post", "stream", "block", "facade", "spans", "summary"} {
 		if partials.Lookup(name) == nil {
 			return nil, fmt.Errorf("render: template %q is not defined", name)
 		}
@@ -160,6 +160,8 @@ func (e *Engine) funcs() template.FuncMap {
 		"stateLabel":  stateLabel,
 		"stateNote":   stateNote,
 		"srcset":      e.srcSet,
+		"facade":      facade,
+		"formatDate":  formatDate,
 	}
 }
 

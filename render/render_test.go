@@ -328,6 +328,31 @@ func TestPost(t *testing.T) {
 		p.Blocks = []liveblog.Block{{Type: liveblog.BlockEmbed, URL: "https://example.net/x"}}
 		wantContains(t, postHTML(t, e, ev, p), `<span class="embed-title">https://example.net/x</span>`)
 	})
+	t.Run("Facade", func(t *testing.T) {
+		p := testPost(7)
+		p.Blocks = []liveblog.Block{{Type: liveblog.BlockEmbed, URL: "https://youtube.com/shorts/aqz-KE-bpKQ", Title: "The crowd",
+			Author: "A witness", Text: "First line\n\nSecond line", Thumbnail: "/media/thumb-640.jpg",
+			PostedAt: time.Date(2025, 2, 13, 8, 30, 0, 0, time.UTC)}}
+		got := postHTML(t, e, ev, p)
+		wantContains(t, got,
+			`<figure class="facade" data-provider="youtube" data-frame="https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ" data-sandbox="allow-scripts allow-same-origin allow-presentation allow-popups allow-popups-to-escape-sandbox" data-allow="encrypted-media; picture-in-picture; fullscreen" data-ratio="9/16">`,
+			`<img class="facade-thumb" src="/media/thumb-640.jpg" alt="" loading="lazy" decoding="async">`,
+			`<p class="facade-source"><span class="facade-provider">YouTube</span> <span class="facade-author">A witness</span> <time datetime="2025-02-13T08:30:00Z">13 February 2025</time></p>`,
+			`<p class="facade-title">The crowd</p>`,
+			"<blockquote class=\"facade-text\">\n<p>First line</p>\n<p>Second line</p>\n</blockquote>",
+			`<a href="https://youtube.com/shorts/aqz-KE-bpKQ" rel="nofollow noopener">View on YouTube</a>`,
+			`<div class="facade-consent" hidden>`,
+			`<button type="button" class="facade-show">Show content from YouTube</button>`,
+			`<a href="https://policies.google.com/privacy" rel="nofollow noopener">YouTube’s privacy policy</a>`)
+		wantNotContains(t, got, "<iframe", "embed-card")
+	})
+	t.Run("FacadeWithoutFrame", func(t *testing.T) {
+		p := testPost(7)
+		p.Blocks = []liveblog.Block{{Type: liveblog.BlockEmbed, URL: "https://mastodon.social/@Gargron/113829937591183245", Text: "A toot."}}
+		got := postHTML(t, e, ev, p)
+		wantContains(t, got, `<figure class="facade" data-provider="mastodon">`, `View on Mastodon`)
+		wantNotContains(t, got, "data-frame", "facade-consent")
+	})
 	t.Run("UnknownBlock", func(t *testing.T) {
 		p := testPost(7)
 		p.Blocks = []liveblog.Block{{Type: "poll", Text: "Which?"}}

@@ -155,6 +155,9 @@ function start(main) {
 
   function upsert(f) {
     const el = parse(f.html);
+    // A post with a provider's facade brings the script that shows its
+    // frame on consent; loading a module twice runs it once.
+    if (data.facade && el.querySelector(".facade[data-frame]")) import(data.facade);
     addActions(el);
     relativeTimes(el);
     listKeyEvent(el, f.key_event);
