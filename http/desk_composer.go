@@ -45,13 +45,18 @@ type composerBlock struct {
 	Height      int    `json:"height,omitempty"`
 	URL         string `json:"url,omitempty"`
 	Title       string `json:"title,omitempty"`
+	// An embed's capture (liveblog.Block): the journalist may correct the
+	// author and the text; the rest travels through the form unchanged.
+	Author    string `json:"author,omitempty"`
+	Thumbnail string `json:"thumbnail,omitempty"`
+	PostedAt  string `json:"posted_at,omitempty"`
 }
 
 // blank reports whether a block holds nothing a journalist typed: a block
 // just added and left empty is not content, and must not stop a draft from
 // saving.
 func (b composerBlock) blank() bool {
-	return strings.TrimSpace(b.Text+b.Attribution+b.Src+b.Alt+b.Caption+b.Credit+b.URL+b.Title) == ""
+	return strings.TrimSpace(b.Text+b.Attribution+b.Src+b.Alt+b.Caption+b.Credit+b.URL+b.Title+b.Author+b.Thumbnail) == ""
 }
 
 // toBlocks turns composer blocks into domain blocks. origin[i] is the
@@ -91,7 +96,15 @@ func toBlocks(in []composerBlock) (out []liveblog.Block, origin []int, err error
 			add(liveblog.Block{Type: liveblog.BlockImage, Src: b.Src, Alt: strings.TrimSpace(b.Alt),
 				Caption: strings.TrimSpace(b.Caption), Credit: strings.TrimSpace(b.Credit), Width: b.Width, Height: b.Height})
 		case "embed":
-			add(liveblog.Block{Type: liveblog.BlockEmbed, URL: strings.TrimSpace(b.URL), Title: strings.TrimSpace(b.Title)})
+			var posted time.Time
+			if b.PostedAt != "" {
+				if posted, err = time.Parse(time.RFC3339, b.PostedAt); err != nil {
+					return nil, nil, liveblog.FieldError(fmt.Sprintf("blocks[%d].posted_at", i), "Not a date and time.")
+				}
+			}
+			add(liveblog.Block{Type: liveblog.BlockEmbed, URL: strings.TrimSpace(b.URL), Title: strings.TrimSpace(b.Title),
+				Author: strings.TrimSpace(b.Author), Text: strings.TrimSpace(b.Text), Thumbnail: b.Thumbnail, PostedAt: posted,
+				Width: b.Width, Height: b.Height})
 		default:
 			return nil, nil, liveblog.FieldError(fmt.Sprintf("blocks[%d].type", i), "Unknown block type %q.", b.Type)
 		}
@@ -141,7 +154,12 @@ func fromBlocks(in []liveblog.Block) []composerBlock {
 		case liveblog.BlockImage:
 			out = append(out, composerBlock{Type: "image", Src: b.Src, Alt: b.Alt, Caption: b.Caption, Credit: b.Credit, Width: b.Width, Height: b.Height})
 		case liveblog.BlockEmbed:
-			out = append(out, composerBlock{Type: "embed", URL: b.URL, Title: b.Title})
+			cb := composerBlock{Type: "embed", URL: b.URL, Title: b.Title, Author: b.Author, Text: b.Text,
+				Thumbnail: b.Thumbnail, Width: b.Width, Height: b.Height}
+			if !b.PostedAt.IsZero() {
+				cb.PostedAt = b.PostedAt.Format(time.RFC3339)
+			}
+			out = append(out, cb)
 		}
 	}
 	return out

@@ -140,6 +140,40 @@ func TestDeskComposer(t *testing.T) {
 		}
 	})
 
+	t.Run("EmbedCaptureKeptAndCorrected", func(t *testing.T) {
+		// A post whose embed was captured, opened in the composer and
+		// saved with the captured text corrected: the correction is
+		// kept, and so is everything the form only carries.
+		captured := liveblog.Block{Type: liveblog.BlockEmbed, URL: "https://x.com/agency/status/1887503281937625469", Title: "A statement",
+			Author: "The agency", Text: "We have no comment at this tme.", Thumbnail: "/media/0123456789abcdef0123456789abcdef-320.jpg",
+			PostedAt: time.Date(2025, 2, 13, 8, 0, 0, 0, time.UTC), Width: 550, Height: 700}
+		p := &liveblog.Post{EventID: ev.ID, Headline: "The agency answers", Blocks: []liveblog.Block{captured}}
+		if err := env.store.CreatePost(ctx, liveblog.Write{}, p); err != nil {
+			t.Fatal(err)
+		}
+		path := base + "/posts/" + strconv.FormatInt(p.ID, 10)
+		loaded := decodeJSON[composerResult](t, editor.do(t, "GET", path, "", ""))
+		blocks := loaded.Post.Blocks
+		if blocks[0]["author"] != "The agency" || blocks[0]["posted_at"] != "2025-02-13T08:00:00Z" {
+			t.Fatalf("composer form of the embed: %v", blocks[0])
+		}
+		blocks[0]["text"] = "We have no comment at this time."
+		res := editor.postJSON(t, "PUT", path, map[string]any{"headline": "The agency answers", "blocks": blocks,
+			"contributors": []any{}, "status": "published", "version": p.Version})
+		if res.status != http.StatusOK {
+			t.Fatalf("status %d: %s", res.status, res.body)
+		}
+		got, err := env.store.FindPostByID(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := captured
+		want.Text, want.Provider, want.ProviderID = "We have no comment at this time.", "x", "1887503281937625469"
+		if g, w := mustJSON(t, got.Blocks), mustJSON(t, []liveblog.Block{want}); g != w {
+			t.Errorf("stored %s\nwant   %s", g, w)
+		}
+	})
+
 	t.Run("CorrectionNote", func(t *testing.T) {
 		p := env.newPost(t, ev, env.editor)
 		res := editor.postJSON(t, "PUT", base+"/posts/"+strconv.FormatInt(p.ID, 10), map[string]any{
