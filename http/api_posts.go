@@ -161,6 +161,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request, write livebl
 	if err := s.store.CreatePost(r.Context(), write, p); err != nil {
 		return answer{}, err
 	}
+	s.captureLater(p)
 	return answer{post: p}, nil
 }
 
@@ -202,6 +203,7 @@ func (s *Server) updatePost(w http.ResponseWriter, r *http.Request, write livebl
 	if p, err = s.store.ChangePost(r.Context(), write, p.ID, &upd); err != nil {
 		return answer{}, err
 	}
+	s.captureLater(p)
 	return answer{post: p}, nil
 }
 

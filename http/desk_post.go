@@ -92,6 +92,7 @@ func (s *Server) createDeskPost(w http.ResponseWriter, r *http.Request, write li
 	if err := s.store.CreatePost(r.Context(), write, p); err != nil {
 		return err
 	}
+	s.captureLater(p)
 	return s.writePostResult(w, r, http.StatusCreated, ev, p)
 }
 
@@ -151,6 +152,7 @@ func (s *Server) updateDeskPost(w http.ResponseWriter, r *http.Request, write li
 	} else if err != nil {
 		return err
 	}
+	s.captureLater(updated)
 	if updated.Status == liveblog.StatusPublished && updated.Pinned != c.Pinned {
 		// One save is one line of the audit log: the edit has it.
 		if updated, err = s.store.ChangePost(r.Context(), liveblog.Write{}, updated.ID, liveblog.PinPost{Pinned: c.Pinned, Version: updated.Version}); err != nil {

@@ -102,6 +102,23 @@ type Config struct {
 	// route pattern that took it ("GET /live/{slug}", "" for none), the
 	// status, and how long it took.
 	ObserveRequest func(route string, status int, elapsed time.Duration)
+	// Captures, when set, is given every post the API or the desk saved,
+	// after the write: it fetches what the facades of its embeds show and
+	// upgrades the post later (package capture). Nil captures nothing.
+	Captures Captures
+}
+
+// Captures takes saved posts whose embeds are to be captured. Enqueue
+// never blocks: publishing never waits for a provider.
+type Captures interface {
+	Enqueue(p *liveblog.Post)
+}
+
+// captureLater hands p to the configured Captures, if any.
+func (s *Server) captureLater(p *liveblog.Post) {
+	if s.cfg.Captures != nil {
+		s.cfg.Captures.Enqueue(p)
+	}
 }
 
 func (c Config) withDefaults() Config {

@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/capture"
 	"github.com/liveblog/liveblog/demo"
 	lbhttp "github.com/liveblog/liveblog/http"
+	"github.com/liveblog/liveblog/media"
 	"github.com/liveblog/liveblog/metrics"
+	"github.com/liveblog/liveblog/netguard"
 	"github.com/liveblog/liveblog/nats"
 	"github.com/liveblog/liveblog/render"
 	"github.com/liveblog/liveblog/stream"
@@ -62,6 +65,8 @@ type App struct {
 	broker   Broker
 	metrics  *metrics.Metrics
 	hub      *stream.Hub
+	// captures fetches what embeds' facades show, after the post is saved.
+	captures *capture.Worker
 	server   *http.Server
 	listener net.Listener
 	wg       sync.WaitGroup
@@ -177,6 +182,8 @@ func (a *App) Open(ctx context.Context) (err error) {
 		origin = a.URL()
 	}
 
+	// Captures reach providers on the internet only, through netguard.
+	a.captures = capture.NewWorker(&capture.Fetcher{Client: (&netguard.Guard{}).Client(), Media: &media.Library{Dir: a.Config.MediaDir()}}, store, a.Logger)
 	srv := lbhttp.NewServer(lbhttp.Config{
 		MediaDir:       a.Config.MediaDir(),
 		BehindProxy:    a.Config.BehindProxy,
@@ -185,6 +192,7 @@ func (a *App) Open(ctx context.Context) (err error) {
 		ReadyChecks:    []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
 		Metrics:        a.metrics.Handler(),
 		ObserveRequest: a.metrics.ObserveRequest,
+		Captures:       a.captures,
 	}, store, a.hub, engine, a.Logger)
 	a.server = srv.HTTPServer(a.Config.Addr)
 	return nil
@@ -236,10 +244,14 @@ func (a *App) Serve(ctx context.Context) error {
 	hooks := webhook.NewWorker(a.store, webhook.Config{Logger: a.Logger})
 	stopWaking := a.broker.Subscribe(func(liveblog.Announcement) { hooks.Wake() })
 	defer stopWaking()
-	a.wg.Add(1)
+	a.wg.Add(2)
 	go func() {
 		defer a.wg.Done()
 		hooks.Run(ctx)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.captures.Run(ctx)
 	}()
 	if a.Demo {
 		a.wg.Add(1)
