@@ -254,6 +254,9 @@ func mediaOf(p *liveblog.Post) []string {
 		}
 	}
 	for _, b := range p.Blocks {
+		if b.Thumbnail != "" {
+			add(b.Thumbnail)
+		}
 		if b.Type == liveblog.BlockImage {
 			add(b.Src)
 			for _, v := range media.Variants(b.Src, b.Width) {

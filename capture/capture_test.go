@@ -32,7 +32,7 @@ const (
 "html":"<blockquote class=\"twitter-tweet\"><p lang=\"en\" dir=\"ltr\">Statement on the vote:<br>we will respect the result. <a href=\"https://t.co/x\">pic.twitter.com/x</a></p>&mdash; The Agency (@agency) <a href=\"https://twitter.com/agency/status/1887503281937625469\">February 13, 2025</a></blockquote>\n<script async src=\"https://platform.twitter.com/widgets.js\" charset=\"utf-8\"></script>\n",
 "width":550,"height":null,"type":"rich","cache_age":"3153600000","provider_name":"Twitter","provider_url":"https://twitter.com","version":"1.0"}`
 	youTubeAnswer = `{"title":"Minister's statement in full","author_name":"Government Channel","author_url":"https://www.youtube.com/@gov","type":"video","height":113,"width":200,"version":"1.0","provider_name":"YouTube","provider_url":"https://www.youtube.com/","thumbnail_height":360,"thumbnail_width":480,"thumbnail_url":"THUMB","html":"\u003ciframe width=\"200\" height=\"113\" src=\"https://www.youtube.com/embed/dQw4w9WgXcQ?feature=oembed\"\u003e\u003c/iframe\u003e"}`
-	telegramPage = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Telegram: Contact @durov</title>
+	telegramPage  = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Telegram: Contact @durov</title>
 <meta property="og:title" content="Pavel Durov">
 <meta property="og:image" content="THUMB">
 <meta property="og:description" content="A post on the channel.&#10;Second line.">

@@ -28,7 +28,8 @@ var body = template.Must(template.New("body").Funcs(template.FuncMap{
 {{- else if eq .Type "quote"}}<blockquote>{{range paragraphs .Text}}<p>{{.}}</p>{{end}}{{with .Attribution}}<p>– {{.}}</p>{{end}}</blockquote>
 {{- else if eq .Type "image"}}{{if .Src}}<figure><img src="{{.Src}}" alt="{{.Alt}}"{{if and .Width .Height}} width="{{.Width}}" height="{{.Height}}"{{end}}>
 {{- if or .Caption .Credit}}<figcaption>{{.Caption}}{{if .Credit}}{{if .Caption}} {{end}}(Image source: {{.Credit}}){{end}}</figcaption>{{end}}</figure>{{end}}
-{{- else if eq .Type "embed"}}{{if .URL}}<p><a href="{{.URL}}">{{or .Title .URL}}</a></p>{{else if .Title}}<p>{{.Title}}</p>{{end}}
+{{- else if eq .Type "embed"}}{{if or .Text .Author}}<blockquote>{{range paragraphs .Text}}<p>{{.}}</p>{{end}}{{with .Author}}<p>– {{.}}</p>{{end}}</blockquote>{{end}}
+{{- if .URL}}<p><a href="{{.URL}}">{{or .Title .URL}}</a></p>{{else if .Title}}<p>{{.Title}}</p>{{end}}
 {{- end}}
 {{- end}}
 {{- with .Correction}}<p><em>Correction: {{.}}</em></p>{{end}}`))

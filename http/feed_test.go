@@ -104,6 +104,27 @@ func TestFeed(t *testing.T) {
 		})
 	}
 
+	t.Run("EmbedAsLinkWithCapturedText", func(t *testing.T) {
+		ev := seedEvent(t, store, "feed-embeds")
+		embedPost(t, store, ev, "The agency's post", "https://x.com/agency/status/1887503281937625469", "We will respect\nthe result.", baseTime)
+		for _, format := range feed.Formats {
+			f, err := gofeed.NewParser().ParseString(string(get(t, ts, "/live/feed-embeds/feed."+string(format)).body))
+			if err != nil {
+				t.Fatalf("%s: %v", format, err)
+			}
+			content := f.Items[0].Content + f.Items[0].Description
+			for _, want := range []string{"<blockquote><p>We will respect</p><p>the result.</p><p>– A source</p></blockquote>",
+				`<p><a href="https://x.com/agency/status/1887503281937625469">The agency&#39;s post</a></p>`} {
+				if !strings.Contains(content, want) {
+					t.Errorf("%s content %q lacks %q", format, content, want)
+				}
+			}
+			if strings.Contains(content, "/media/") || strings.Contains(content, "iframe") {
+				t.Errorf("%s content %q carries the thumbnail or a frame", format, content)
+			}
+		}
+	})
+
 	t.Run("LinkedFromPage", func(t *testing.T) {
 		body := get(t, ts, "/live/budget").body
 		found := map[string]bool{}

@@ -169,6 +169,8 @@ func mediaNames(doc *Document) []string {
 	set := map[string]bool{}
 	add := func(p *Post) {
 		for _, b := range p.Blocks {
+			// An embed's thumbnail is a copy made when it was captured.
+			addMedia(set, b.Thumbnail)
 			if b.Type != liveblog.BlockImage {
 				continue
 			}

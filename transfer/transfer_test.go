@@ -81,6 +81,7 @@ func seed(t *testing.T, in *instance, slug string) *liveblog.Event {
 	// An upload, stored in the widths its srcset offers (see media.Save).
 	upload := in.addMedia(t, "00112233445566778899aabbccddeeff.png", picture(t, color.RGBA{0, 120, 60, 255}))
 	in.addMedia(t, "00112233445566778899aabbccddeeff-320.png", picture(t, color.RGBA{0, 121, 60, 255}))
+	thumb := in.addMedia(t, "embed-thumb.png", picture(t, color.RGBA{10, 10, 10, 255}))
 
 	ev := &liveblog.Event{
 		Slug: slug, Title: "Storm reaches the coast", Description: "Wind, tides & closures <as they happen>.",
@@ -101,6 +102,8 @@ func seed(t *testing.T, in *instance, slug string) *liveblog.Event {
 			{Type: liveblog.BlockQuote, Text: "We have never seen it this high.\n\nNever.", Attribution: "Harbour master"},
 			{Type: liveblog.BlockImage, Src: photo, Alt: "Waves over a stone wall", Caption: "The wall at noon", Credit: "Port authority", Width: 16, Height: 9},
 			{Type: liveblog.BlockEmbed, URL: "https://video.example/watch?v=1", Title: "Drone footage"},
+			{Type: liveblog.BlockEmbed, URL: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", Title: "The prefect speaks", Author: "Prefecture",
+				Text: "Stay away from the seafront.", Thumbnail: thumb, PostedAt: time.Date(2025, 2, 13, 8, 0, 0, 0, time.UTC), Width: 480, Height: 270},
 			{Type: liveblog.BlockImage, Src: upload, Alt: "The quay from above", Width: 400, Height: 225},
 		},
 	}
@@ -216,7 +219,7 @@ func TestRoundTrip(t *testing.T) {
 		for _, m := range doc.Media {
 			names = append(names, m.Name)
 		}
-		wantNames := []string{"00112233445566778899aabbccddeeff-320.png", "00112233445566778899aabbccddeeff.png", "byline-ines.png", "harbour-wall.png", "taken-down.png"}
+		wantNames := []string{"00112233445566778899aabbccddeeff-320.png", "00112233445566778899aabbccddeeff.png", "byline-ines.png", "embed-thumb.png", "harbour-wall.png", "taken-down.png"}
 		if !slices.Equal(names, wantNames) {
 			t.Errorf("media: got %v, want %v", names, wantNames)
 		}
@@ -242,8 +245,8 @@ func TestRoundTrip(t *testing.T) {
 		if !res.KeptIDs {
 			t.Error("a fresh instance did not keep the document's ids")
 		}
-		if res.MediaWritten != 5 || res.MediaPresent != 0 {
-			t.Errorf("media: wrote %d, found %d; want 5, 0", res.MediaWritten, res.MediaPresent)
+		if res.MediaWritten != 6 || res.MediaPresent != 0 {
+			t.Errorf("media: wrote %d, found %d; want 6, 0", res.MediaWritten, res.MediaPresent)
 		}
 		sameBytes(t, export(t, dst, ev.Slug), first)
 
@@ -325,8 +328,8 @@ func TestImport(t *testing.T) {
 		if res.KeptIDs {
 			t.Error("the copy kept ids that the original uses")
 		}
-		if res.MediaWritten != 0 || res.MediaPresent != 5 {
-			t.Errorf("media: wrote %d, found %d; want 0, 5", res.MediaWritten, res.MediaPresent)
+		if res.MediaWritten != 0 || res.MediaPresent != 6 {
+			t.Errorf("media: wrote %d, found %d; want 0, 6", res.MediaWritten, res.MediaPresent)
 		}
 		copied := export(t, in, "storm-coast-copy")
 
@@ -442,8 +445,8 @@ func TestExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(missing, []string{"taken-down.png"}) || len(doc.Media) != 4 {
-			t.Errorf("got missing %v and %d files, want [taken-down.png] and 4", missing, len(doc.Media))
+		if !slices.Equal(missing, []string{"taken-down.png"}) || len(doc.Media) != 5 {
+			t.Errorf("got missing %v and %d files, want [taken-down.png] and 5", missing, len(doc.Media))
 		}
 		// The document is still whole, and imports.
 		var b bytes.Buffer

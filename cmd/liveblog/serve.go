@@ -18,8 +18,8 @@ import (
 	lbhttp "github.com/liveblog/liveblog/http"
 	"github.com/liveblog/liveblog/media"
 	"github.com/liveblog/liveblog/metrics"
-	"github.com/liveblog/liveblog/netguard"
 	"github.com/liveblog/liveblog/nats"
+	"github.com/liveblog/liveblog/netguard"
 	"github.com/liveblog/liveblog/render"
 	"github.com/liveblog/liveblog/stream"
 	"github.com/liveblog/liveblog/webhook"
@@ -61,10 +61,10 @@ type App struct {
 	Stream stream.Config
 	Logger *slog.Logger
 
-	store    Database
-	broker   Broker
-	metrics  *metrics.Metrics
-	hub      *stream.Hub
+	store   Database
+	broker  Broker
+	metrics *metrics.Metrics
+	hub     *stream.Hub
 	// captures fetches what embeds' facades show, after the post is saved.
 	captures *capture.Worker
 	server   *http.Server
