@@ -201,6 +201,14 @@ func embed(url, title string) liveblog.Block {
 	return liveblog.Block{Type: liveblog.BlockEmbed, URL: url, Title: title}
 }
 
+// captured is an embed of a provider as a capture at publishing would have
+// stored it: the demo cannot reach providers, so what its facade shows is
+// written here, and a reader sees real text before any request leaves the
+// page. The providers' ids are invented, like the rest of the coverage.
+func captured(url, title, author, text, thumbnail string, at time.Time) liveblog.Block {
+	return liveblog.Block{Type: liveblog.BlockEmbed, URL: url, Title: title, Author: author, Text: text, Thumbnail: thumbnail, PostedAt: at.UTC()}
+}
+
 func blocks(b ...liveblog.Block) []liveblog.Block { return b }
 
 func byline(c ...liveblog.Contributor) []liveblog.Contributor { return c }

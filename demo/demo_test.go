@@ -109,6 +109,7 @@ func TestSeed(t *testing.T) {
 			t.Errorf("got %d posts, want about 25", n)
 		}
 		types := map[liveblog.BlockType]bool{}
+		providers := map[string]bool{}
 		var bolds, italics, links, pinned, breaking, keyEvents, corrected, restarted int
 		roles := map[string]bool{}
 		for _, p := range posts {
@@ -154,7 +155,13 @@ func TestSeed(t *testing.T) {
 						t.Errorf("post %q: %v", p.Headline, err)
 					}
 				case liveblog.BlockEmbed:
-					if !strings.Contains(b.URL, ".example.") {
+					if b.Provider != "" {
+						// A provider's embed carries what its facade shows.
+						providers[b.Provider] = true
+						if b.Author == "" || b.Text == "" && b.Title == "" || b.PostedAt.IsZero() {
+							t.Errorf("post %q: embed %s has nothing captured", p.Headline, b.URL)
+						}
+					} else if !strings.Contains(b.URL, ".example.") {
 						t.Errorf("post %q: embed %s is not on a reserved example domain", p.Headline, b.URL)
 					}
 				}
@@ -178,6 +185,11 @@ func TestSeed(t *testing.T) {
 		for _, typ := range []liveblog.BlockType{liveblog.BlockParagraph, liveblog.BlockList, liveblog.BlockQuote, liveblog.BlockImage, liveblog.BlockEmbed} {
 			if !types[typ] {
 				t.Errorf("no %s block", typ)
+			}
+		}
+		for _, name := range []string{"youtube", "x", "bluesky", "datawrapper"} {
+			if !providers[name] {
+				t.Errorf("no %s embed", name)
 			}
 		}
 		for name, got := range map[string]int{"bold span": bolds, "italic span": italics, "link": links, "breaking post": breaking, "edited post with a correction note": corrected, "restart post": restarted} {
