@@ -1,12 +1,11 @@
 // Package netguard makes outbound connections that cannot reach the
 // server's own network, for code that fetches a URL a user supplied.
 //
-// Webhook deliveries (package webhook) are the one such fetch in liveblog:
-// embeds are link cards rendered from the stored URL, images are loaded by
-// readers' browsers, and oEmbed is only answered, never asked (SECURITY.md,
-// "Server-side requests"; http's TestNoServerSideFetch proves it). Any
-// fetcher added later (an oEmbed lookup, a link preview, an image import)
-// uses this package too.
+// Webhook deliveries (package webhook) and embed captures (package
+// capture) are the fetches in liveblog: images are loaded by readers'
+// browsers, and this site's oEmbed is only answered (SECURITY.md, section 5;
+// http's TestNoServerSideFetch proves it). Any fetcher added later (a link
+// preview, an image import) uses this package too.
 //
 // The check runs in the dialer's Control hook, which the net package calls
 // with the literal IP address it is about to connect to, after DNS
