@@ -205,6 +205,23 @@ func TestDeskComposer(t *testing.T) {
 		}
 	})
 
+	t.Run("PreviewShowsFacade", func(t *testing.T) {
+		// A pasted address of a provider previews as the facade readers
+		// will see, with no frame: the desk asks the provider nothing.
+		res := reporter.postJSON(t, "POST", base+"/preview", map[string]any{"headline": "The swell",
+			"blocks": []map[string]any{{"type": "embed", "url": "https://youtu.be/StormElowen", "author": "Coastwatch", "text": "Waves at the harbour."}}, "contributors": []any{}})
+		body := string(res.body)
+		for _, want := range []string{`<figure class="facade" data-provider="youtube" data-frame="https://www.youtube-nocookie.com/embed/StormElowen"`,
+			`<span class="facade-author">Coastwatch</span>`, "<p>Waves at the harbour.</p>", "Show content from YouTube"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("preview lacks %s: %s", want, body)
+			}
+		}
+		if strings.Contains(body, "<iframe") {
+			t.Errorf("preview has a frame: %s", body)
+		}
+	})
+
 	t.Run("PreviewEscapes", func(t *testing.T) {
 		res := reporter.postJSON(t, "POST", base+"/preview", map[string]any{"headline": "<img src=x onerror=alert(1)>",
 			"blocks": []map[string]any{{"type": "text", "text": "<script>alert(1)</script> and **bold**"}}, "contributors": []any{}})
