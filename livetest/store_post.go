@@ -172,6 +172,52 @@ func testPosts(t *testing.T, open OpenStore) {
 		wantKinds(t, f.feed(e.ID), "post.published "+itoa(p.ID), "post.updated "+itoa(p.ID))
 	})
 
+	t.Run("CaptureEmbed", func(t *testing.T) {
+		// A capture fills only what is empty, in the blocks of its
+		// address, without a version: a post.updated with no Updated mark.
+		f := newFixture(t, open)
+		e := f.event()
+		const u = "https://x.com/agency/status/1887503281937625469"
+		p := &liveblog.Post{EventID: e.ID, Headline: "The agency reacts", Blocks: []liveblog.Block{
+			{Type: liveblog.BlockEmbed, URL: u},
+			{Type: liveblog.BlockEmbed, URL: u, Text: "Corrected by the desk."},
+			{Type: liveblog.BlockEmbed, URL: "https://youtu.be/dQw4w9WgXcQ"},
+		}}
+		if err := f.s.CreatePost(f.ctx, liveblog.Write{}, p); err != nil {
+			t.Fatal(err)
+		}
+		c := liveblog.Capture{URL: u, Author: "The Agency", Text: "We will respect the result.", Width: 550, Height: 700}
+		got, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.CaptureEmbed{Capture: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := got.Blocks[0]; b.Author != "The Agency" || b.Text != c.Text || b.Width != 550 || b.Provider != "x" {
+			t.Errorf("captured block %+v", b)
+		}
+		if b := got.Blocks[1]; b.Text != "Corrected by the desk." || b.Author != "The Agency" {
+			t.Errorf("corrected block %+v", b)
+		}
+		if b := got.Blocks[2]; b.Author != "" || b.Text != "" {
+			t.Errorf("another address's block %+v", b)
+		}
+		if got.Version != 2 || !got.EditedAt.IsZero() {
+			t.Errorf("version %d, edited %v; want 2, not edited", got.Version, got.EditedAt)
+		}
+		sameJSON(t, "FindPostByID", f.findPost(p.ID), got)
+		wantKinds(t, f.feed(e.ID), "post.published "+itoa(p.ID), "post.updated "+itoa(p.ID))
+		// The same capture again changes nothing.
+		if _, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.CaptureEmbed{Capture: c}); err != nil {
+			t.Fatal(err)
+		}
+		wantKinds(t, f.feed(e.ID), "post.published "+itoa(p.ID), "post.updated "+itoa(p.ID))
+		// A capture that is no valid block is refused before anything is read.
+		bad := c
+		bad.Thumbnail = "https://pbs.twimg.com/x.jpg"
+		if _, err := f.s.ChangePost(f.ctx, liveblog.Write{}, p.ID, liveblog.CaptureEmbed{Capture: bad}); liveblog.ErrorCode(err) != liveblog.EINVALID {
+			t.Errorf("capture with a thumbnail elsewhere: %v", err)
+		}
+	})
+
 	t.Run("EditUnchanged", func(t *testing.T) {
 		f := newFixture(t, open)
 		e := f.event()
