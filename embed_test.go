@@ -207,3 +207,19 @@ func TestEmbedBlock(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRecognizeEmbed is what rendering an embed adds to a page: the
+// facade reads the provider from the URL each time (render/facade.go).
+func BenchmarkRecognizeEmbed(b *testing.B) {
+	urls := []string{
+		"https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s",
+		"https://x.com/BBCBreaking/status/1887503281937625469",
+		"https://mastodon.social/@Gargron/113829937591183245",
+		"https://www.bbc.co.uk/news/live/world-12345678",
+	}
+	for b.Loop() {
+		for _, u := range urls {
+			liveblog.RecognizeEmbed(u)
+		}
+	}
+}

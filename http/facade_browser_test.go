@@ -97,6 +97,20 @@ func TestFacadeBrowser(t *testing.T) {
 	}
 	mu.Unlock()
 
+	t.Run("EmbedView", func(t *testing.T) {
+		// The view other sites frame keeps the facades, and asks no
+		// provider anything either.
+		load(t, tab, ts.URL+"/live/embeds/embed")
+		if got := webtest.Wait[int](t, tab, `document.querySelectorAll(".facade-consent:not([hidden])").length`); got != 4 {
+			t.Errorf("%d consent buttons in the embed view, want 4", got)
+		}
+		if out := elsewhere(); len(out) > 0 {
+			t.Errorf("the embed view requested %v", out)
+		}
+		load(t, tab, ts.URL+"/live/embeds")
+		webtest.Wait[int](t, tab, `document.querySelectorAll(".facade-consent:not([hidden])").length`)
+	})
+
 	t.Run("Consent", func(t *testing.T) {
 		tab.Do(t, chromedp.Click(chromedp.CSS(`.facade[data-provider="youtube"] .facade-show`)))
 		src := webtest.Wait[string](t, tab, `document.querySelector('.facade[data-provider="youtube"] iframe')?.src`)

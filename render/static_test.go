@@ -16,6 +16,8 @@ func staticPage(t *testing.T, e *render.Engine) string {
 	p := testPost(7)
 	p.Blocks = append(p.Blocks, liveblog.Block{Type: liveblog.BlockImage, Src: "/media/0123456789abcdef0123456789abcdef.jpg", Alt: "Upload", Width: 700, Height: 400})
 	p.Blocks = append(p.Blocks, liveblog.Block{Type: liveblog.BlockImage, Src: "/static/missing-image.svg", Alt: "Imported image"})
+	p.Blocks = append(p.Blocks, liveblog.Block{Type: liveblog.BlockEmbed, URL: "https://youtu.be/dQw4w9WgXcQ", Text: "Captured.",
+		Thumbnail: "/media/0123456789abcdef0123456789abcdef-320.jpg"})
 	pinned := testPost(3)
 	pinned.Pinned = true
 	now := liveblog.CursorOf(p)
@@ -49,6 +51,9 @@ func TestNewStatic(t *testing.T) {
 			`href="../page-3.html">Older posts`,
 			`href="../index.html">Newer posts`,
 			`href="https://example.org/statement"`,
+			// An embed keeps its facade, the thumbnail a file of the archive.
+			`<img class="facade-thumb" src="../media/0123456789abcdef0123456789abcdef-320.jpg"`,
+			`<p class="facade-link"><a href="https://youtu.be/dQw4w9WgXcQ" rel="nofollow noopener">View on YouTube</a></p>`,
 		)
 		// Every path of the instance is gone: pages, stream, feeds, assets
 		// and media are all files of the archive now.
@@ -56,7 +61,7 @@ func TestNewStatic(t *testing.T) {
 	})
 
 	t.Run("NoScript", func(t *testing.T) {
-		wantNotContains(t, got, `<script type="module"`, `<noscript>`, `class="view-options"`, `rel="alternate"`)
+		wantNotContains(t, got, `<script type="module"`, `data-facade=`, `<noscript>`, `class="view-options"`, `rel="alternate"`)
 		wantContains(t, got, `data-stream=""`, `<script type="application/ld+json">`)
 	})
 
