@@ -478,13 +478,14 @@ func (b *Block) validateEmbed(field string) error {
 // consents. Thumbnail is the copy on this site, never the provider's
 // address.
 type Capture struct {
-	URL           string
-	Title         string
-	Author        string
-	Text          string
-	Thumbnail     string
-	PostedAt      time.Time
-	Width, Height int
+	URL       string    `json:"url"`
+	Title     string    `json:"title,omitempty"`
+	Author    string    `json:"author,omitempty"`
+	Text      string    `json:"text,omitempty"`
+	Thumbnail string    `json:"thumbnail,omitempty"`
+	PostedAt  time.Time `json:"posted_at,omitzero"`
+	Width     int       `json:"width,omitempty"`
+	Height    int       `json:"height,omitempty"`
 }
 
 // Block returns the capture as the embed block it fills, for validation.

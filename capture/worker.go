@@ -48,6 +48,12 @@ func (w *Worker) Enqueue(p *liveblog.Post) {
 	}
 }
 
+// Capture captures rawURL at once, for the desk's composer, so that the
+// journalist sees and can correct the facade before publishing.
+func (w *Worker) Capture(ctx context.Context, rawURL string) (liveblog.Capture, error) {
+	return w.fetcher.Capture(ctx, rawURL)
+}
+
 // Run captures queued posts until ctx ends.
 func (w *Worker) Run(ctx context.Context) {
 	for {

@@ -48,3 +48,35 @@ func (s *Server) uploadImage(w http.ResponseWriter, r *http.Request, write liveb
 	s.recordAudit(r.Context(), &a)
 	return writeJSON(w, http.StatusCreated, img)
 }
+
+// captureEmbed fetches what the facade of a pasted provider address shows,
+// for the composer to fill in before publishing; the journalist may correct
+// it there. It stores the thumbnail, so it is allowed to whoever may upload.
+func (s *Server) captureEmbed(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
+	if err := authorize(r, liveblog.ActionUploadMedia, nil); err != nil {
+		return err
+	}
+	var req struct {
+		URL string `json:"url"`
+	}
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := liveblog.ValidateLink("url", req.URL, false); err != nil {
+		return err
+	}
+	if p, _ := liveblog.RecognizeEmbed(req.URL); p == nil {
+		return liveblog.FieldError("url", "This is not the address of a post, video or chart of a known provider; it is shown as a link card.")
+	}
+	if s.cfg.Captures == nil {
+		return liveblog.Errorf(liveblog.ENOTFOUND, "This instance does not capture embeds.")
+	}
+	c, err := s.cfg.Captures.Capture(r.Context(), req.URL)
+	if err != nil {
+		s.logger.Info("embed capture for the desk failed", "url", req.URL, "err", err)
+		return liveblog.FieldError("url", "The provider did not answer. Publish anyway: the post is captured again after it goes out.")
+	}
+	a := write.Audit
+	s.recordAudit(r.Context(), &a)
+	return writeJSON(w, http.StatusOK, c)
+}

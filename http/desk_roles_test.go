@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"testing"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/capture"
 	lbhttp "github.com/liveblog/liveblog/http"
 )
 
@@ -73,7 +75,7 @@ func tinyPNG(t *testing.T) string {
 // and checks the status: what liveblog.Can allows succeeds, the rest is 403,
 // and nobody signed in gets 401.
 func TestDeskRoles(t *testing.T) {
-	env := newDeskEnv(t, lbhttp.Config{})
+	env := newDeskEnv(t, lbhttp.Config{Captures: capture.NewWorker(fakeX(t), nil, slog.New(slog.DiscardHandler))})
 	clients := map[string]*deskClient{
 		"Anonymous": env.browser(t),
 		"Reporter":  env.signIn(t, "reporter@example.com"),
@@ -140,6 +142,9 @@ func TestDeskRoles(t *testing.T) {
 		{"UploadImage", func(f *roleFixture) (string, string, string, string) {
 			return "POST", "/desk/media", "image/png", png
 		}, map[string]int{"Anonymous": 401, "Reporter": 201, "Editor": 201, "Admin": 201}},
+		{"CaptureEmbed", func(f *roleFixture) (string, string, string, string) {
+			return "POST", "/desk/capture", jsonType, `{"url":"https://x.com/agency/status/1887503281937625469"}`
+		}, map[string]int{"Anonymous": 401, "Reporter": 200, "Editor": 200, "Admin": 200}},
 		{"AuditLog", func(f *roleFixture) (string, string, string, string) {
 			return "GET", "/desk/audit", "", ""
 		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 403, "Admin": 200}},

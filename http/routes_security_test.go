@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/capture"
 	lbhttp "github.com/liveblog/liveblog/http"
 )
 
@@ -66,7 +68,7 @@ var userCount atomic.Int64
 //
 // What each role may do on each route is TestDeskRoles's and TestAPIRoles's.
 func TestRoutesGuarded(t *testing.T) {
-	env := newDeskEnv(t, lbhttp.Config{})
+	env := newDeskEnv(t, lbhttp.Config{Captures: capture.NewWorker(fakeX(t), nil, slog.New(slog.DiscardHandler))})
 	const (
 		form     = "application/x-www-form-urlencoded"
 		jsonType = "application/json"
@@ -111,6 +113,9 @@ func TestRoutesGuarded(t *testing.T) {
 			return f.post(f.deletedPost) + "/restore", form, "version=" + strconv.Itoa(f.deletedPost.Version)
 		},
 		"POST /desk/media": func(t *testing.T, f *roleFixture) (string, string, string) { return "/desk/media", "image/png", png },
+		"POST /desk/capture": func(t *testing.T, f *roleFixture) (string, string, string) {
+			return "/desk/capture", jsonType, `{"url":"https://x.com/agency/status/1887503281937625469"}`
+		},
 		"POST /desk/events/{slug}/presence": func(t *testing.T, f *roleFixture) (string, string, string) {
 			return "/desk/events/" + slug(f) + "/presence", form, "post=0"
 		},

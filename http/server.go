@@ -10,6 +10,7 @@
 package http
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
@@ -108,10 +109,12 @@ type Config struct {
 	Captures Captures
 }
 
-// Captures takes saved posts whose embeds are to be captured. Enqueue
-// never blocks: publishing never waits for a provider.
+// Captures takes saved posts whose embeds are to be captured (Enqueue,
+// which never blocks: publishing never waits for a provider), and captures
+// an address at once for the desk's composer (Capture).
 type Captures interface {
 	Enqueue(p *liveblog.Post)
+	Capture(ctx context.Context, url string) (liveblog.Capture, error)
 }
 
 // captureLater hands p to the configured Captures, if any.
@@ -278,6 +281,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /desk/events/{slug}/posts/{id}/delete", s.deskWrite("post.delete", s.deleteDeskPost))
 	mux.Handle("POST /desk/events/{slug}/posts/{id}/restore", s.deskWrite("post.restore", s.restoreDeskPost))
 	mux.Handle("POST /desk/media", s.deskWrite("media.upload", s.uploadImage))
+	mux.Handle("POST /desk/capture", s.deskWrite("embed.capture", s.captureEmbed))
 	mux.Handle("GET /desk/audit", s.deskSigned(s.showAudit))
 	mux.Handle("GET /desk/events/{slug}/presence", s.deskSigned(s.listPresence))
 	mux.Handle("POST /desk/events/{slug}/presence", s.deskSigned(s.listPresence))

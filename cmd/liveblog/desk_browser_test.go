@@ -2,14 +2,22 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/jpeg"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/liveblog/liveblog/capture"
+	"github.com/liveblog/liveblog/media"
+	"github.com/liveblog/liveblog/netguard"
 	"github.com/liveblog/liveblog/web/webtest"
 )
 
@@ -21,7 +29,7 @@ import (
 // instance's scheduler publishes.
 func TestDeskBrowser(t *testing.T) {
 	dir := t.TempDir()
-	in := startApp(t, &App{Config: Config{Addr: "127.0.0.1:0", DataDir: dir}})
+	in := startApp(t, &App{Config: Config{Addr: "127.0.0.1:0", DataDir: dir}, Capture: fakeYouTube(t, dir)})
 	t.Setenv("LIVEBLOG_PASSWORD", "correct horse battery")
 	for _, u := range [][]string{
 		{"--editor", "ann@example.com", "Ann Editor", "Live editor"},
@@ -114,6 +122,38 @@ func TestDeskBrowser(t *testing.T) {
 		// The composer is ready for the next post.
 		if got := webtest.Eval[string](t, ann, `document.getElementById("headline").value`); got != "" {
 			t.Errorf("headline after publishing = %q, want empty", got)
+		}
+	})
+
+	step("EmbedFacadeBeforePublishing", func(t *testing.T) {
+		// A pasted YouTube address brings its captured title and author
+		// into the composer; the preview is the facade readers will see,
+		// the journalist corrects the title, and the reader gets it with
+		// no request to YouTube.
+		ann.Do(t,
+			chromedp.SendKeys(chromedp.ID("headline"), "The swell at the harbour"),
+			chromedp.Click(chromedp.CSS(`[data-add=embed]`)),
+			chromedp.SendKeys(chromedp.CSS(`#blocks .block[data-type=embed] [data-field=url]`), "https://www.youtube.com/watch?v=StormElowen"),
+			chromedp.Focus(chromedp.CSS(`#blocks .block[data-type=embed] [data-field=title]`)),
+		)
+		webtest.Wait[bool](t, ann, `document.querySelector("#blocks .block[data-type=embed] [data-field=author]").value === "Harbour Cam"`)
+		if got := webtest.Eval[string](t, ann, `document.querySelector("#blocks .block[data-type=embed] [data-field=title]").value`); got != "Swell at the harbur" {
+			t.Errorf("captured title %q", got)
+		}
+		ann.Do(t,
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("#blocks .block[data-type=embed] [data-field=title]").value = ""`),
+			chromedp.SendKeys(chromedp.CSS(`#blocks .block[data-type=embed] [data-field=title]`), "Swell at the harbour"),
+			chromedp.Click(chromedp.ID("preview-button")),
+		)
+		webtest.Wait[bool](t, ann, `document.querySelector('#preview .facade[data-provider="youtube"] .facade-title')?.textContent === "Swell at the harbour"`)
+		ann.Do(t, chromedp.Focus(chromedp.ID("headline")), chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+		webtest.Wait[bool](t, ann, `document.getElementById("composer-status").textContent === "Published."`)
+		webtest.Wait[bool](t, reader, `[...document.querySelectorAll("#posts .facade .facade-title")].some(e => e.textContent === "Swell at the harbour")`)
+		if got := webtest.Eval[string](t, reader, `document.querySelector("#posts .facade .facade-author").textContent`); got != "Harbour Cam" {
+			t.Errorf("reader's facade author %q", got)
+		}
+		if n := webtest.Eval[int](t, reader, `performance.getEntriesByType("resource").filter(e => !e.name.startsWith(location.origin)).length`); n != 0 {
+			t.Errorf("the reader's page made %d requests elsewhere", n)
 		}
 	})
 
@@ -262,4 +302,23 @@ func writePhoto(t *testing.T, path string, w, h int) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// fakeYouTube serves YouTube's oEmbed answer on 127.0.0.2 and returns a
+// fetcher that asks it, through a guard that allows that one address.
+func fakeYouTube(t *testing.T, dataDir string) *capture.Fetcher {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this machine: %v", err)
+	}
+	provider := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"title":"Swell at the harbur","author_name":"Harbour Cam","type":"video","width":200,"height":113,"html":"<iframe src=\"https://www.youtube.com/embed/StormElowen\"></iframe>"}`)
+	}))
+	provider.Listener.Close()
+	provider.Listener = ln
+	provider.Start()
+	t.Cleanup(provider.Close)
+	guard := &netguard.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}}
+	return &capture.Fetcher{Client: guard.Client(), Media: &media.Library{Dir: filepath.Join(dataDir, "media")}, Endpoints: map[string]string{"youtube": provider.URL}}
 }

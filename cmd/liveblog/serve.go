@@ -59,7 +59,11 @@ type App struct {
 	// Stream tunes the hub; zero fields take the stream package's defaults.
 	// Tests shrink the ring to make readers fall out of it sooner.
 	Stream stream.Config
-	Logger *slog.Logger
+	// Capture fetches what embeds' facades show; nil means providers on
+	// the internet, through netguard, thumbnails into the media directory.
+	// Tests point it at local servers playing the providers.
+	Capture *capture.Fetcher
+	Logger  *slog.Logger
 
 	store   Database
 	broker  Broker
@@ -182,8 +186,12 @@ func (a *App) Open(ctx context.Context) (err error) {
 		origin = a.URL()
 	}
 
-	// Captures reach providers on the internet only, through netguard.
-	a.captures = capture.NewWorker(&capture.Fetcher{Client: (&netguard.Guard{}).Client(), Media: &media.Library{Dir: a.Config.MediaDir()}}, store, a.Logger)
+	fetcher := a.Capture
+	if fetcher == nil {
+		// Captures reach providers on the internet only, through netguard.
+		fetcher = &capture.Fetcher{Client: (&netguard.Guard{}).Client(), Media: &media.Library{Dir: a.Config.MediaDir()}}
+	}
+	a.captures = capture.NewWorker(fetcher, store, a.Logger)
 	srv := lbhttp.NewServer(lbhttp.Config{
 		MediaDir:       a.Config.MediaDir(),
 		BehindProxy:    a.Config.BehindProxy,

@@ -241,6 +241,25 @@ function startDesk(root) {
     changed();
   });
 
+  // A pasted address of a known provider brings what its facade will show
+  // (the server asks the provider), for the journalist to check and
+  // correct before publishing. Only empty fields are filled, as the capture
+  // after publishing does.
+  blocks.addEventListener("change", async (e) => {
+    const input = e.target;
+    const block = input.closest('.block[data-type="embed"]');
+    if (!block || input.dataset.field !== "url" || !input.value.trim()) return;
+    const field = (name) => block.querySelector('[data-field="' + name + '"]');
+    if (field("author").value || field("text").value) return;
+    const res = await send("POST", "/desk/capture", { url: input.value.trim() });
+    if (!res.ok || field("url").value.trim() !== res.data.url) return; // a link card, or the address changed meanwhile
+    for (const name of ["title", "author", "text", "thumbnail", "posted_at", "width", "height"]) {
+      const f = field(name);
+      if (f && !f.value && res.data[name]) f.value = res.data[name];
+    }
+    changed();
+  });
+
   function showThumb(block, src) {
     const img = block.querySelector("[data-thumb]");
     img.src = src;
