@@ -231,6 +231,10 @@ func TestDeskBrowser(t *testing.T) {
 		ann.Do(t,
 			chromedp.SendKeys(chromedp.ID("headline"), "Curfew lifted"),
 			chromedp.SendKeys(chromedp.CSS(`#blocks .block[data-type=text] textarea`), "The council lifts the curfew."),
+			// An embed set by script, so that the composer does not capture
+			// it: the capture follows the scheduler's publication.
+			chromedp.Click(chromedp.CSS(`[data-add=embed]`)),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("#blocks .block[data-type=embed] [data-field=url]").value = "https://youtu.be/CurfewLift0"`),
 		)
 		// Two seconds ahead: the instance's scheduler, not the test,
 		// publishes it. datetime-local takes seconds when set by script.
@@ -245,6 +249,10 @@ func TestDeskBrowser(t *testing.T) {
 		)
 		webtest.Wait[bool](t, ann, `document.getElementById("composer-status").textContent.startsWith("Scheduled for")`)
 		webtest.Wait[bool](t, reader, `[...document.querySelectorAll("#posts .post-headline")].some(h => h.textContent === "Curfew lifted")`)
+		// The scheduled post's embed is captured once it is out, and the
+		// reader's page gets it through the stream.
+		webtest.Wait[bool](t, reader, `[...document.querySelectorAll("#posts article.post")].some(a => a.textContent.includes("Curfew lifted") &&
+			a.querySelector(".facade-author")?.textContent === "Harbour Cam")`)
 		// And it leaves the desk's queue once published.
 		ann.Do(t, chromedp.Click(chromedp.ID("new-post")))
 		webtest.Wait[bool](t, ann, `!!document.querySelector("#live .post-headline") && [...document.querySelectorAll("#live .post-headline")].some(h => h.textContent === "Curfew lifted")`)

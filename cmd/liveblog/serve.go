@@ -336,6 +336,7 @@ func (a *App) runScheduler(ctx context.Context) {
 			}
 			for _, p := range posts {
 				a.Logger.Info("published scheduled post", "post", p.ID, "event", p.EventID)
+				a.captures.Enqueue(p)
 			}
 		}
 	}
