@@ -260,8 +260,8 @@ var Providers = []*Provider{
 			}
 			return ""
 		},
-		// The frame needs the account's DID; a capture replaces a handle
-		// with the DID the provider answers (see Capture).
+		// The frame takes the account as it is in the address, a DID or a
+		// handle, as an at:// URI does.
 		frame: func(id string) string {
 			actor, record, _ := strings.Cut(id, "/")
 			return "https://embed.bsky.app/embed/" + actor + "/app.bsky.feed.post/" + record
