@@ -55,7 +55,7 @@ var coverageMoves = []coverageMove{
 	newCoverageMove(liveblog.CoverageLive, "Start coverage", liveblog.CoverageScheduled),
 	newCoverageMove(liveblog.CoverageLive, "Resume", liveblog.CoveragePaused),
 	newCoverageMove(liveblog.CoveragePaused, "Pause", liveblog.CoverageLive),
-	newCoverageMove(liveblog.CoverageEnded, "End coverage", liveblog.CoverageScheduled, liveblog.CoverageLive, liveblog.CoveragePaused),
+	newCoverageMove(liveblog.CoverageEnded, "End coverage…", liveblog.CoverageScheduled, liveblog.CoverageLive, liveblog.CoveragePaused),
 }
 
 // queueView is the list of an event's posts that readers do not see:
@@ -214,6 +214,31 @@ func (s *Server) setDeskCoverage(w http.ResponseWriter, r *http.Request, write l
 		return liveblog.FieldError("state", "Coverage cannot go from %s to %s.", ev.State, to)
 	}
 	if ev, err = s.store.ChangeEvent(r.Context(), write, ev.ID, liveblog.SetCoverage{State: to, Version: ev.Version}); err != nil {
+		return err
+	}
+	return s.deskDone(w, r, ev)
+}
+
+// updateDeskEvent edits the event's title, description and time zone. The
+// change reaches open reader pages through the feed (event.updated), as an
+// edit through the API does.
+func (s *Server) updateDeskEvent(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
+	ev, err := s.findEvent(r)
+	if err != nil {
+		return err
+	}
+	if err := authorize(r, liveblog.ActionEditEvent, nil); err != nil {
+		return err
+	}
+	version, ok := parseID(r.PostFormValue("version"))
+	if !ok {
+		return liveblog.FieldError("version", "The form does not say which version of the event it edits; reload the desk.")
+	}
+	title := strings.TrimSpace(r.PostFormValue("title"))
+	description := strings.TrimSpace(r.PostFormValue("description"))
+	zone := strings.TrimSpace(r.PostFormValue("time_zone"))
+	upd := &liveblog.EventUpdate{Title: &title, Description: &description, TimeZone: &zone, Version: int(version)}
+	if ev, err = s.store.ChangeEvent(r.Context(), write, ev.ID, upd); err != nil {
 		return err
 	}
 	return s.deskDone(w, r, ev)

@@ -66,21 +66,34 @@ document.addEventListener("submit", async (e) => {
   const question = e.submitter?.dataset.confirm;
   if (question && !confirm(question)) return;
   const res = await send("POST", form.action, new URLSearchParams(new FormData(form)));
-  formMessage(form, res.ok ? "" : problemText(res));
+  formMessage(form, res.ok ? "" : problemText(res), res.ok ? "" : res.data && res.data.field);
   form.dispatchEvent(new CustomEvent("desk:done", { bubbles: true, detail: res }));
 });
 
-function formMessage(form, text) {
+// formMessage shows a refusal under a form, or clears it; field names the
+// input it is about, which is marked invalid and described by the message.
+function formMessage(form, text, field) {
+  for (const el of form.querySelectorAll('[aria-invalid="true"]')) {
+    el.removeAttribute("aria-invalid");
+    el.removeAttribute("aria-describedby");
+  }
   let p = form.nextElementSibling;
   if (!p || !p.classList.contains("form-error")) {
     if (!text) return;
     p = document.createElement("p");
     p.className = "form-error";
     p.setAttribute("role", "alert");
+    if (form.id) p.id = form.id + "-error";
     form.after(p);
   }
   p.textContent = text;
   p.hidden = !text;
+  const input = field && p.id && form.elements[field];
+  if (input instanceof HTMLElement && input.type !== "hidden") {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", p.id);
+    input.focus();
+  }
 }
 
 const root = document.getElementById("event-desk");
@@ -107,6 +120,7 @@ function startDesk(root) {
   let revisions = []; // the post's history as last shown
   let beatPost = -1; // the post the last presence heartbeat named, 0 for none
   let beatTimer = 0;
+  let blockCount = 0; // numbers the blocks' ids, which labels point to
 
   clearComposer();
   watchCoverage();
@@ -128,6 +142,7 @@ function startDesk(root) {
   function eventChanged(ev) {
     setEventVersion(ev.version);
     setCoverage(ev.state);
+    $("desk-event-title").textContent = ev.title;
   }
 
   function setEventVersion(v) {
@@ -190,6 +205,13 @@ function startDesk(root) {
   function addBlock(type, data, focus) {
     const tpl = $("tpl-" + type);
     const block = tpl.content.firstElementChild.cloneNode(true);
+    const n = ++blockCount;
+    for (const label of block.querySelectorAll("label[data-for]")) {
+      const name = label.dataset.for;
+      const control = name === "upload" ? block.querySelector("[data-upload]") : block.querySelector('[data-field="' + name + '"]');
+      control.id = "block-" + n + "-" + name;
+      label.htmlFor = control.id;
+    }
     for (const field of block.querySelectorAll("[data-field]")) {
       const v = data[field.dataset.field];
       if (v !== undefined && v !== null) field.value = v;
@@ -326,6 +348,8 @@ function startDesk(root) {
   // changed marks the composer edited and, for a draft, schedules a save.
   function changed() {
     dirty = true;
+    // "Published." is about the post that left the composer, not the next.
+    if (status.hasAttribute("data-done")) say("");
     if (current && current.status !== "draft") return; // published and scheduled posts save when asked
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -436,6 +460,8 @@ function startDesk(root) {
     $("composer-heading").textContent = "New post";
     $("preview").hidden = true;
     hideConflict();
+    clearErrors();
+    say("");
     dirty = false;
   }
 
@@ -465,6 +491,7 @@ function startDesk(root) {
           const what = statusTo === "scheduled" ? "Scheduled for " + clock(new Date(saved.scheduled_at)) + "." : editing && current.status === "published" ? "Updated." : "Published.";
           clearComposer();
           say(what);
+          status.setAttribute("data-done", "");
           $("headline").focus();
         }
         refreshQueue();
@@ -475,8 +502,9 @@ function startDesk(root) {
         showConflict(res.data);
         return;
       }
-      markError(res.data && res.data.field);
-      say((extra.auto ? "Draft not saved yet: " : "Not saved: ") + problemText(res), !extra.auto);
+      const text = problemText(res);
+      markError(res.data && res.data.field, text, extra.auto);
+      say((extra.auto ? "Draft not saved yet: " : "Not saved: ") + text, !extra.auto);
     };
     queue = queue.then(run, run);
     return queue;
@@ -492,8 +520,9 @@ function startDesk(root) {
     const value = $("schedule-at").value;
     const when = value && new Date(value);
     if (!when || isNaN(when) || when <= new Date()) {
-      say("Choose a time in the future to schedule the post.", true);
-      $("schedule-at").focus();
+      const text = "Choose a time in the future to schedule the post.";
+      markError("scheduled_at", text);
+      say("Not scheduled: " + text, true);
       return;
     }
     clearTimeout(timer);
@@ -504,8 +533,9 @@ function startDesk(root) {
     const res = await send("POST", base + "/preview", Object.assign(read(), { id: current?.id || 0, version: current?.version || 0 }));
     const pane = $("preview");
     if (!res.ok) {
-      markError(res.data && res.data.field);
-      say("Cannot preview: " + problemText(res), true);
+      const text = problemText(res);
+      markError(res.data && res.data.field, text);
+      say("Cannot preview: " + text, true);
       return;
     }
     clearErrors();
@@ -643,33 +673,49 @@ function startDesk(root) {
     conflict.post = null;
   }
 
-  // markError shows which input a refusal is about: "headline",
-  // "blocks[2].alt", "scheduled_at".
-  function markError(field) {
+  // markError shows a refusal beside the input it is about ("headline",
+  // "blocks[2].alt", "scheduled_at"): the input is marked invalid and
+  // described by the message, and, unless quiet (an autosave while the
+  // journalist types), scrolled into view and focused. The status line,
+  // a live region, announces the same text.
+  function markError(field, text, quiet) {
     clearErrors();
-    if (!field) return;
-    let el = null;
+    const el = field && fieldInput(field);
+    if (!el) return;
+    const note = document.createElement("p");
+    note.className = "field-error";
+    note.id = (el.id || "composer-field") + "-error";
+    note.textContent = text;
+    el.after(note);
+    el.setAttribute("aria-invalid", "true");
+    el.setAttribute("aria-describedby", note.id);
+    if (quiet) return;
+    el.scrollIntoView({ block: "center" });
+    el.focus({ preventScroll: true });
+  }
+
+  function fieldInput(field) {
     const m = /^blocks\[(\d+)\](?:\.(\w+))?/.exec(field);
     if (m) {
       const block = blocks.children[Number(m[1])];
       const name = { spans: "text", items: "text" }[m[2]] || m[2];
-      el = block && (block.querySelector('[data-field="' + name + '"]:not([type=hidden])') || block.querySelector("textarea, input:not([type=hidden])"));
-    } else {
-      el = { headline: $("headline"), scheduled_at: $("schedule-at"), correction_note: $("correction-note") }[field.split(".")[0]] || null;
+      return block && (block.querySelector('[data-field="' + name + '"]:not([type=hidden])') || block.querySelector("textarea, input:not([type=hidden])"));
     }
-    if (el) {
-      el.setAttribute("aria-invalid", "true");
-      el.focus();
-    }
+    return { headline: $("headline"), scheduled_at: $("schedule-at"), correction_note: $("correction-note") }[field.split(".")[0]] || null;
   }
 
   function clearErrors() {
-    for (const el of composer.querySelectorAll('[aria-invalid="true"]')) el.removeAttribute("aria-invalid");
+    for (const note of composer.querySelectorAll(".field-error")) note.remove();
+    for (const el of composer.querySelectorAll('[aria-invalid="true"]')) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    }
   }
 
   function say(text, alarm) {
     status.textContent = text;
     status.classList.toggle("is-error", !!alarm);
+    status.removeAttribute("data-done");
   }
 }
 
