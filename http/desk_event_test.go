@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,6 +112,67 @@ func TestDeskEditEvent(t *testing.T) {
 			"title": {"Plain form"}, "description": {""}, "time_zone": {"Europe/Paris"}})
 		if res.status != http.StatusSeeOther || res.header.Get("Location") != "/desk/events/"+f.ev.Slug {
 			t.Errorf("status %d to %q, want 303 back to the desk", res.status, res.header.Get("Location"))
+		}
+	})
+}
+
+// TestDeskGuestBylines credits a guest from the composer: the byline is
+// free text with a profile link, checked like every byline, and the desk
+// offers the event's earlier guests again, apart from the accounts'.
+func TestDeskGuestBylines(t *testing.T) {
+	env := newDeskEnv(t, lbhttp.Config{})
+	ctx := context.Background()
+	editor := env.signIn(t, "editor@example.com")
+	f := env.roleFixture(t)
+	guest := `{"name":"Olena K.","role":"Our correspondent in Kyiv","url":"https://example.org/olena"}`
+
+	t.Run("Saved", func(t *testing.T) {
+		res := editor.do(t, "POST", "/desk/events/"+f.ev.Slug+"/posts", "application/json",
+			`{"headline":"Shelling reported","blocks":[],"contributors":[`+guest+`,{"name":"Reuters"}],"status":"published"}`)
+		if res.status != http.StatusCreated {
+			t.Fatalf("status %d, want 201: %s", res.status, res.body)
+		}
+		id := decodeJSON[struct{ Post struct{ ID int64 } }](t, res).Post.ID
+		p, err := env.store.FindPostByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []liveblog.Contributor{{Name: "Olena K.", Role: "Our correspondent in Kyiv", URL: "https://example.org/olena"}, {Name: "Reuters"}}
+		if !slices.Equal(p.Contributors, want) {
+			t.Errorf("bylines = %+v, want %+v", p.Contributors, want)
+		}
+		page := get(t, env.ts, "/live/"+f.ev.Slug)
+		if !strings.Contains(string(page.body), `<a class="byline-name" href="https://example.org/olena" rel="author">Olena K.</a>`) {
+			t.Errorf("the reader page does not link the guest's byline")
+		}
+	})
+	for _, tt := range []struct{ name, byline, field string }{
+		{"ScriptLink", `{"name":"A","url":"javascript:alert(1)"}`, "contributors[0].url"},
+		{"NoName", `{"name":"","role":"Stringer"}`, "contributors[0].name"},
+		{"ScriptAvatar", `{"name":"A","avatar":"javascript:alert(1)"}`, "contributors[0].avatar"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := editor.do(t, "POST", "/desk/events/"+f.ev.Slug+"/posts", "application/json",
+				`{"headline":"Refused","blocks":[],"contributors":[`+tt.byline+`],"status":"published"}`)
+			if p := decodeJSON[struct{ Field string }](t, res); res.status != http.StatusBadRequest || p.Field != tt.field {
+				t.Errorf("status %d field %q, want 400 naming %s", res.status, p.Field, tt.field)
+			}
+		})
+	}
+	t.Run("OfferedAgain", func(t *testing.T) {
+		// A second post by the same guest, and one by an account.
+		editor.do(t, "POST", "/desk/events/"+f.ev.Slug+"/posts", "application/json",
+			`{"headline":"Again","blocks":[],"contributors":[`+guest+`],"status":"draft"}`)
+		res := editor.do(t, "GET", "/desk/events/"+f.ev.Slug, "", "", "Accept", "text/html")
+		body := string(res.body)
+		if n := strings.Count(body, `data-name="Olena K."`); n != 1 {
+			t.Errorf("the guest is offered %d times, want once", n)
+		}
+		if !strings.Contains(body, `data-name="Olena K." data-role="Our correspondent in Kyiv" data-avatar="" data-url="https://example.org/olena" data-guest>`) {
+			t.Errorf("the guest's byline is not offered whole")
+		}
+		if n := strings.Count(body, `data-name="Reuters"`); n != 1 {
+			t.Errorf("the agency is offered %d times, want once", n)
 		}
 	})
 }

@@ -216,6 +216,33 @@ func TestDeskBrowser(t *testing.T) {
 			document.getElementById("event-description").textContent === "Roads reopen across the west."`)
 	})
 
+	step("GuestByline", func(t *testing.T) {
+		ann.Do(t,
+			chromedp.SendKeys(chromedp.ID("headline"), "Shelling reported in the east"),
+			chromedp.Click(chromedp.CSS(`#byline-new summary`)),
+			chromedp.SendKeys(chromedp.ID("byline-name"), "Olena K."),
+			chromedp.SendKeys(chromedp.ID("byline-role"), "Our correspondent in Kyiv"),
+			chromedp.SendKeys(chromedp.ID("byline-url"), "javascript:alert(1)"),
+			chromedp.Click(chromedp.ID("byline-add")),
+		)
+		// A link readers could not follow is refused beside its field.
+		webtest.Wait[bool](t, ann, `document.getElementById("byline-url").getAttribute("aria-invalid") === "true" &&
+			document.getElementById("byline-url").nextElementSibling.classList.contains("field-error")`)
+		ann.Do(t,
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("byline-url").value = ""`),
+			chromedp.SendKeys(chromedp.ID("byline-url"), "https://example.org/olena\r"),
+		)
+		webtest.Wait[bool](t, ann, `!!document.querySelector('#bylines input[data-guest][data-name="Olena K."]:checked') && document.getElementById("byline-name").value === ""`)
+		ann.Do(t, chromedp.Click(chromedp.ID("publish")))
+		webtest.Wait[bool](t, ann, `document.getElementById("composer-status").textContent === "Published."`)
+		webtest.Wait[bool](t, reader, `[...document.querySelectorAll("#posts a.byline-name")].some(a => a.textContent === "Olena K." && a.href === "https://example.org/olena")`)
+		// The guest stays on offer, unticked, for the next post, and the
+		// account's own byline is ticked again.
+		if !webtest.Eval[bool](t, ann, `!document.querySelector('#bylines input[data-guest][data-name="Olena K."]').checked && document.querySelector("#bylines input[data-mine]").checked`) {
+			t.Errorf("after publishing, the bylines are not back to the account's own with the guest on offer")
+		}
+	})
+
 	step("StaleEditShowsConflict", func(t *testing.T) {
 		bob := webtest.Start(t, webtest.Options{Width: 1400, Height: 1000})
 		signIn(t, bob, in.url, "bob@example.com")

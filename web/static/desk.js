@@ -387,8 +387,8 @@ function startDesk(root) {
       }
       post.blocks.push(b);
     }
-    for (const box of $("bylines").querySelectorAll("input:checked")) {
-      post.contributors.push({ name: box.dataset.name, role: box.dataset.role || "", avatar: box.dataset.avatar || "" });
+    for (const box of $("bylines").querySelectorAll("input[name=byline]:checked")) {
+      post.contributors.push({ name: box.dataset.name, role: box.dataset.role || "", avatar: box.dataset.avatar || "", url: box.dataset.url || "" });
     }
     return post;
   }
@@ -400,7 +400,7 @@ function startDesk(root) {
     blocks.replaceChildren();
     for (const b of post.blocks) addBlock(b.type, b, false);
     if (!post.blocks.length) addBlock("text", {}, false);
-    const boxes = [...$("bylines").querySelectorAll("input")];
+    const boxes = [...$("bylines").querySelectorAll("input[name=byline]")];
     for (const box of boxes) {
       box.checked = false;
       if (box.hasAttribute("data-extra")) box.closest("label").remove();
@@ -408,7 +408,7 @@ function startDesk(root) {
     for (const c of post.contributors) {
       const box = boxes.find((b) => b.dataset.name === c.name && (b.dataset.role || "") === (c.role || ""));
       if (box) box.checked = true;
-      else addByline(c);
+      else addByline(c, true);
     }
     if (flags.breaking) flags.breaking.checked = post.breaking;
     if (flags.key) flags.key.checked = post.key_event;
@@ -427,25 +427,62 @@ function startDesk(root) {
     $("preview").hidden = true;
   }
 
-  function addByline(c) {
+  // addByline offers a byline as a ticked box: one of the post being
+  // loaded that is not offered (extra, gone when the composer is cleared),
+  // or a guest just typed in, offered from then on like the event's others.
+  function addByline(c, extra) {
     const label = document.createElement("label");
     const box = document.createElement("input");
     box.type = "checkbox";
+    box.name = "byline";
     box.checked = true;
     box.dataset.name = c.name;
     box.dataset.role = c.role || "";
     box.dataset.avatar = c.avatar || "";
-    box.setAttribute("data-extra", "");
-    label.append(box, " " + c.name + (c.role ? ", " + c.role : ""));
-    $("bylines").append(label);
+    box.dataset.url = c.url || "";
+    box.setAttribute(extra ? "data-extra" : "data-guest", "");
+    label.append(box, " " + c.name);
+    if (c.role) {
+      const role = document.createElement("span");
+      role.className = "desk-hint";
+      role.textContent = c.role;
+      label.append(" ", role);
+    }
+    $("byline-new").before(label);
   }
+
+  // A guest's byline, typed in: checked here for what a reader would
+  // otherwise meet as a broken link or image; the server checks again.
+  $("byline-add").addEventListener("click", () => {
+    const c = {};
+    for (const key of ["name", "role", "avatar", "url"]) c[key] = $("byline-" + key).value.trim();
+    clearErrors();
+    if (!c.name) return markError("#byline-name", "A byline needs a name.");
+    for (const key of ["avatar", "url"]) {
+      if (c[key] && !/^https?:\/\/[^\s\\]+$/i.test(c[key])) return markError("#byline-" + key, "Use an address that starts with https://.");
+    }
+    const same = [...$("bylines").querySelectorAll("input[name=byline]")].find(
+      (b) => b.dataset.name === c.name && b.dataset.role === c.role && b.dataset.avatar === c.avatar && b.dataset.url === c.url,
+    );
+    if (same) same.checked = true;
+    else addByline(c, false);
+    for (const key of ["name", "role", "avatar", "url"]) $("byline-" + key).value = "";
+    say("Byline “" + c.name + "” added to this post.");
+    changed();
+  });
+  // Enter in a byline field adds the byline; it must not publish the post.
+  $("byline-new").addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    $("byline-add").click();
+  });
 
   function clearComposer() {
     current = null;
     $("headline").value = "";
     blocks.replaceChildren();
     addBlock("text", {}, false);
-    for (const box of $("bylines").querySelectorAll("input")) {
+    for (const box of $("bylines").querySelectorAll("input[name=byline]")) {
       if (box.hasAttribute("data-extra")) box.closest("label").remove();
       else box.checked = box.hasAttribute("data-mine");
     }
@@ -686,7 +723,7 @@ function startDesk(root) {
     note.className = "field-error";
     note.id = (el.id || "composer-field") + "-error";
     note.textContent = text;
-    el.after(note);
+    (el.type === "checkbox" ? el.closest("label") : el).after(note);
     el.setAttribute("aria-invalid", "true");
     el.setAttribute("aria-describedby", note.id);
     if (quiet) return;
@@ -695,6 +732,9 @@ function startDesk(root) {
   }
 
   function fieldInput(field) {
+    if (field.startsWith("#")) return $(field.slice(1));
+    const c = /^contributors\[(\d+)\]/.exec(field);
+    if (c) return $("bylines").querySelectorAll("input[name=byline]:checked")[Number(c[1])] || null;
     const m = /^blocks\[(\d+)\](?:\.(\w+))?/.exec(field);
     if (m) {
       const block = blocks.children[Number(m[1])];
