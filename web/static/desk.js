@@ -12,7 +12,9 @@
  *
  * Every request carries the session's CSRF token (meta[name=csrf-token]) in
  * the X-CSRF-Token header. Drafts save themselves to the server a moment
- * after typing stops, so a crashed browser loses at most that moment.
+ * after typing stops, so a crashed browser loses at most that moment; and
+ * every change is kept on the device (localStorage) until the server has
+ * it, so a weak connection in the field loses nothing either.
  */
 
 const AUTOSAVE_DELAY = 1500; // ms after the last keystroke: long enough not to save every word
@@ -36,7 +38,7 @@ async function send(method, url, body) {
   try {
     res = await fetch(url, { method, headers, body: payload, credentials: "same-origin" });
   } catch {
-    return { ok: false, status: 0, data: { detail: "The desk cannot reach the server. Check the connection; nothing is lost." } };
+    return { ok: false, status: 0, data: { detail: "The desk cannot reach the server. Your text is kept here and on this device; try again when the connection is back." } };
   }
   const type = res.headers.get("Content-Type") || "";
   const data = type.includes("json") ? await res.json() : await res.text();
@@ -122,7 +124,12 @@ function startDesk(root) {
   let beatTimer = 0;
   let blockCount = 0; // numbers the blocks' ids, which labels point to
 
+  // What the composer holds that the server may not have yet, kept on this
+  // device; one per event.
+  const localKey = "liveblog-composer:" + slug;
+
   clearComposer();
+  restoreLocal();
   watchCoverage();
   addEditButtons();
   watchPresence();
@@ -319,7 +326,10 @@ function startDesk(root) {
   $("preview-button").addEventListener("click", preview);
   $("new-post").addEventListener("click", () => {
     if (dirty && current?.status !== "draft" && !confirm("Discard the changes in the composer?")) return;
-    flush().then(clearComposer);
+    flush().then(() => {
+      clearComposer();
+      dropLocal();
+    });
   });
   $("delete-post").addEventListener("click", remove);
   $("history-button").addEventListener("click", history);
@@ -348,6 +358,7 @@ function startDesk(root) {
   // changed marks the composer edited and, for a draft, schedules a save.
   function changed() {
     dirty = true;
+    keepLocal();
     // "Published." is about the post that left the composer, not the next.
     if (status.hasAttribute("data-done")) say("");
     if (current && current.status !== "draft") return; // published and scheduled posts save when asked
@@ -502,6 +513,44 @@ function startDesk(root) {
     dirty = false;
   }
 
+  function keepLocal() {
+    const post = Object.assign(read(), { id: current?.id || 0, version: current?.version || 0, status: current?.status || "draft" });
+    try {
+      localStorage.setItem(localKey, JSON.stringify(post));
+    } catch {
+      // Storage full or refused (a private window): the server's drafts remain.
+    }
+  }
+
+  function dropLocal() {
+    try {
+      localStorage.removeItem(localKey);
+    } catch {}
+  }
+
+  // restoreLocal puts back what the composer held when the page was left
+  // before the server had it (a publish that failed, a tab closed offline).
+  function restoreLocal() {
+    let kept = null;
+    try {
+      kept = JSON.parse(localStorage.getItem(localKey) || "null");
+    } catch {}
+    if (!kept || !Array.isArray(kept.blocks)) return;
+    fill(kept);
+    if (empty()) {
+      clearComposer();
+      dropLocal();
+      return;
+    }
+    if (!kept.id) {
+      current = null;
+      $("delete-post").hidden = true;
+      $("composer-heading").textContent = "New post";
+    }
+    say("The text you had not saved yet is back, kept on this device.");
+    changed();
+  }
+
   // save sends the composer with the given status; extra holds more
   // members (scheduled_at). Saves queue behind each other, so a publish
   // never overtakes the autosave before it.
@@ -518,6 +567,7 @@ function startDesk(root) {
       if (res.ok) {
         const saved = res.data.post;
         clearErrors();
+        dropLocal();
         if (statusTo === "draft") {
           current = { id: saved.id, version: saved.version, status: saved.status, breaking: saved.breaking, key_event: saved.key_event, pinned: saved.pinned };
           dirty = false;
