@@ -98,12 +98,15 @@ func TestDeskPhone(t *testing.T) {
 			document.getElementById("composer-status").textContent.includes("is back")`)
 		phone.Do(t, chromedp.Click(chromedp.ID("publish")))
 		webtest.Wait[bool](t, phone, `document.getElementById("composer-status").textContent === "Published."`)
-		// The live view, below the composer on a phone, holds it back behind
-		// its "new post" button as the reader page does for a reader who has
-		// scrolled.
-		webtest.Wait[bool](t, phone, `document.getElementById("new-posts").textContent === "1 new post"`)
-		phone.Do(t, chromedp.Click(chromedp.ID("new-posts")))
-		webtest.Wait[bool](t, phone, `[...document.querySelectorAll("#live .post-headline")].some(h => h.textContent === "River bursts its banks")`)
+		// The live view, below the composer on a phone, may hold it back
+		// behind its "new post" button, as the reader page does for a reader
+		// who has scrolled.
+		const shown = `[...document.querySelectorAll("#live .post-headline")].some(h => h.textContent === "River bursts its banks")`
+		webtest.Wait[bool](t, phone, shown+` || document.getElementById("new-posts").textContent === "1 new post"`)
+		if !webtest.Eval[bool](t, phone, shown) {
+			phone.Do(t, chromedp.Click(chromedp.ID("new-posts")))
+			webtest.Wait[bool](t, phone, shown)
+		}
 		if webtest.Eval[bool](t, phone, `localStorage.length !== 0`) {
 			t.Errorf("the device still keeps a post the server has")
 		}
