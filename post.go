@@ -66,11 +66,14 @@ type Post struct {
 }
 
 // Contributor is a byline: a name with a role line such as "Defence
-// correspondent" and an optional avatar image.
+// correspondent", an optional avatar image and an optional link to the
+// contributor's profile. A byline is free text: a newsroom account's, or a
+// guest's, a stringer's or an agency's ("Reuters").
 type Contributor struct {
 	Name   string `json:"name"`
 	Role   string `json:"role,omitempty"`
 	Avatar string `json:"avatar,omitempty"`
+	URL    string `json:"url,omitempty"`
 }
 
 // Limits on post fields.
@@ -141,6 +144,11 @@ func (c Contributor) Validate(field string) error {
 	}
 	if c.Avatar != "" {
 		if err := ValidateImageSource(field+".avatar", c.Avatar); err != nil {
+			return err
+		}
+	}
+	if c.URL != "" {
+		if err := ValidateLink(field+".url", c.URL, false); err != nil {
 			return err
 		}
 	}

@@ -51,6 +51,7 @@ type atomLink struct {
 
 type atomPerson struct {
 	Name string `xml:"name"`
+	URI  string `xml:"uri,omitempty"`
 }
 
 type atomCategory struct {
@@ -98,7 +99,7 @@ func writeAtom(w io.Writer, f *Feed) error {
 			Content:   atomText{Type: "html", Text: content},
 		}
 		for _, c := range p.Contributors {
-			e.Authors = append(e.Authors, atomPerson{Name: c.Name})
+			e.Authors = append(e.Authors, atomPerson{Name: c.Name, URI: render.SafeURL(c.URL)})
 		}
 		for _, l := range labels(p) {
 			e.Categories = append(e.Categories, atomCategory{Term: l})

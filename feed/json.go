@@ -36,6 +36,7 @@ type jsonItem struct {
 
 type jsonAuthor struct {
 	Name   string `json:"name"`
+	URL    string `json:"url,omitempty"`
 	Avatar string `json:"avatar,omitempty"`
 }
 
@@ -68,7 +69,7 @@ func writeJSON(w io.Writer, f *Feed) error {
 			Tags:          labels(p),
 		}
 		for _, c := range p.Contributors {
-			item.Authors = append(item.Authors, jsonAuthor{Name: c.Name, Avatar: f.avatar(c)})
+			item.Authors = append(item.Authors, jsonAuthor{Name: c.Name, URL: render.SafeURL(c.URL), Avatar: f.avatar(c)})
 		}
 		doc.Items = append(doc.Items, item)
 	}

@@ -78,9 +78,12 @@ func mustParseDesk() map[string]*template.Template {
 		},
 		"rfc3339":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"stateLabel": stateLabel,
-		"excerpt":    render.Excerpt,
-		"eventPath":  render.EventPath,
-		"join":       strings.Join,
+		// The live view's badge is the reader's: "LIVE" where the desk's
+		// own headings say "Live".
+		"readerLabel": render.StateLabel,
+		"excerpt":     render.Excerpt,
+		"eventPath":   render.EventPath,
+		"join":        strings.Join,
 	}
 	layout, err := template.New("").Funcs(funcs).ParseFS(web.FS, "templates/desk_layout.html", "templates/desk_queue.html")
 	if err != nil {

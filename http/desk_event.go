@@ -26,8 +26,11 @@ type eventDesk struct {
 	Queue       *queueView
 	// Bylines are the newsroom's contributor profiles, for the byline
 	// picker; Mine is the signed-in user's, which a new post starts with.
+	// Guests are the other bylines of the event's recent posts: a stringer
+	// or an agency credited once is offered again.
 	Bylines []liveblog.Contributor
 	Mine    liveblog.Contributor
+	Guests  []liveblog.Contributor
 	Moves   []coverageMove
 }
 
@@ -55,7 +58,7 @@ var coverageMoves = []coverageMove{
 	newCoverageMove(liveblog.CoverageLive, "Start coverage", liveblog.CoverageScheduled),
 	newCoverageMove(liveblog.CoverageLive, "Resume", liveblog.CoveragePaused),
 	newCoverageMove(liveblog.CoveragePaused, "Pause", liveblog.CoverageLive),
-	newCoverageMove(liveblog.CoverageEnded, "End coverage", liveblog.CoverageScheduled, liveblog.CoverageLive, liveblog.CoveragePaused),
+	newCoverageMove(liveblog.CoverageEnded, "End coverage…", liveblog.CoverageScheduled, liveblog.CoverageLive, liveblog.CoveragePaused),
 }
 
 // queueView is the list of an event's posts that readers do not see:
@@ -123,11 +126,37 @@ func (s *Server) showEventDesk(w http.ResponseWriter, r *http.Request) error {
 	if d.Queue, err = s.queue(r, ev, users); err != nil {
 		return err
 	}
+	if d.Guests, err = s.guestBylines(r, ev, d.Bylines); err != nil {
+		return err
+	}
 	for _, m := range coverageMoves {
 		m.Hidden = !slices.Contains(m.from, ev.State)
 		d.Moves = append(d.Moves, m)
 	}
 	return s.renderDesk(w, r, http.StatusOK, "desk_event", &deskView{Title: ev.Title, Reader: true, Data: d})
+}
+
+// maxGuestBylines bounds the guests offered: enough for an event's
+// stringers and agencies, few enough to pick from at a glance.
+const maxGuestBylines = 20
+
+// guestBylines returns the bylines of the event's latest posts, newest
+// first, that are not among accounts.
+func (s *Server) guestBylines(r *http.Request, ev *liveblog.Event, accounts []liveblog.Contributor) ([]liveblog.Contributor, error) {
+	posts, err := s.store.FindPosts(r.Context(), liveblog.PostFilter{EventID: ev.ID, Limit: liveblog.MaxPageSize,
+		Statuses: []liveblog.PostStatus{liveblog.StatusPublished, liveblog.StatusScheduled, liveblog.StatusDraft}})
+	if err != nil {
+		return nil, err
+	}
+	var guests []liveblog.Contributor
+	for _, p := range posts {
+		for _, c := range p.Contributors {
+			if len(guests) < maxGuestBylines && !slices.Contains(accounts, c) && !slices.Contains(guests, c) {
+				guests = append(guests, c)
+			}
+		}
+	}
+	return guests, nil
 }
 
 // showQueue renders the queue alone, for the desk's script to refresh it
@@ -214,6 +243,31 @@ func (s *Server) setDeskCoverage(w http.ResponseWriter, r *http.Request, write l
 		return liveblog.FieldError("state", "Coverage cannot go from %s to %s.", ev.State, to)
 	}
 	if ev, err = s.store.ChangeEvent(r.Context(), write, ev.ID, liveblog.SetCoverage{State: to, Version: ev.Version}); err != nil {
+		return err
+	}
+	return s.deskDone(w, r, ev)
+}
+
+// updateDeskEvent edits the event's title, description and time zone. The
+// change reaches open reader pages through the feed (event.updated), as an
+// edit through the API does.
+func (s *Server) updateDeskEvent(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
+	ev, err := s.findEvent(r)
+	if err != nil {
+		return err
+	}
+	if err := authorize(r, liveblog.ActionEditEvent, nil); err != nil {
+		return err
+	}
+	version, ok := parseID(r.PostFormValue("version"))
+	if !ok {
+		return liveblog.FieldError("version", "The form does not say which version of the event it edits; reload the desk.")
+	}
+	title := strings.TrimSpace(r.PostFormValue("title"))
+	description := strings.TrimSpace(r.PostFormValue("description"))
+	zone := strings.TrimSpace(r.PostFormValue("time_zone"))
+	upd := &liveblog.EventUpdate{Title: &title, Description: &description, TimeZone: &zone, Version: int(version)}
+	if ev, err = s.store.ChangeEvent(r.Context(), write, ev.ID, upd); err != nil {
 		return err
 	}
 	return s.deskDone(w, r, ev)

@@ -100,6 +100,9 @@ func TestDeskRoles(t *testing.T) {
 		{"ReplaceSummary", func(f *roleFixture) (string, string, string, string) {
 			return "POST", "/desk/events/" + f.ev.Slug + "/summary", form, "version=1&points=A+key+point"
 		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 200, "Admin": 200}},
+		{"EditEvent", func(f *roleFixture) (string, string, string, string) {
+			return "POST", "/desk/events/" + f.ev.Slug, form, url.Values{"version": {"1"}, "title": {"Retitled"}, "time_zone": {"Europe/London"}}.Encode()
+		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 200, "Admin": 200}},
 		{"CreatePost", func(f *roleFixture) (string, string, string, string) {
 			return "POST", "/desk/events/" + f.ev.Slug + "/posts", jsonType, `{"headline":"New","blocks":[],"contributors":[],"status":"published"}`
 		}, map[string]int{"Anonymous": 401, "Reporter": 201, "Editor": 201, "Admin": 201}},

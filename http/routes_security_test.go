@@ -91,6 +91,9 @@ func TestRoutesGuarded(t *testing.T) {
 		"POST /desk/events": func(t *testing.T, f *roleFixture) (string, string, string) {
 			return "/desk/events", form, url.Values{"slug": {slug(f) + "-new"}, "title": {"New"}, "time_zone": {"Europe/London"}}.Encode()
 		},
+		"POST /desk/events/{slug}": func(t *testing.T, f *roleFixture) (string, string, string) {
+			return "/desk/events/" + slug(f), form, url.Values{"version": {"1"}, "title": {"Forged"}, "time_zone": {"Europe/London"}}.Encode()
+		},
 		"POST /desk/events/{slug}/coverage": func(t *testing.T, f *roleFixture) (string, string, string) {
 			return "/desk/events/" + slug(f) + "/coverage", form, "from=scheduled&state=live"
 		},

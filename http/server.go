@@ -270,6 +270,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /desk/{$}", s.deskSigned(s.showDashboard))
 	mux.Handle("POST /desk/events", s.deskWrite("event.create", s.createDeskEvent))
 	mux.Handle("GET /desk/events/{slug}", s.deskSigned(s.showEventDesk))
+	mux.Handle("POST /desk/events/{slug}", s.deskWrite("event.update", s.updateDeskEvent))
 	mux.Handle("GET /desk/events/{slug}/queue", s.deskSigned(s.showQueue))
 	mux.Handle("POST /desk/events/{slug}/coverage", s.deskWrite("event.coverage", s.setDeskCoverage))
 	mux.Handle("POST /desk/events/{slug}/summary", s.deskWrite("event.summary", s.replaceDeskSummary))

@@ -144,7 +144,7 @@ func TestStoredXSS(t *testing.T) {
 // The fields a payload goes into, and the paths that show them.
 var (
 	xssPostFields = []string{"headline", "paragraph", "link href", "list item", "quote", "attribution",
-		"image src", "image alt", "caption", "credit", "byline name", "byline role", "avatar", "embed url", "embed title",
+		"image src", "image alt", "caption", "credit", "byline name", "byline role", "avatar", "byline link", "embed url", "embed title",
 		"provider url", "embed author", "embed text", "embed thumbnail"}
 	xssFields = append(slices.Clone(xssPostFields),
 		"event title", "event description", "summary point", "correction note", "composer text", "desk byline", "imported text")
@@ -338,6 +338,8 @@ func postBody(field, p string) map[string]any {
 		b = map[string]any{"headline": "Byline", "contributors": []any{map[string]any{"name": "Reporter", "role": p}}}
 	case "avatar":
 		b = map[string]any{"headline": "Byline", "contributors": []any{map[string]any{"name": "Reporter", "avatar": p}}}
+	case "byline link":
+		b = map[string]any{"headline": "Byline", "contributors": []any{map[string]any{"name": "Reporter", "url": p}}}
 	case "embed url":
 		b = map[string]any{"blocks": []any{map[string]any{"type": "embed", "url": p}}}
 	case "embed title":

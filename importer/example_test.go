@@ -37,7 +37,7 @@ func ExampleParseText() {
 		fmt.Println(n)
 	}
 	// Output:
-	// 2026-01-02 08:10 Ferry services resume after the storm false [{Ana Ruiz Transport reporter }]
+	// 2026-01-02 08:10 Ferry services resume after the storm false [{Ana Ruiz Transport reporter  }]
 	// 2025-12-31 23:30 Harbour closed overnight true []
 	// line 1: "Summary" heading with no points under it; the event gets no summary
 	// line 5: byline "Ana Ruiz", "Transport reporter"

@@ -116,8 +116,9 @@ func Paragraphs(s string) []string {
 	return out
 }
 
-// stateLabel is the text of the coverage badge.
-func stateLabel(s liveblog.CoverageState) string {
+// StateLabel is the text of the coverage badge readers see; the desk's
+// live view shows the same.
+func StateLabel(s liveblog.CoverageState) string {
 	switch s {
 	case liveblog.CoverageLive:
 		return "LIVE"

@@ -51,6 +51,7 @@ type person struct {
 	Type     string `json:"@type"`
 	Name     string `json:"name"`
 	JobTitle string `json:"jobTitle,omitempty"`
+	URL      string `json:"url,omitempty"`
 }
 
 type organization struct {
@@ -108,7 +109,7 @@ func (e *Engine) structuredData(ev *liveblog.Event, posts []*liveblog.Post, pinn
 			DateModified:  isoTime(LastEdit(p)),
 		}
 		for _, c := range p.Contributors {
-			u.Author = append(u.Author, person{Type: "Person", Name: c.Name, JobTitle: c.Role})
+			u.Author = append(u.Author, person{Type: "Person", Name: c.Name, JobTitle: c.Role, URL: SafeURL(c.URL)})
 		}
 		if img := FirstImage(p); img != "" {
 			u.Image = absolute(origin, e.local(img))

@@ -157,7 +157,7 @@ func (e *Engine) funcs() template.FuncMap {
 		"host":        host,
 		"lines":       lines,
 		"paragraphs":  Paragraphs,
-		"stateLabel":  stateLabel,
+		"stateLabel":  StateLabel,
 		"stateNote":   stateNote,
 		"srcset":      e.srcSet,
 		"facade":      facade,

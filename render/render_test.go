@@ -371,6 +371,20 @@ func TestPost(t *testing.T) {
 		wantContains(t, got, `<span class="byline-name">Alex Live</span>`)
 		wantNotContains(t, got, "avatar")
 	})
+	t.Run("BylineWithProfileLink", func(t *testing.T) {
+		p := testPost(7)
+		p.Contributors = []liveblog.Contributor{{Name: "Reuters", Role: "Agency", URL: "https://agency.example/about?a=1&b=2"}}
+		got := postHTML(t, e, ev, p)
+		wantContains(t, got, `<a class="byline-name" href="https://agency.example/about?a=1&amp;b=2" rel="author">Reuters</a> <span class="byline-role">Agency</span>`)
+	})
+	t.Run("BylineWithUnsafeLink", func(t *testing.T) {
+		// Stores refuse such a link; one that got in anyway is not a link.
+		p := testPost(7)
+		p.Contributors = []liveblog.Contributor{{Name: "Guest", URL: "java\tscript:alert(1)"}}
+		got := postHTML(t, e, ev, p)
+		wantContains(t, got, `<span class="byline-name">Guest</span>`)
+		wantNotContains(t, got, "script:")
+	})
 	t.Run("Labels", func(t *testing.T) {
 		p := testPost(7)
 		p.Breaking, p.KeyEvent, p.Pinned = true, true, true

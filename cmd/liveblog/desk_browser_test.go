@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -12,7 +13,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/liveblog/liveblog/capture"
@@ -61,6 +65,13 @@ func TestDeskBrowser(t *testing.T) {
 		)
 		if got := webtest.Eval[string](t, ann, `location.pathname`); got != "/desk/events/"+slug {
 			t.Fatalf("after creating the event the desk is at %s", got)
+		}
+		// Starting and ending coverage do not look alike.
+		if same := webtest.Eval[bool](t, ann, `(() => {
+			const look = (sel) => { const s = getComputedStyle(document.querySelector(sel)); return [s.color, s.backgroundColor, s.borderColor].join() };
+			return look("#coverage button.coverage-live") === look("#coverage button.coverage-ended");
+		})()`); same {
+			t.Errorf("the Start and End coverage buttons look the same")
 		}
 		ann.Do(t, chromedp.Click(chromedp.CSS(`#coverage button.coverage-live`)))
 		// The live view's badge follows the stream, and the buttons follow
@@ -157,6 +168,54 @@ func TestDeskBrowser(t *testing.T) {
 		}
 	})
 
+	step("MissingAltTextBesideField", func(t *testing.T) {
+		ann.Do(t,
+			chromedp.SendKeys(chromedp.ID("headline"), "Flooded underpass"),
+			chromedp.Click(chromedp.CSS(`[data-add=image]`)),
+			chromedp.SetUploadFiles(chromedp.CSS(`#blocks .block[data-type=image] input[type=file]`), []string{photo}),
+		)
+		webtest.Wait[bool](t, ann, `document.querySelector("#blocks .block[data-type=image] [data-field=src]").value.startsWith("/media/")`)
+		// Every field of the image block has a visible label of its own.
+		for _, field := range []string{"alt", "caption", "credit"} {
+			label := webtest.Eval[string](t, ann, `(() => {
+				const input = document.querySelector("#blocks .block[data-type=image] [data-field=`+field+`]");
+				const label = input.labels[0];
+				return label && label.checkVisibility() ? label.textContent : "";
+			})()`)
+			if label == "" {
+				t.Errorf("the image's %s field has no visible label", field)
+			}
+		}
+		ann.Do(t, chromedp.Click(chromedp.ID("publish")))
+		// The refusal is beside the alt text field, which says so to a
+		// screen reader, is in view and has the focus; the status line (a
+		// live region) announces it.
+		const alt = `document.querySelector("#blocks .block[data-type=image] [data-field=alt]")`
+		webtest.Wait[bool](t, ann, alt+`.getAttribute("aria-invalid") === "true" && document.getElementById("composer-status").textContent.startsWith("Not saved")`)
+		checks := map[string]string{
+			"message beside the field": alt + `.nextElementSibling.classList.contains("field-error") && ` + alt + `.nextElementSibling.textContent.includes("alt text")`,
+			"described by it":          `document.getElementById(` + alt + `.getAttribute("aria-describedby")) === ` + alt + `.nextElementSibling`,
+			"focused":                  `document.activeElement === ` + alt,
+			"in view":                  `(() => { const r = ` + alt + `.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight })()`,
+			"announced":                `document.getElementById("composer-status").getAttribute("role") === "status" && document.getElementById("composer-status").textContent.includes("alt text")`,
+		}
+		for what, js := range checks {
+			if !webtest.Eval[bool](t, ann, js) {
+				t.Errorf("missing alt text: %s: %s is false", what, js)
+			}
+		}
+		ann.Do(t,
+			chromedp.SendKeys(chromedp.CSS(`#blocks .block[data-type=image] [data-field=alt]`), "Water up to the railings"),
+			chromedp.Click(chromedp.ID("publish")),
+		)
+		webtest.Wait[bool](t, ann, `document.getElementById("composer-status").textContent === "Published." && !document.querySelector("#composer .field-error, #composer [aria-invalid]")`)
+		webtest.Wait[bool](t, reader, `[...document.querySelectorAll("#posts figure.image img")].some(i => i.alt === "Water up to the railings")`)
+		// "Published." is about the post that left; the next one starts
+		// clean. (It stays a draft, which the next step saves.)
+		ann.Do(t, chromedp.SendKeys(chromedp.ID("headline"), "Flood defences hold"))
+		webtest.Wait[bool](t, ann, `document.getElementById("composer-status").textContent !== "Published."`)
+	})
+
 	step("EditWithCorrectionNote", func(t *testing.T) {
 		ann.Do(t, chromedp.Click(chromedp.CSS(`#live #`+postID+` .desk-edit`)))
 		webtest.Wait[bool](t, ann, `document.getElementById("headline").value === "Trees down across the city" && !document.getElementById("correction").hidden`)
@@ -169,6 +228,59 @@ func TestDeskBrowser(t *testing.T) {
 		webtest.Wait[bool](t, ann, `document.getElementById("composer-status").textContent === "Updated."`)
 		webtest.Wait[bool](t, reader, `document.querySelector("#`+postID+` .post-headline")?.textContent === "Hundreds of trees down across the city" &&
 			document.querySelector("#`+postID+` .correction-note")?.textContent === "An earlier version understated the damage."`)
+	})
+
+	step("EditEvent", func(t *testing.T) {
+		ann.Do(t,
+			chromedp.Click(chromedp.CSS(`.event-editor summary`)),
+			chromedp.WaitVisible(chromedp.ID("event-zone-edit")),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("event-zone-edit").value = ""`),
+			chromedp.SendKeys(chromedp.ID("event-zone-edit"), "Mars/Olympus_Mons"),
+			chromedp.Click(chromedp.CSS(`#event-form button[type=submit]`)),
+		)
+		// A refusal names its field, beside the form.
+		webtest.Wait[bool](t, ann, `document.getElementById("event-zone-edit").getAttribute("aria-invalid") === "true" &&
+			document.getElementById("event-form-error").textContent.includes("time zone") &&
+			document.getElementById("event-zone-edit").getAttribute("aria-describedby") === "event-form-error"`)
+		ann.Do(t,
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("event-zone-edit").value = ""; document.getElementById("event-title-edit").value = ""`),
+			chromedp.SendKeys(chromedp.ID("event-zone-edit"), "Europe/Dublin"),
+			chromedp.SendKeys(chromedp.ID("event-title-edit"), "Storm Éowyn: the clean-up"),
+			chromedp.SendKeys(chromedp.ID("event-description-edit"), "Roads reopen across the west."),
+			chromedp.Click(chromedp.CSS(`#event-form button[type=submit]`)),
+		)
+		webtest.Wait[bool](t, ann, `document.getElementById("desk-event-title").textContent === "Storm Éowyn: the clean-up" &&
+			document.getElementById("event-form-error").hidden && !document.querySelector("#event-form [aria-invalid]")`)
+		// Open reader pages hear of it through the feed.
+		webtest.Wait[bool](t, reader, `document.getElementById("event-title").textContent === "Storm Éowyn: the clean-up" &&
+			document.getElementById("event-description").textContent === "Roads reopen across the west."`)
+	})
+
+	step("GuestByline", func(t *testing.T) {
+		ann.Do(t,
+			chromedp.SendKeys(chromedp.ID("headline"), "Shelling reported in the east"),
+			chromedp.Click(chromedp.CSS(`#byline-new summary`)),
+			chromedp.SendKeys(chromedp.ID("byline-name"), "Olena K."),
+			chromedp.SendKeys(chromedp.ID("byline-role"), "Our correspondent in Kyiv"),
+			chromedp.SendKeys(chromedp.ID("byline-url"), "javascript:alert(1)"),
+			chromedp.Click(chromedp.ID("byline-add")),
+		)
+		// A link readers could not follow is refused beside its field.
+		webtest.Wait[bool](t, ann, `document.getElementById("byline-url").getAttribute("aria-invalid") === "true" &&
+			document.getElementById("byline-url").nextElementSibling.classList.contains("field-error")`)
+		ann.Do(t,
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("byline-url").value = ""`),
+			chromedp.SendKeys(chromedp.ID("byline-url"), "https://example.org/olena\r"),
+		)
+		webtest.Wait[bool](t, ann, `!!document.querySelector('#bylines input[data-guest][data-name="Olena K."]:checked') && document.getElementById("byline-name").value === ""`)
+		ann.Do(t, chromedp.Click(chromedp.ID("publish")))
+		webtest.Wait[bool](t, ann, `document.getElementById("composer-status").textContent === "Published."`)
+		webtest.Wait[bool](t, reader, `[...document.querySelectorAll("#posts a.byline-name")].some(a => a.textContent === "Olena K." && a.href === "https://example.org/olena")`)
+		// The guest stays on offer, unticked, for the next post, and the
+		// account's own byline is ticked again.
+		if !webtest.Eval[bool](t, ann, `!document.querySelector('#bylines input[data-guest][data-name="Olena K."]').checked && document.querySelector("#bylines input[data-mine]").checked`) {
+			t.Errorf("after publishing, the bylines are not back to the account's own with the guest on offer")
+		}
 	})
 
 	step("StaleEditShowsConflict", func(t *testing.T) {
@@ -227,7 +339,8 @@ func TestDeskBrowser(t *testing.T) {
 
 	step("ScheduleGoesLive", func(t *testing.T) {
 		ann.Do(t, chromedp.Click(chromedp.ID("new-post")))
-		webtest.Wait[bool](t, ann, `document.getElementById("composer-heading").textContent === "New post"`)
+		// The "Updated." of the post before does not stay on the new one.
+		webtest.Wait[bool](t, ann, `document.getElementById("composer-heading").textContent === "New post" && document.getElementById("composer-status").textContent === ""`)
 		ann.Do(t,
 			chromedp.SendKeys(chromedp.ID("headline"), "Curfew lifted"),
 			chromedp.SendKeys(chromedp.CSS(`#blocks .block[data-type=text] textarea`), "The council lifts the curfew."),
@@ -269,6 +382,10 @@ func TestDeskBrowser(t *testing.T) {
 		// The tab is lost (a crash, a closed laptop); the desk opened again
 		// lists the draft, and it opens where it was left.
 		ann.Do(t, chromedp.Navigate(in.url+"/desk/events/"+slug), chromedp.WaitVisible(chromedp.ID("composer")))
+		// The live view's badge says what readers' says.
+		if got := webtest.Eval[string](t, ann, `document.querySelector("#live .live-badge").textContent`); got != "LIVE" {
+			t.Errorf("the desk's live view badge says %q, want LIVE as on the reader page", got)
+		}
 		ann.Do(t, chromedp.Click(chromedp.CSS(`#queue li[data-status=draft] [data-edit]`)))
 		webtest.Wait[bool](t, ann, `document.getElementById("headline").value === "Draft in progress" &&
 			document.querySelector("#blocks .block[data-type=text] textarea").value === "Half a _thought_" &&
@@ -276,6 +393,18 @@ func TestDeskBrowser(t *testing.T) {
 		if webtest.Eval[bool](t, reader, `document.body.textContent.includes("Draft in progress")`) {
 			t.Errorf("readers see a draft")
 		}
+	})
+
+	step("EndingAsksFirst", func(t *testing.T) {
+		end := chromedp.Click(chromedp.CSS(`#coverage button.coverage-ended`))
+		if q := answerDialog(t, ann, false, end); !bytes.Contains([]byte(q), []byte("End coverage?")) {
+			t.Errorf("ending coverage asked %q", q)
+		}
+		if got := webtest.Eval[string](t, ann, `document.querySelector("#live .live-badge").dataset.state`); got != "live" {
+			t.Fatalf("after saying no, coverage is %s", got)
+		}
+		answerDialog(t, ann, true, end)
+		webtest.Wait[bool](t, reader, `document.querySelector(".live-badge").textContent === "Coverage ended"`)
 	})
 
 	if n := webtest.Eval[int](t, reader, `performance.getEntriesByType("navigation").length`); n != 1 {
@@ -329,4 +458,36 @@ func fakeYouTube(t *testing.T, dataDir string) *capture.Fetcher {
 	t.Cleanup(provider.Close)
 	guard := &netguard.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}}
 	return &capture.Fetcher{Client: guard.Client(), Media: &media.Library{Dir: filepath.Join(dataDir, "media")}, Endpoints: map[string]string{"youtube": provider.URL}}
+}
+
+// answerDialog runs click, which opens a dialog (a confirm), answers it with
+// accept as a person would, and returns the question it asked.
+func answerDialog(t *testing.T, tab *webtest.Tab, accept bool, click chromedp.Action[chromedp.Void]) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab.Ctx, 30*time.Second)
+	defer cancel()
+	asked := make(chan string, 1)
+	opening := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for e, err := range opening {
+			if err != nil {
+				return
+			}
+			asked <- e.Message
+			// Answered from another goroutine than the one reading events.
+			go chromedp.Do(tab.Ctx, chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+				_, err := cdp.Call(ctx, target, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
+				return err
+			}))
+			return
+		}
+	}()
+	tab.Do(t, click)
+	select {
+	case q := <-asked:
+		return q
+	case <-ctx.Done():
+		t.Fatal("no dialog opened")
+		return ""
+	}
 }

@@ -12,7 +12,9 @@
  *
  * Every request carries the session's CSRF token (meta[name=csrf-token]) in
  * the X-CSRF-Token header. Drafts save themselves to the server a moment
- * after typing stops, so a crashed browser loses at most that moment.
+ * after typing stops, so a crashed browser loses at most that moment; and
+ * every change is kept on the device (localStorage) until the server has
+ * it, so a weak connection in the field loses nothing either.
  */
 
 const AUTOSAVE_DELAY = 1500; // ms after the last keystroke: long enough not to save every word
@@ -36,7 +38,7 @@ async function send(method, url, body) {
   try {
     res = await fetch(url, { method, headers, body: payload, credentials: "same-origin" });
   } catch {
-    return { ok: false, status: 0, data: { detail: "The desk cannot reach the server. Check the connection; nothing is lost." } };
+    return { ok: false, status: 0, data: { detail: "The desk cannot reach the server. Your text is kept here and on this device; try again when the connection is back." } };
   }
   const type = res.headers.get("Content-Type") || "";
   const data = type.includes("json") ? await res.json() : await res.text();
@@ -66,21 +68,34 @@ document.addEventListener("submit", async (e) => {
   const question = e.submitter?.dataset.confirm;
   if (question && !confirm(question)) return;
   const res = await send("POST", form.action, new URLSearchParams(new FormData(form)));
-  formMessage(form, res.ok ? "" : problemText(res));
+  formMessage(form, res.ok ? "" : problemText(res), res.ok ? "" : res.data && res.data.field);
   form.dispatchEvent(new CustomEvent("desk:done", { bubbles: true, detail: res }));
 });
 
-function formMessage(form, text) {
+// formMessage shows a refusal under a form, or clears it; field names the
+// input it is about, which is marked invalid and described by the message.
+function formMessage(form, text, field) {
+  for (const el of form.querySelectorAll('[aria-invalid="true"]')) {
+    el.removeAttribute("aria-invalid");
+    el.removeAttribute("aria-describedby");
+  }
   let p = form.nextElementSibling;
   if (!p || !p.classList.contains("form-error")) {
     if (!text) return;
     p = document.createElement("p");
     p.className = "form-error";
     p.setAttribute("role", "alert");
+    if (form.id) p.id = form.id + "-error";
     form.after(p);
   }
   p.textContent = text;
   p.hidden = !text;
+  const input = field && p.id && form.elements[field];
+  if (input instanceof HTMLElement && input.type !== "hidden") {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", p.id);
+    input.focus();
+  }
 }
 
 const root = document.getElementById("event-desk");
@@ -107,8 +122,14 @@ function startDesk(root) {
   let revisions = []; // the post's history as last shown
   let beatPost = -1; // the post the last presence heartbeat named, 0 for none
   let beatTimer = 0;
+  let blockCount = 0; // numbers the blocks' ids, which labels point to
+
+  // What the composer holds that the server may not have yet, kept on this
+  // device; one per event.
+  const localKey = "liveblog-composer:" + slug;
 
   clearComposer();
+  restoreLocal();
   watchCoverage();
   addEditButtons();
   watchPresence();
@@ -128,6 +149,7 @@ function startDesk(root) {
   function eventChanged(ev) {
     setEventVersion(ev.version);
     setCoverage(ev.state);
+    $("desk-event-title").textContent = ev.title;
   }
 
   function setEventVersion(v) {
@@ -190,6 +212,13 @@ function startDesk(root) {
   function addBlock(type, data, focus) {
     const tpl = $("tpl-" + type);
     const block = tpl.content.firstElementChild.cloneNode(true);
+    const n = ++blockCount;
+    for (const label of block.querySelectorAll("label[data-for]")) {
+      const name = label.dataset.for;
+      const control = name === "upload" ? block.querySelector("[data-upload]") : block.querySelector('[data-field="' + name + '"]');
+      control.id = "block-" + n + "-" + name;
+      label.htmlFor = control.id;
+    }
     for (const field of block.querySelectorAll("[data-field]")) {
       const v = data[field.dataset.field];
       if (v !== undefined && v !== null) field.value = v;
@@ -316,7 +345,10 @@ function startDesk(root) {
   $("preview-button").addEventListener("click", preview);
   $("new-post").addEventListener("click", () => {
     if (dirty && current?.status !== "draft" && !confirm("Discard the changes in the composer?")) return;
-    flush().then(clearComposer);
+    flush().then(() => {
+      clearComposer();
+      dropLocal();
+    });
   });
   $("delete-post").addEventListener("click", remove);
   $("history-button").addEventListener("click", history);
@@ -345,6 +377,9 @@ function startDesk(root) {
   // changed marks the composer edited and, for a draft, schedules a save.
   function changed() {
     dirty = true;
+    keepLocal();
+    // "Published." is about the post that left the composer, not the next.
+    if (status.hasAttribute("data-done")) say("");
     if (current && current.status !== "draft") return; // published and scheduled posts save when asked
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -382,8 +417,8 @@ function startDesk(root) {
       }
       post.blocks.push(b);
     }
-    for (const box of $("bylines").querySelectorAll("input:checked")) {
-      post.contributors.push({ name: box.dataset.name, role: box.dataset.role || "", avatar: box.dataset.avatar || "" });
+    for (const box of $("bylines").querySelectorAll("input[name=byline]:checked")) {
+      post.contributors.push({ name: box.dataset.name, role: box.dataset.role || "", avatar: box.dataset.avatar || "", url: box.dataset.url || "" });
     }
     return post;
   }
@@ -395,7 +430,7 @@ function startDesk(root) {
     blocks.replaceChildren();
     for (const b of post.blocks) addBlock(b.type, b, false);
     if (!post.blocks.length) addBlock("text", {}, false);
-    const boxes = [...$("bylines").querySelectorAll("input")];
+    const boxes = [...$("bylines").querySelectorAll("input[name=byline]")];
     for (const box of boxes) {
       box.checked = false;
       if (box.hasAttribute("data-extra")) box.closest("label").remove();
@@ -403,7 +438,7 @@ function startDesk(root) {
     for (const c of post.contributors) {
       const box = boxes.find((b) => b.dataset.name === c.name && (b.dataset.role || "") === (c.role || ""));
       if (box) box.checked = true;
-      else addByline(c);
+      else addByline(c, true);
     }
     if (flags.breaking) flags.breaking.checked = post.breaking;
     if (flags.key) flags.key.checked = post.key_event;
@@ -422,25 +457,62 @@ function startDesk(root) {
     $("preview").hidden = true;
   }
 
-  function addByline(c) {
+  // addByline offers a byline as a ticked box: one of the post being
+  // loaded that is not offered (extra, gone when the composer is cleared),
+  // or a guest just typed in, offered from then on like the event's others.
+  function addByline(c, extra) {
     const label = document.createElement("label");
     const box = document.createElement("input");
     box.type = "checkbox";
+    box.name = "byline";
     box.checked = true;
     box.dataset.name = c.name;
     box.dataset.role = c.role || "";
     box.dataset.avatar = c.avatar || "";
-    box.setAttribute("data-extra", "");
-    label.append(box, " " + c.name + (c.role ? ", " + c.role : ""));
-    $("bylines").append(label);
+    box.dataset.url = c.url || "";
+    box.setAttribute(extra ? "data-extra" : "data-guest", "");
+    label.append(box, " " + c.name);
+    if (c.role) {
+      const role = document.createElement("span");
+      role.className = "desk-hint";
+      role.textContent = c.role;
+      label.append(" ", role);
+    }
+    $("byline-new").before(label);
   }
+
+  // A guest's byline, typed in: checked here for what a reader would
+  // otherwise meet as a broken link or image; the server checks again.
+  $("byline-add").addEventListener("click", () => {
+    const c = {};
+    for (const key of ["name", "role", "avatar", "url"]) c[key] = $("byline-" + key).value.trim();
+    clearErrors();
+    if (!c.name) return markError("#byline-name", "A byline needs a name.");
+    for (const key of ["avatar", "url"]) {
+      if (c[key] && !/^https?:\/\/[^\s\\]+$/i.test(c[key])) return markError("#byline-" + key, "Use an address that starts with https://.");
+    }
+    const same = [...$("bylines").querySelectorAll("input[name=byline]")].find(
+      (b) => b.dataset.name === c.name && b.dataset.role === c.role && b.dataset.avatar === c.avatar && b.dataset.url === c.url,
+    );
+    if (same) same.checked = true;
+    else addByline(c, false);
+    for (const key of ["name", "role", "avatar", "url"]) $("byline-" + key).value = "";
+    say("Byline “" + c.name + "” added to this post.");
+    changed();
+  });
+  // Enter in a byline field adds the byline; it must not publish the post.
+  $("byline-new").addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    $("byline-add").click();
+  });
 
   function clearComposer() {
     current = null;
     $("headline").value = "";
     blocks.replaceChildren();
     addBlock("text", {}, false);
-    for (const box of $("bylines").querySelectorAll("input")) {
+    for (const box of $("bylines").querySelectorAll("input[name=byline]")) {
       if (box.hasAttribute("data-extra")) box.closest("label").remove();
       else box.checked = box.hasAttribute("data-mine");
     }
@@ -455,7 +527,47 @@ function startDesk(root) {
     $("composer-heading").textContent = "New post";
     $("preview").hidden = true;
     hideConflict();
+    clearErrors();
+    say("");
     dirty = false;
+  }
+
+  function keepLocal() {
+    const post = Object.assign(read(), { id: current?.id || 0, version: current?.version || 0, status: current?.status || "draft" });
+    try {
+      localStorage.setItem(localKey, JSON.stringify(post));
+    } catch {
+      // Storage full or refused (a private window): the server's drafts remain.
+    }
+  }
+
+  function dropLocal() {
+    try {
+      localStorage.removeItem(localKey);
+    } catch {}
+  }
+
+  // restoreLocal puts back what the composer held when the page was left
+  // before the server had it (a publish that failed, a tab closed offline).
+  function restoreLocal() {
+    let kept = null;
+    try {
+      kept = JSON.parse(localStorage.getItem(localKey) || "null");
+    } catch {}
+    if (!kept || !Array.isArray(kept.blocks)) return;
+    fill(kept);
+    if (empty()) {
+      clearComposer();
+      dropLocal();
+      return;
+    }
+    if (!kept.id) {
+      current = null;
+      $("delete-post").hidden = true;
+      $("composer-heading").textContent = "New post";
+    }
+    say("The text you had not saved yet is back, kept on this device.");
+    changed();
   }
 
   // save sends the composer with the given status; extra holds more
@@ -474,6 +586,7 @@ function startDesk(root) {
       if (res.ok) {
         const saved = res.data.post;
         clearErrors();
+        dropLocal();
         if (statusTo === "draft") {
           current = { id: saved.id, version: saved.version, status: saved.status, breaking: saved.breaking, key_event: saved.key_event, pinned: saved.pinned };
           dirty = false;
@@ -484,6 +597,7 @@ function startDesk(root) {
           const what = statusTo === "scheduled" ? "Scheduled for " + clock(new Date(saved.scheduled_at)) + "." : editing && current.status === "published" ? "Updated." : "Published.";
           clearComposer();
           say(what);
+          status.setAttribute("data-done", "");
           $("headline").focus();
         }
         refreshQueue();
@@ -494,8 +608,9 @@ function startDesk(root) {
         showConflict(res.data);
         return;
       }
-      markError(res.data && res.data.field);
-      say((extra.auto ? "Draft not saved yet: " : "Not saved: ") + problemText(res), !extra.auto);
+      const text = problemText(res);
+      markError(res.data && res.data.field, text, extra.auto);
+      say((extra.auto ? "Draft not saved yet: " : "Not saved: ") + text, !extra.auto);
     };
     queue = queue.then(run, run);
     return queue;
@@ -511,8 +626,9 @@ function startDesk(root) {
     const value = $("schedule-at").value;
     const when = value && new Date(value);
     if (!when || isNaN(when) || when <= new Date()) {
-      say("Choose a time in the future to schedule the post.", true);
-      $("schedule-at").focus();
+      const text = "Choose a time in the future to schedule the post.";
+      markError("scheduled_at", text);
+      say("Not scheduled: " + text, true);
       return;
     }
     clearTimeout(timer);
@@ -523,8 +639,9 @@ function startDesk(root) {
     const res = await send("POST", base + "/preview", Object.assign(read(), { id: current?.id || 0, version: current?.version || 0 }));
     const pane = $("preview");
     if (!res.ok) {
-      markError(res.data && res.data.field);
-      say("Cannot preview: " + problemText(res), true);
+      const text = problemText(res);
+      markError(res.data && res.data.field, text);
+      say("Cannot preview: " + text, true);
       return;
     }
     clearErrors();
@@ -662,33 +779,52 @@ function startDesk(root) {
     conflict.post = null;
   }
 
-  // markError shows which input a refusal is about: "headline",
-  // "blocks[2].alt", "scheduled_at".
-  function markError(field) {
+  // markError shows a refusal beside the input it is about ("headline",
+  // "blocks[2].alt", "scheduled_at"): the input is marked invalid and
+  // described by the message, and, unless quiet (an autosave while the
+  // journalist types), scrolled into view and focused. The status line,
+  // a live region, announces the same text.
+  function markError(field, text, quiet) {
     clearErrors();
-    if (!field) return;
-    let el = null;
+    const el = field && fieldInput(field);
+    if (!el) return;
+    const note = document.createElement("p");
+    note.className = "field-error";
+    note.id = (el.id || "composer-field") + "-error";
+    note.textContent = text;
+    (el.type === "checkbox" ? el.closest("label") : el).after(note);
+    el.setAttribute("aria-invalid", "true");
+    el.setAttribute("aria-describedby", note.id);
+    if (quiet) return;
+    el.scrollIntoView({ block: "center" });
+    el.focus({ preventScroll: true });
+  }
+
+  function fieldInput(field) {
+    if (field.startsWith("#")) return $(field.slice(1));
+    const c = /^contributors\[(\d+)\]/.exec(field);
+    if (c) return $("bylines").querySelectorAll("input[name=byline]:checked")[Number(c[1])] || null;
     const m = /^blocks\[(\d+)\](?:\.(\w+))?/.exec(field);
     if (m) {
       const block = blocks.children[Number(m[1])];
       const name = { spans: "text", items: "text" }[m[2]] || m[2];
-      el = block && (block.querySelector('[data-field="' + name + '"]:not([type=hidden])') || block.querySelector("textarea, input:not([type=hidden])"));
-    } else {
-      el = { headline: $("headline"), scheduled_at: $("schedule-at"), correction_note: $("correction-note") }[field.split(".")[0]] || null;
+      return block && (block.querySelector('[data-field="' + name + '"]:not([type=hidden])') || block.querySelector("textarea, input:not([type=hidden])"));
     }
-    if (el) {
-      el.setAttribute("aria-invalid", "true");
-      el.focus();
-    }
+    return { headline: $("headline"), scheduled_at: $("schedule-at"), correction_note: $("correction-note") }[field.split(".")[0]] || null;
   }
 
   function clearErrors() {
-    for (const el of composer.querySelectorAll('[aria-invalid="true"]')) el.removeAttribute("aria-invalid");
+    for (const note of composer.querySelectorAll(".field-error")) note.remove();
+    for (const el of composer.querySelectorAll('[aria-invalid="true"]')) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    }
   }
 
   function say(text, alarm) {
     status.textContent = text;
     status.classList.toggle("is-error", !!alarm);
+    status.removeAttribute("data-done");
   }
 }
 
