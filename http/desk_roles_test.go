@@ -140,6 +140,9 @@ func TestDeskRoles(t *testing.T) {
 		{"UploadImage", func(f *roleFixture) (string, string, string, string) {
 			return "POST", "/desk/media", "image/png", png
 		}, map[string]int{"Anonymous": 401, "Reporter": 201, "Editor": 201, "Admin": 201}},
+		{"Search", func(f *roleFixture) (string, string, string, string) {
+			return "GET", "/desk/search?q=post", "", ""
+		}, map[string]int{"Anonymous": 401, "Reporter": 200, "Editor": 200, "Admin": 200}},
 		{"AuditLog", func(f *roleFixture) (string, string, string, string) {
 			return "GET", "/desk/audit", "", ""
 		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 403, "Admin": 200}},
