@@ -45,8 +45,9 @@ type ReadTx interface {
 	// CountLoginAttempts counts the sign-in attempts against key since
 	// since.
 	CountLoginAttempts(key string, since time.Time) (int, error)
-	// Search reads the page of posts s asks for from the search index,
-	// best first, ranked by the domain's weights (SearchHeadlineWeight).
+	// Search reads the page of posts s asks for from the search index:
+	// the posts whose headline matches every term not excluded first,
+	// then the others, each group by id, highest first.
 	Search(s *SearchSpec) ([]SearchHit, error)
 }
 

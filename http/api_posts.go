@@ -109,7 +109,7 @@ func statusParam(q url.Values) ([]liveblog.PostStatus, error) {
 }
 
 // searchPosts answers GET .../posts?q=: the event's posts that match the
-// search, best first (see liveblog.Service.Search), a page at a time by
+// search, in the order of liveblog.Service.Search, a page at a time by
 // offset. A search is ordered by how well posts match, so the listing's
 // cursors and views do not apply.
 func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request, ev *liveblog.Event, q url.Values) error {

@@ -11,7 +11,7 @@ import (
 )
 
 // showSearch is an event's search page, GET /live/{slug}/search?q=: the
-// form, and the published posts that match, best first, linked to their
+// form, and the published posts that match (in the order of liveblog.Service.Search), linked to their
 // permalinks. Each search is answered afresh rather than cached: the words
 // are the reader's, and a cache keyed by them would be the reader's to fill.
 // A search the domain refuses (empty, too long) is shown with its message

@@ -50,10 +50,10 @@ var planted = []string{"zeppelin", "quinoa", "xylophone", "fjord"}
 func searchText(r *rand.Rand, z *rand.Zipf, n int) string {
 	words := make([]string, 0, n+2)
 	for len(words) < n {
-		switch k := r.IntN(200); {
+		switch k := r.IntN(20_000); {
 		case k == 0:
 			words = append(words, planted[r.IntN(len(planted))])
-		case k < 4:
+		case k < 400:
 			words = append(words, "prime", "minister")
 		default:
 			words = append(words, newsWords[z.Uint64()])

@@ -66,28 +66,25 @@ func tsquery(s *liveblog.SearchSpec, n int) (string, []any) {
 	return strings.Join(parts, " && "), args
 }
 
-// rankWeights are ts_rank's weights of the labels D, C, B and A: the body's
-// words are B and the headline's A (see the migration).
-var rankWeights = []float32{0, 0, liveblog.SearchBodyWeight, liveblog.SearchHeadlineWeight}
-
-// Search ranks the matches with ts_rank, and reads the posts of the page it
-// asks for only. A search of one event names it, so that the planner can
-// intersect the event's index with the words'.
+// Search puts the posts whose headline (the words labelled A) matches
+// first, then the others, each group newest first (see
+// liveblog.Service.Search). A search of one event names it, so that the
+// planner can intersect the event's index with the words'.
 func (tx *tx) Search(s *liveblog.SearchSpec) ([]liveblog.SearchHit, error) {
-	args := []any{rankWeights, s.Statuses, s.Limit, s.Offset}
-	where := `status = ANY($2)`
+	args := []any{s.Statuses, s.Limit, s.Offset}
+	where := `status = ANY($1)`
 	if s.EventID != 0 {
 		args = append(args, s.EventID)
-		where += ` AND event_id = $5`
+		where += ` AND event_id = $4`
 	}
 	q, qargs := tsquery(s, len(args)+1)
 	args = append(args, qargs...)
 	rows, err := tx.Query(tx.ctx, `WITH q AS (SELECT `+q+` AS q),
-		hits AS (SELECT post_id, ts_rank($1, doc, q.q) AS score FROM post_search, q
-			WHERE doc @@ q.q AND `+where+` ORDER BY score DESC, post_id DESC LIMIT $3 OFFSET $4)
+		hits AS (SELECT post_id, ts_filter(doc, '{a}') @@ q.q AS in_headline FROM post_search, q
+			WHERE doc @@ q.q AND `+where+` ORDER BY in_headline DESC, post_id DESC LIMIT $2 OFFSET $3)
 		SELECT `+postColumns+`, (SELECT slug FROM events WHERE events.id = posts.event_id),
 			(SELECT title FROM events WHERE events.id = posts.event_id)
-		FROM hits JOIN posts ON posts.id = hits.post_id ORDER BY hits.score DESC, hits.post_id DESC`, args...)
+		FROM hits JOIN posts ON posts.id = hits.post_id ORDER BY hits.in_headline DESC, hits.post_id DESC`, args...)
 	return all(rows, err, scanHit, "search posts")
 }
 

@@ -31,11 +31,13 @@ func (tx *tx) UnindexPost(id int64) error {
 
 func eventTag(id int64) string { return "e" + strconv.FormatInt(id, 10) }
 
-// matchExpr writes s as an FTS5 query: every term in the headline or the
-// body, none of the excluded ones, and the event and statuses through the
-// tags column. Words are letters and digits only (liveblog.Tokens), so
+// matchExprs writes s as the two FTS5 queries of its two groups (see
+// liveblog.Service.Search): every term in the headline or the body, none of
+// the excluded ones, and the event and statuses through the tags column;
+// and of those, the posts whose headline holds every term not excluded, or
+// the others. Words are letters and digits only (liveblog.Tokens), so
 // quoting them is all the escaping they need.
-func matchExpr(s *liveblog.SearchSpec) string {
+func matchExprs(s *liveblog.SearchSpec) (headline, rest string) {
 	var pos, neg []string
 	for _, t := range s.Query.Terms {
 		phrase := `"` + strings.Join(t.Words, " ") + `"`
@@ -48,7 +50,8 @@ func matchExpr(s *liveblog.SearchSpec) string {
 			pos = append(pos, phrase)
 		}
 	}
-	expr := "(" + strings.Join(pos, " AND ") + ")"
+	all := "(" + strings.Join(pos, " AND ") + ")"
+	expr := all
 	for _, n := range neg {
 		expr = "(" + expr + " NOT " + n + ")"
 	}
@@ -56,20 +59,24 @@ func matchExpr(s *liveblog.SearchSpec) string {
 	if s.EventID != 0 {
 		expr += " AND tags : " + eventTag(s.EventID)
 	}
-	return expr
+	return "(" + expr + ") AND headline : " + all, "(" + expr + ") NOT headline : " + all
 }
 
-// Search ranks the matches with FTS5's bm25, the headline and body columns
-// weighed as the domain says and the tags not at all (bm25 is lower for a
-// better match), and reads the posts of the page it asks for only.
+// Search reads each group newest first, which FTS5 does by walking its
+// lists backwards and stops at the page's end: nothing is scored, and a
+// word in half of a long event costs what a rare one does.
 func (tx *tx) Search(s *liveblog.SearchSpec) ([]liveblog.SearchHit, error) {
+	headline, rest := matchExprs(s)
+	n := s.Limit + s.Offset
 	rows, err := tx.QueryContext(tx.ctx, `WITH hits AS (
-			SELECT rowid AS hit, bm25(post_search, ?, ?, 0) AS score FROM post_search
-			WHERE post_search MATCH ? ORDER BY score, rowid DESC LIMIT ? OFFSET ?)
+			SELECT hit, grp FROM (SELECT rowid AS hit, 0 AS grp FROM post_search WHERE post_search MATCH ? ORDER BY rowid DESC LIMIT ?)
+			UNION ALL
+			SELECT hit, grp FROM (SELECT rowid AS hit, 1 AS grp FROM post_search WHERE post_search MATCH ? ORDER BY rowid DESC LIMIT ?)
+			ORDER BY grp, hit DESC LIMIT ? OFFSET ?)
 		SELECT `+postColumns+`, (SELECT slug FROM events WHERE events.id = posts.event_id),
 			(SELECT title FROM events WHERE events.id = posts.event_id)
-		FROM hits JOIN posts ON posts.id = hits.hit ORDER BY hits.score, hits.hit DESC`,
-		liveblog.SearchHeadlineWeight, liveblog.SearchBodyWeight, matchExpr(s), s.Limit, s.Offset)
+		FROM hits JOIN posts ON posts.id = hits.hit ORDER BY hits.grp, hits.hit DESC`,
+		headline, n, rest, n, s.Limit, s.Offset)
 	return all(rows, err, scanHit, "search posts")
 }
 

@@ -3,8 +3,8 @@
 -- headline's and the body's words already found and lower-cased, joined by
 -- spaces; the 'simple' configuration keeps them as they are, with no stop
 -- words and no stemming, as sqlite/migrations/0012_search.sql does. The
--- headline's words carry weight A and the body's weight B, which the
--- search weighs as the domain says (liveblog.SearchHeadlineWeight).
+-- headline's words are labelled A and the body's B, so that a search can
+-- tell the posts whose headline matches (liveblog.Service.Search).
 CREATE TABLE post_search (
 	post_id  bigint   PRIMARY KEY REFERENCES posts (id),
 	event_id bigint   NOT NULL,
