@@ -77,6 +77,7 @@ type Database interface {
 	WebhookStore
 	AuditStore
 	PresenceStore
+	SearchStore
 	// ImportEvent stores an event, its posts and its feed exactly as
 	// another instance recorded them (see Service.ImportEvent).
 	ImportEvent(ctx context.Context, e *Event, posts []*Post, feed *ChangeBatch) error

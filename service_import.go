@@ -54,6 +54,9 @@ func (s *Service) ImportEvent(ctx context.Context, e *Event, posts []*Post, feed
 			if err := t.InsertPost(&q); err != nil {
 				return target{}, fmt.Errorf("import post: %w", err)
 			}
+			if err := t.indexPost(nil, &q); err != nil {
+				return target{}, fmt.Errorf("import post: %w", err)
+			}
 			newIDs[p.ID] = q.ID
 			stored[i] = q
 		}

@@ -71,6 +71,9 @@ func (t *txn) savePost(was, p *Post, kind ChangeKind) error {
 	} else {
 		err = t.SavePost(p)
 	}
+	if err == nil {
+		err = t.indexPost(was, p)
+	}
 	switch {
 	case err != nil:
 		return err

@@ -45,6 +45,10 @@ type ReadTx interface {
 	// CountLoginAttempts counts the sign-in attempts against key since
 	// since.
 	CountLoginAttempts(key string, since time.Time) (int, error)
+	// Search reads the page of posts s asks for from the search index:
+	// the posts whose headline matches every term not excluded first,
+	// then the others, each group by id, highest first.
+	Search(s *SearchSpec) ([]SearchHit, error)
 }
 
 // Listing is the set of posts a listing walks: one event's posts in some
@@ -103,6 +107,20 @@ type Tx interface {
 	// sets p.ID.
 	InsertPost(p *Post) error
 	SavePost(p *Post) error
+	// IndexPost writes d into the search index, replacing the post's
+	// record; UnindexPost deletes the post's record.
+	IndexPost(d SearchDoc) error
+	UnindexPost(id int64) error
+	// SearchBackfill reads how far the indexing of the posts written
+	// before the search index existed has come: pending while the posts
+	// with ids above after are still to be indexed, locking it until
+	// commit. SetSearchBackfill moves it on; EndSearchBackfill ends it.
+	SearchBackfill() (after int64, pending bool, err error)
+	SetSearchBackfill(after int64) error
+	EndSearchBackfill() error
+	// PostsAfter reads up to n posts, in any status, with ids above id,
+	// in id order, each kept from changing until commit.
+	PostsAfter(id int64, n int) ([]*Post, error)
 	// ReserveIDs reports whether the event id and the post ids are all
 	// free, and when they are, makes sure the store does not hand them out
 	// to anything else.

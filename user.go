@@ -274,6 +274,9 @@ const (
 	// ActionManageWebhooks is adding and removing an event's syndication
 	// webhooks and reading their delivery log.
 	ActionManageWebhooks Action = "event.webhooks"
+	// ActionSearchDrafts is finding drafts and scheduled posts in a
+	// search of the desk, besides the published ones everyone finds.
+	ActionSearchDrafts Action = "post.search_drafts"
 )
 
 // Can reports whether u may do a. p is the post acted on, nil for actions on

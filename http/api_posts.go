@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -59,15 +60,12 @@ func (s *Server) listPosts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
+	if q.Has("q") {
+		return s.searchPosts(w, r, ev, q)
+	}
 	filter := liveblog.PostFilter{EventID: ev.ID}
-	for _, v := range q["status"] {
-		for _, st := range strings.Split(v, ",") {
-			status := liveblog.PostStatus(strings.TrimSpace(st))
-			if !status.Valid() {
-				return liveblog.FieldError("status", "Unknown status %q: use draft, scheduled, published or deleted, separated by commas.", status)
-			}
-			filter.Statuses = append(filter.Statuses, status)
-		}
+	if filter.Statuses, err = statusParam(q); err != nil {
+		return err
 	}
 	if filter.KeyOnly, err = boolParam(q, "key"); err != nil {
 		return err
@@ -91,6 +89,58 @@ func (s *Server) listPosts(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(posts) == filter.Limit {
 		list.Next = eventPath(ev.Slug) + "/posts?" + nextPostsQuery(q, filter, posts).Encode()
+	}
+	return writeJSON(w, http.StatusOK, list)
+}
+
+// statusParam reads status=draft,published (repeatable).
+func statusParam(q url.Values) ([]liveblog.PostStatus, error) {
+	var statuses []liveblog.PostStatus
+	for _, v := range q["status"] {
+		for _, st := range strings.Split(v, ",") {
+			status := liveblog.PostStatus(strings.TrimSpace(st))
+			if !status.Valid() {
+				return nil, liveblog.FieldError("status", "Unknown status %q: use draft, scheduled, published or deleted, separated by commas.", status)
+			}
+			statuses = append(statuses, status)
+		}
+	}
+	return statuses, nil
+}
+
+// searchPosts answers GET .../posts?q=: the event's posts that match the
+// search, in the order of liveblog.Service.Search, a page at a time by
+// offset. A search is ordered by how well posts match, so the listing's
+// cursors and views do not apply.
+func (s *Server) searchPosts(w http.ResponseWriter, r *http.Request, ev *liveblog.Event, q url.Values) error {
+	for _, name := range []string{"before", "after", "key", "order"} {
+		if q.Has(name) {
+			return liveblog.FieldError(name, "A search is ordered by relevance; it takes status, limit and offset only.")
+		}
+	}
+	f := liveblog.SearchFilter{EventID: ev.ID, Query: q.Get("q")}
+	var err error
+	if f.Statuses, err = statusParam(q); err != nil {
+		return err
+	}
+	if f.Limit, err = intParam(q, "limit", liveblog.DefaultSearchSize, 1, liveblog.MaxPageSize); err != nil {
+		return err
+	}
+	if f.Offset, err = intParam(q, "offset", 0, 0, liveblog.MaxSearchOffset); err != nil {
+		return err
+	}
+	res, err := s.store.Search(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	list := postList{Posts: make([]*liveblog.Post, len(res.Hits))}
+	for i, h := range res.Hits {
+		list.Posts[i] = h.Post
+	}
+	if next := f.Offset + len(res.Hits); res.More && next <= liveblog.MaxSearchOffset {
+		nq := maps.Clone(q)
+		nq.Set("offset", strconv.Itoa(next))
+		list.Next = eventPath(ev.Slug) + "/posts?" + nq.Encode()
 	}
 	return writeJSON(w, http.StatusOK, list)
 }

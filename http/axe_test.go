@@ -63,6 +63,8 @@ func TestAxe(t *testing.T) {
 		"Embed":     "/live/" + demo.Slug + "/embed",
 		"Ended":     "/live/" + demo.EndedSlug,
 		"NotFound":  "/live/no-such-event",
+		"Search":    "/live/" + demo.Slug + "/search?q=minister",
+		"Refused":   "/live/" + demo.Slug + "/search?q=",
 	}
 	for name, path := range pages {
 		for _, scheme := range []string{"light", "dark"} {

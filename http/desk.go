@@ -84,8 +84,9 @@ func mustParseDesk() map[string]*template.Template {
 		"excerpt":     render.Excerpt,
 		"eventPath":   render.EventPath,
 		"join":        strings.Join,
+		"searchForm":  render.NewSearchForm,
 	}
-	layout, err := template.New("").Funcs(funcs).ParseFS(web.FS, "templates/desk_layout.html", "templates/desk_queue.html")
+	layout, err := template.New("").Funcs(funcs).ParseFS(web.FS, "templates/desk_layout.html", "templates/desk_queue.html", "templates/search_form.html")
 	if err != nil {
 		panic("http: desk templates: " + err.Error())
 	}

@@ -148,6 +148,9 @@ func TestDeskRoles(t *testing.T) {
 		{"CaptureEmbed", func(f *roleFixture) (string, string, string, string) {
 			return "POST", "/desk/capture", jsonType, `{"url":"https://x.com/agency/status/1887503281937625469"}`
 		}, map[string]int{"Anonymous": 401, "Reporter": 200, "Editor": 200, "Admin": 200}},
+		{"Search", func(f *roleFixture) (string, string, string, string) {
+			return "GET", "/desk/search?q=post", "", ""
+		}, map[string]int{"Anonymous": 401, "Reporter": 200, "Editor": 200, "Admin": 200}},
 		{"AuditLog", func(f *roleFixture) (string, string, string, string) {
 			return "GET", "/desk/audit", "", ""
 		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 403, "Admin": 200}},

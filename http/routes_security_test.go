@@ -152,6 +152,7 @@ func TestRoutesGuarded(t *testing.T) {
 		"GET /desk/events/{slug}/presence":           func(f *roleFixture) string { return "/desk/events/" + slug(f) + "/presence" },
 		"GET /desk/audit":                            func(f *roleFixture) string { return "/desk/audit" },
 		"GET /desk/users":                            func(f *roleFixture) string { return "/desk/users" },
+		"GET /desk/search":                           func(f *roleFixture) string { return "/desk/search?q=ferries" },
 	}
 	api := map[string]func(f *roleFixture) (path, body string, version int){
 		"POST /api/v1/events": func(f *roleFixture) (string, string, int) {

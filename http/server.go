@@ -207,6 +207,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", s.page(s.showIndex))
 	mux.Handle("GET /live/{slug}", s.page(s.showEvent))
 	mux.Handle("GET /live/{slug}/posts/{id}", s.page(s.showPost))
+	mux.Handle("GET /live/{slug}/search", s.page(s.showSearch))
 
 	// What keeps an open page current: the stream, and polling for clients
 	// that cannot hold a connection.
@@ -268,6 +269,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /desk/password", s.deskWrite(liveblog.AuditPassword, s.changePassword))
 	mux.Handle("POST /desk/profile", s.deskWrite("profile.update", s.updateProfile))
 	mux.Handle("GET /desk/{$}", s.deskSigned(s.showDashboard))
+	mux.Handle("GET /desk/search", s.deskSigned(s.showDeskSearch))
 	mux.Handle("POST /desk/events", s.deskWrite("event.create", s.createDeskEvent))
 	mux.Handle("GET /desk/events/{slug}", s.deskSigned(s.showEventDesk))
 	mux.Handle("POST /desk/events/{slug}", s.deskWrite("event.update", s.updateDeskEvent))

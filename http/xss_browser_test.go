@@ -149,7 +149,7 @@ var (
 	xssFields = append(slices.Clone(xssPostFields),
 		"event title", "event description", "summary point", "correction note", "composer text", "desk byline", "imported text")
 	xssPaths = []string{"reader page", "live insert (SSE)", "JSON-LD", "permalink", "embed view", "feeds (no CSP)",
-		"oEmbed host (no CSP)", "desk event page", "desk dashboard", "static archive (no CSP)"}
+		"oEmbed host (no CSP)", "desk event page", "desk dashboard", "static archive (no CSP)", "search results"}
 )
 
 // xssShows reports whether a path shows a field.
@@ -166,6 +166,11 @@ func xssShows(path, field string) bool {
 		return field == "event title"
 	case "desk event page":
 		return true
+	case "search results":
+		// A result is its headline and an excerpt of the text its body
+		// shows (liveblog.Post.BodyText).
+		return slices.Contains([]string{"headline", "paragraph", "list item", "quote", "attribution", "image alt",
+			"caption", "credit", "embed title", "composer text"}, field)
 	}
 	return field != "desk byline"
 }
@@ -475,6 +480,15 @@ func (x *xssRun) payload(n int, raw string) {
 	x.desk(slug, comp)
 	x.tally("desk event page", ok)
 	x.tally("desk dashboard", ok)
+
+	// Search results show the headline and body of every post holding a
+	// word of the payload, with that word marked; the desk's search too.
+	if words := liveblog.Tokens(p); len(words) > 0 {
+		q := url.QueryEscape(words[0])
+		x.visit("search results", x.env.ts.URL+"/live/"+slug+"/search?q="+q)
+		x.tally("search results", ok)
+		x.visit("desk search", x.env.ts.URL+"/desk/search?q="+q)
+	}
 
 	// The static archive, served by a plain file server.
 	if _, err := archive.Write(context.Background(), x.env.store, slug, filepath.Join(x.archives, slug), archive.Options{Media: os.DirFS(x.mediaDir)}); err != nil {

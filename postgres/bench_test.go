@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/livetest"
 )
 
 // seed stores an event of n published posts, every third a key event and the
@@ -170,4 +171,19 @@ func BenchmarkCreatePost(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func BenchmarkSearch(b *testing.B) {
+	livetest.BenchmarkSearch(b, func(b *testing.B) livetest.SearchableStore {
+		return mustOpen(b, freshSchema(b))
+	}, func(b *testing.B, s livetest.SearchableStore) {
+		if _, err := s.(*Store).pool.Exec(context.Background(), `ANALYZE`); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+func BenchmarkPublish(b *testing.B) {
+	s := mustOpen(b, freshSchema(b))
+	livetest.BenchmarkPublish(b, s, s.Service, liveblog.NewService(livetest.Unindexed(storage{s})))
 }

@@ -72,6 +72,11 @@ func (s *Store) Load(ctx context.Context, rows func(put func(dump.Record) error)
 				return fmt.Errorf("load: move %s ids on: %w", t, err)
 			}
 		}
+		// The search index is the domain's reading of the posts: it is
+		// written by BackfillSearch, which Open runs, not copied.
+		if _, err := tx.Exec(ctx, `INSERT INTO search_backfill (post_id) SELECT 0 WHERE NOT EXISTS (SELECT FROM search_backfill)`); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
 		got, err := census(ctx, tx)
 		if err != nil {
 			return fmt.Errorf("load: %w", err)

@@ -171,6 +171,13 @@ func TestStore(t *testing.T) {
 	})
 }
 
+func TestSearchStore(t *testing.T) {
+	database(t)
+	livetest.TestSearchStore(t, func(t *testing.T) livetest.SearchableStore {
+		return mustOpen(t, freshSchema(t))
+	})
+}
+
 func TestImportEvent(t *testing.T) {
 	database(t)
 	livetest.TestImportEvent(t, func(t *testing.T, a liveblog.Announcer) livetest.Importer {

@@ -76,8 +76,10 @@ type pageView struct {
 	// an Origin, since discovery needs absolute URLs.
 	OEmbed string
 	// Static marks a page saved as a file (NewStatic): no script, no
-	// stream, no view choices.
+	// stream, no view choices, no search.
 	Static bool
+	// SearchURL is where the page's search form sends its words.
+	SearchURL string
 	// StructuredData is the page's schema.org LiveBlogPosting, as JSON
 	// that is safe inside a script element (see structuredData).
 	StructuredData template.JS
@@ -191,6 +193,7 @@ func (e *Engine) pageView(v PageView) *pageView {
 	}
 	if !e.static {
 		pv.Feeds = feedLinks(ev, v.KeyOnly)
+		pv.SearchURL = SearchPath(ev)
 	}
 	pv.KeyEventsMax = KeyEventsShown
 	if v.Origin != "" && !e.static {

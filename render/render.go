@@ -44,8 +44,8 @@ const (
 // Template files. Partials are shared by every page and rendered on their own
 // for stream frames; each page gets its own copy of them plus its file.
 var (
-	partialFiles = []string{"layout.html", "post.html", "summary.html"}
-	pageFiles    = []string{"index.html", "live.html", "error.html", "embed.html"}
+	partialFiles = []string{"layout.html", "post.html", "summary.html", "search_form.html"}
+	pageFiles    = []string{"index.html", "live.html", "error.html", "embed.html", "search.html"}
 	assetNames   = []string{"style.css", "reader.js", "favicon.svg", "embed.js", "facade.js"}
 )
 
@@ -162,6 +162,7 @@ func (e *Engine) funcs() template.FuncMap {
 		"srcset":      e.srcSet,
 		"facade":      facade,
 		"formatDate":  formatDate,
+		"searchForm":  NewSearchForm,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/liveblog/liveblog"
+	"github.com/liveblog/liveblog/livetest"
 )
 
 // seed stores an event of n published posts, every third a key event and the
@@ -174,4 +175,15 @@ func BenchmarkFindEventBySlug(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func BenchmarkSearch(b *testing.B) {
+	livetest.BenchmarkSearch(b, func(b *testing.B) livetest.SearchableStore {
+		return mustOpen(b, filepath.Join(b.TempDir(), "bench.db"))
+	}, nil)
+}
+
+func BenchmarkPublish(b *testing.B) {
+	s := mustOpen(b, filepath.Join(b.TempDir(), "bench.db"))
+	livetest.BenchmarkPublish(b, s, s.Service, liveblog.NewService(livetest.Unindexed(storage{s})))
 }

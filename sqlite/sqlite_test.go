@@ -397,3 +397,9 @@ func TestUserStore(t *testing.T) {
 		return s
 	})
 }
+
+func TestSearchStore(t *testing.T) {
+	livetest.TestSearchStore(t, func(t *testing.T) livetest.SearchableStore {
+		return mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
+	})
+}

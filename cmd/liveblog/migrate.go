@@ -92,6 +92,9 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("migrate: %s", describe(err))
 	}
 	fmt.Fprintf(stderr, "copied %d rows in one transaction\n", copied)
+	if err := dst.BackfillSearch(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 
 	after, err := src.Census(ctx)
 	if err != nil {
