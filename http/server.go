@@ -102,6 +102,10 @@ type Config struct {
 	// route pattern that took it ("GET /live/{slug}", "" for none), the
 	// status, and how long it took.
 	ObserveRequest func(route string, status int, elapsed time.Duration)
+
+	// DefaultLanguage is the language of an event created without one, a
+	// BCP 47 tag; empty means liveblog.DefaultLanguage.
+	DefaultLanguage string
 }
 
 func (c Config) withDefaults() Config {
@@ -128,6 +132,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReadyTimeout <= 0 {
 		c.ReadyTimeout = DefaultReadyTimeout
+	}
+	if c.DefaultLanguage == "" {
+		c.DefaultLanguage = liveblog.DefaultLanguage
 	}
 	return c
 }

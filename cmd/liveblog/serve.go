@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -99,6 +100,10 @@ func (a *App) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	language, err := liveblog.CanonicalLanguage(cmp.Or(a.Config.Language, liveblog.DefaultLanguage))
+	if err != nil {
+		return fmt.Errorf("--language (env LIVEBLOG_LANGUAGE): %w", err)
+	}
 	if a.Config.WorkMemoryMiB < 0 {
 		return errors.New("--work-memory (env LIVEBLOG_WORK_MEMORY): want a whole number of MiB")
 	}
@@ -178,13 +183,14 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}
 
 	srv := lbhttp.NewServer(lbhttp.Config{
-		MediaDir:       a.Config.MediaDir(),
-		BehindProxy:    a.Config.BehindProxy,
-		Origin:         origin,
-		WorkMemory:     int64(a.Config.WorkMemoryMiB) << 20,
-		ReadyChecks:    []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
-		Metrics:        a.metrics.Handler(),
-		ObserveRequest: a.metrics.ObserveRequest,
+		MediaDir:        a.Config.MediaDir(),
+		BehindProxy:     a.Config.BehindProxy,
+		Origin:          origin,
+		WorkMemory:      int64(a.Config.WorkMemoryMiB) << 20,
+		ReadyChecks:     []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
+		Metrics:         a.metrics.Handler(),
+		ObserveRequest:  a.metrics.ObserveRequest,
+		DefaultLanguage: language,
 	}, store, a.hub, engine, a.Logger)
 	a.server = srv.HTTPServer(a.Config.Addr)
 	return nil
