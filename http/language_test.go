@@ -1,6 +1,8 @@
 package http_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -54,5 +56,11 @@ func TestEventLanguage(t *testing.T) {
 	}
 
 	wantProblem(t, send(t, ts, "POST", "/api/v1/events", token, `{"slug":"x","title":"X","language":"not a language"}`), 400, "language")
+	// The stored-XSS corpus as a language: every payload is refused, so
+	// the field that goes into every page's lang attribute holds a tag only.
+	for i, p := range loadPayloads(t, false) {
+		body, _ := json.Marshal(map[string]string{"slug": fmt.Sprintf("xss-%d", i), "title": "X", "language": p})
+		wantProblem(t, send(t, ts, "POST", "/api/v1/events", token, string(body)), 400, "language")
+	}
 	wantProblem(t, send(t, ts, "PATCH", "/api/v1/events/sommet", token, `{"language":"","version":2}`), 400, "language")
 }
