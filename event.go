@@ -65,7 +65,11 @@ type Event struct {
 	Description string        `json:"description"`
 	State       CoverageState `json:"state"`
 	TimeZone    string        `json:"time_zone"`
-	Summary     Summary       `json:"summary"`
+	// Language is the BCP 47 tag of the language the event is written in
+	// ("en", "ar", "pt-BR"): the reader page's lang and dir, the feeds'
+	// language and the JSON-LD's inLanguage.
+	Language string  `json:"language"`
+	Summary  Summary `json:"summary"`
 
 	// CoverageStartedAt is when coverage first went live; CoverageEndedAt when
 	// it ended. Both are zero until then.
@@ -144,6 +148,14 @@ func (e *Event) Validate() error {
 	if err := ValidateTimeZone(e.TimeZone); err != nil {
 		return err
 	}
+	if e.Language == "" {
+		e.Language = DefaultLanguage
+	}
+	lang, err := CanonicalLanguage(e.Language)
+	if err != nil {
+		return err
+	}
+	e.Language = lang
 	return ValidateSummary(e.Summary.Points)
 }
 
@@ -177,6 +189,7 @@ type EventUpdate struct {
 	Title       *string `json:"title"`
 	Description *string `json:"description"`
 	TimeZone    *string `json:"time_zone"`
+	Language    *string `json:"language"`
 	Version     int     `json:"version"`
 }
 
@@ -197,6 +210,13 @@ func (u *EventUpdate) Validate() error {
 			return err
 		}
 	}
+	if u.Language != nil {
+		lang, err := CanonicalLanguage(*u.Language)
+		if err != nil {
+			return err
+		}
+		*u.Language = lang
+	}
 	return nil
 }
 
@@ -213,7 +233,11 @@ func (u *EventUpdate) edit(e *Event) ChangeKind {
 	if u.TimeZone != nil {
 		e.TimeZone = *u.TimeZone
 	}
-	if e.Title == before.Title && e.Description == before.Description && e.TimeZone == before.TimeZone {
+	if u.Language != nil {
+		e.Language = *u.Language
+	}
+	if e.Title == before.Title && e.Description == before.Description && e.TimeZone == before.TimeZone &&
+		e.Language == before.Language {
 		return ""
 	}
 	return ChangeEvent

@@ -67,7 +67,7 @@ func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func writeAtom(w io.Writer, f *Feed) error {
 	doc := atomFeed{
-		Lang:    "en",
+		Lang:    f.language(),
 		Title:   atomText{Type: "text", Text: f.title()},
 		ID:      f.id(nil),
 		Updated: atomTime(f.Updated()),

@@ -131,6 +131,9 @@ func (f *Feed) Updated() time.Time {
 	return t.UTC()
 }
 
+// language is the feed's language, the event's BCP 47 tag.
+func (f *Feed) language() string { return cmp.Or(f.Event.Language, liveblog.DefaultLanguage) }
+
 // title is the feed's title: the event's, marked on the key events feed.
 func (f *Feed) title() string {
 	if f.KeyOnly {

@@ -96,6 +96,9 @@ func TestEncode(t *testing.T) {
 			f := &feed.Feed{Event: testEvent(), Posts: testPosts(), Origin: origin, SiteName: "Example News"}
 			got := parse(t, format, encode(t, format, f))
 
+			if got.Language != "en" {
+				t.Errorf("language = %q, want en", got.Language)
+			}
 			if got.Title != "Defence ministers meet" {
 				t.Errorf("title = %q, want the event's", got.Title)
 			}
@@ -177,6 +180,32 @@ func names(ps []*gofeed.Person) []string {
 		out = append(out, p.Name)
 	}
 	return out
+}
+
+// TestEncode_Arabic: an Arabic event's feeds carry its language and its
+// text as it was written, and parse.
+func TestEncode_Arabic(t *testing.T) {
+	for _, format := range feed.Formats {
+		t.Run(string(format), func(t *testing.T) {
+			ev := testEvent()
+			ev.Language, ev.Title = "ar", "وزراء الدفاع يجتمعون في بروكسل"
+			posts := []*liveblog.Post{{
+				ID: 4, EventID: 7, Headline: "الوزير يعرض موقف بلاده", Status: liveblog.StatusPublished, PublishedAt: published,
+				Blocks: []liveblog.Block{liveblog.Plain("قال الوزير لوكالة Reuters إن المحادثات كانت صريحة.")},
+			}}
+			got := parse(t, format, encode(t, format, &feed.Feed{Event: ev, Posts: posts, Origin: origin, SiteName: "Example News"}))
+			if got.Language != "ar" {
+				t.Errorf("language = %q, want ar", got.Language)
+			}
+			if got.Title != ev.Title {
+				t.Errorf("title = %q, want %q", got.Title, ev.Title)
+			}
+			if len(got.Items) != 1 || got.Items[0].Title != posts[0].Headline ||
+				!strings.Contains(got.Items[0].Content+got.Items[0].Description, "لوكالة Reuters") {
+				t.Errorf("items = %+v, want the Arabic post", got.Items)
+			}
+		})
+	}
 }
 
 func TestEncode_JSONFields(t *testing.T) {

@@ -47,7 +47,7 @@ func writeJSON(w io.Writer, f *Feed) error {
 		HomePageURL: f.pageURL(),
 		FeedURL:     f.feedURL(JSON),
 		Description: f.Event.Description,
-		Language:    "en",
+		Language:    f.language(),
 		Authors:     []jsonAuthor{{Name: f.SiteName}},
 		Items:       make([]jsonItem, 0, len(f.Posts)),
 	}

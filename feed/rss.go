@@ -69,7 +69,7 @@ func writeRSS(w io.Writer, f *Feed) error {
 			Title:         f.title(),
 			Link:          f.pageURL(),
 			Description:   desc,
-			Language:      "en",
+			Language:      f.language(),
 			LastBuildDate: rssTime(f.Updated()),
 			Generator:     "liveblog",
 			Self:          rssLink{Rel: "self", Type: RSS.MediaType(), Href: f.feedURL(RSS)},

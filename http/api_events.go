@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -17,6 +18,7 @@ type eventRequest struct {
 	Title       string                 `json:"title"`
 	Description string                 `json:"description"`
 	TimeZone    string                 `json:"time_zone"`
+	Language    string                 `json:"language"`
 	State       liveblog.CoverageState `json:"state"`
 	Summary     struct {
 		Points []string `json:"points"`
@@ -96,6 +98,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, write liveb
 		Title:       req.Title,
 		Description: req.Description,
 		TimeZone:    req.TimeZone,
+		Language:    cmp.Or(req.Language, s.cfg.DefaultLanguage),
 		State:       req.State,
 		Summary:     liveblog.Summary{Points: req.Summary.Points},
 	}

@@ -340,6 +340,22 @@ func TestDeskPages(t *testing.T) {
 			t.Errorf("status %d; want 400 with the form kept and the reason", res.status)
 		}
 	})
+	t.Run("CreateEventLanguage", func(t *testing.T) {
+		if body := string(editor.do(t, "GET", "/desk/", "", "", "Accept", "text/html").body); !strings.Contains(body, `name="language" required maxlength="35" autocomplete="off" spellcheck="false" value="en"`) {
+			t.Errorf("the new event form offers no language, or not the default")
+		}
+		res := editor.postForm(t, "/desk/events", map[string][]string{"slug": {"kept-language"}, "title": {"Kept"}, "time_zone": {"Europe/London"}, "language": {"Arabic please"}})
+		if body := string(res.body); res.status != http.StatusBadRequest || !strings.Contains(body, "not a language tag") || !strings.Contains(body, `value="Arabic please"`) {
+			t.Errorf("status %d; want 400 with the language kept and the reason", res.status)
+		}
+		res = editor.postForm(t, "/desk/events", map[string][]string{"slug": {"bil-arabiya"}, "title": {"بالعربية"}, "time_zone": {"Asia/Beirut"}, "language": {"ar"}})
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("status %d, want 303", res.status)
+		}
+		if got, err := env.store.FindEventBySlug(context.Background(), "bil-arabiya"); err != nil || got.Language != "ar" {
+			t.Errorf("stored event: %v, %v; want language ar", got, err)
+		}
+	})
 	t.Run("EventDesk", func(t *testing.T) {
 		body := string(editor.do(t, "GET", "/desk/events/"+ev.Slug, "", "", "Accept", "text/html").body)
 		for _, want := range []string{`id="composer"`, `id="live"`, `data-head="`, `id="post-` + strconv.FormatInt(p.ID, 10) + `"`,

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 
@@ -22,11 +23,11 @@ type eventGroup struct {
 }
 
 type eventForm struct {
-	Slug, Title, Description, TimeZone string
+	Slug, Title, Description, TimeZone, Language string
 }
 
 func (s *Server) showDashboard(w http.ResponseWriter, r *http.Request) error {
-	return s.renderDashboard(w, r, http.StatusOK, eventForm{TimeZone: liveblog.DefaultTimeZone}, "")
+	return s.renderDashboard(w, r, http.StatusOK, eventForm{TimeZone: liveblog.DefaultTimeZone, Language: s.cfg.DefaultLanguage}, "")
 }
 
 func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, status int, form eventForm, msg string) error {
@@ -58,8 +59,10 @@ func (s *Server) createDeskEvent(w http.ResponseWriter, r *http.Request, write l
 		Title:       strings.TrimSpace(r.PostFormValue("title")),
 		Description: strings.TrimSpace(r.PostFormValue("description")),
 		TimeZone:    strings.TrimSpace(r.PostFormValue("time_zone")),
+		Language:    strings.TrimSpace(r.PostFormValue("language")),
 	}
-	ev := &liveblog.Event{Slug: form.Slug, Title: form.Title, Description: form.Description, TimeZone: form.TimeZone}
+	ev := &liveblog.Event{Slug: form.Slug, Title: form.Title, Description: form.Description, TimeZone: form.TimeZone,
+		Language: cmp.Or(form.Language, s.cfg.DefaultLanguage)}
 	err := s.store.CreateEvent(r.Context(), write, ev)
 	switch code := liveblog.ErrorCode(err); code {
 	case "":

@@ -107,6 +107,10 @@ type Config struct {
 	// after the write: it fetches what the facades of its embeds show and
 	// upgrades the post later (package capture). Nil captures nothing.
 	Captures Captures
+
+	// DefaultLanguage is the language of an event created without one, a
+	// BCP 47 tag; empty means liveblog.DefaultLanguage.
+	DefaultLanguage string
 }
 
 // Captures takes saved posts whose embeds are to be captured (Enqueue,
@@ -148,6 +152,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReadyTimeout <= 0 {
 		c.ReadyTimeout = DefaultReadyTimeout
+	}
+	if c.DefaultLanguage == "" {
+		c.DefaultLanguage = liveblog.DefaultLanguage
 	}
 	return c
 }

@@ -238,8 +238,8 @@ func testEvents(t *testing.T, open OpenStore) {
 		if e.ID == 0 || e.Version != 1 || e.Head != 0 {
 			t.Fatalf("created event: got id %d, version %d, head %d; want an id, version 1, head 0", e.ID, e.Version, e.Head)
 		}
-		if e.State != liveblog.CoverageScheduled || e.TimeZone != liveblog.DefaultTimeZone {
-			t.Fatalf("defaults: got state %q, zone %q", e.State, e.TimeZone)
+		if e.State != liveblog.CoverageScheduled || e.TimeZone != liveblog.DefaultTimeZone || e.Language != liveblog.DefaultLanguage {
+			t.Fatalf("defaults: got state %q, zone %q, language %q", e.State, e.TimeZone, e.Language)
 		}
 		if e.CreatedAt.IsZero() || !e.UpdatedAt.Equal(e.CreatedAt) || e.Summary.UpdatedAt.IsZero() {
 			t.Fatalf("times: got created %v, updated %v, summary %v", e.CreatedAt, e.UpdatedAt, e.Summary.UpdatedAt)
@@ -263,6 +263,19 @@ func testEvents(t *testing.T, open OpenStore) {
 		if heard := f.heard.of(e.ID); len(heard) != 0 {
 			t.Fatalf("announced %v for a new event, want nothing", heard)
 		}
+	})
+
+	t.Run("CreateLanguage", func(t *testing.T) {
+		f := newFixture(t, open)
+		e := f.event(func(e *liveblog.Event) { e.Language = "AR-eg" })
+		if e.Language != "ar-EG" || e.Direction() != "rtl" {
+			t.Fatalf("language: got %q (%s), want ar-EG, rtl", e.Language, e.Direction())
+		}
+		stored, err := f.s.FindEventByID(f.ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameJSON(t, "stored event", stored, e)
 	})
 
 	t.Run("CreateLive", func(t *testing.T) {
@@ -290,6 +303,8 @@ func testEvents(t *testing.T, open OpenStore) {
 			{"Slug", liveblog.Event{Slug: "Not A Slug", Title: "Title"}, "slug"},
 			{"Title", liveblog.Event{Slug: "ok", Title: " "}, "title"},
 			{"TimeZone", liveblog.Event{Slug: "ok", Title: "Title", TimeZone: "Mars/Olympus"}, "time_zone"},
+			{"Language", liveblog.Event{Slug: "ok", Title: "Title", Language: "not a language"}, "language"},
+			{"LanguageUndetermined", liveblog.Event{Slug: "ok", Title: "Title", Language: "und"}, "language"},
 			{"State", liveblog.Event{Slug: "ok", Title: "Title", State: "over"}, "state"},
 			{"Summary", liveblog.Event{Slug: "ok", Title: "Title", Summary: liveblog.Summary{Points: []string{"one", ""}}}, "summary.points[1]"},
 		} {
@@ -357,13 +372,15 @@ func testEvents(t *testing.T, open OpenStore) {
 		f := newFixture(t, open)
 		e := f.event()
 		got, err := f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, &liveblog.EventUpdate{
-			Title: ptr("NATO ministers meet"), Description: ptr("Live from Brussels"), TimeZone: ptr("Europe/Brussels"), Version: 1,
+			Title: ptr("NATO ministers meet"), Description: ptr("Live from Brussels"), TimeZone: ptr("Europe/Brussels"),
+			Language: ptr("fr-be"), Version: 1,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Title != "NATO ministers meet" || got.Description != "Live from Brussels" || got.TimeZone != "Europe/Brussels" {
-			t.Fatalf("updated event: got %q, %q, %q", got.Title, got.Description, got.TimeZone)
+		if got.Title != "NATO ministers meet" || got.Description != "Live from Brussels" || got.TimeZone != "Europe/Brussels" ||
+			got.Language != "fr-BE" {
+			t.Fatalf("updated event: got %q, %q, %q, %q", got.Title, got.Description, got.TimeZone, got.Language)
 		}
 		if got.Version != 2 || got.Head != 1 || got.UpdatedAt.Before(e.UpdatedAt) || !got.CreatedAt.Equal(e.CreatedAt) {
 			t.Fatalf("updated event: got version %d, head %d, updated %v; want version 2, head 1", got.Version, got.Head, got.UpdatedAt)
@@ -423,6 +440,8 @@ func testEvents(t *testing.T, open OpenStore) {
 		wantError(t, err, liveblog.EINVALID, "title")
 		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, &liveblog.EventUpdate{TimeZone: ptr("Local"), Version: 1})
 		wantError(t, err, liveblog.EINVALID, "time_zone")
+		_, err = f.s.ChangeEvent(f.ctx, liveblog.Write{}, e.ID, &liveblog.EventUpdate{Language: ptr("x"), Version: 1})
+		wantError(t, err, liveblog.EINVALID, "language")
 	})
 
 	t.Run("Coverage", func(t *testing.T) {

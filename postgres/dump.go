@@ -27,7 +27,7 @@ var loadColumns = map[string][]string{
 	dump.TableUsers:         {"id", "email", "name", "password_hash", "role", "byline", "disabled", "created_at", "updated_at", "version"},
 	dump.TableSessions:      {"hash", "user_id", "created_at", "expires_at", "last_seen_at"},
 	dump.TableLoginAttempts: {"attempt", "key", "at"},
-	dump.TableEvents: {"id", "slug", "title", "description", "state", "time_zone", "summary", "summary_updated_at",
+	dump.TableEvents: {"id", "slug", "title", "description", "state", "time_zone", "language", "summary", "summary_updated_at",
 		"coverage_started_at", "coverage_ended_at", "created_at", "updated_at", "version", "head", "floor"},
 	dump.TablePosts: {"id", "event_id", "headline", "blocks", "contributors", "breaking", "key_event", "pinned", "status",
 		"scheduled_at", "published_at", "edited_at", "correction_note", "created_at", "updated_at", "version", "author_id"},
@@ -156,7 +156,7 @@ func loadValues(r dump.Record) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []any{e.ID, e.Slug, e.Title, e.Description, string(e.State), e.TimeZone, summary,
+		return []any{e.ID, e.Slug, e.Title, e.Description, string(e.State), e.TimeZone, e.Language, summary,
 			timeValue(utc(e.Summary.UpdatedAt)), timeValue(utc(e.CoverageStartedAt)), timeValue(utc(e.CoverageEndedAt)),
 			timeValue(utc(e.CreatedAt)), timeValue(utc(e.UpdatedAt)), e.Version, e.Head, e.Floor}, nil
 	case r.Post != nil:

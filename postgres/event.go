@@ -9,12 +9,12 @@ import (
 	"github.com/liveblog/liveblog"
 )
 
-const eventColumns = `id, slug, title, description, state, time_zone, summary, summary_updated_at,
+const eventColumns = `id, slug, title, description, state, time_zone, language, summary, summary_updated_at,
 	coverage_started_at, coverage_ended_at, created_at, updated_at, version, head`
 
 func scanEvent(row pgx.Row) (*liveblog.Event, error) {
 	var e liveblog.Event
-	err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.State, &e.TimeZone,
+	err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.State, &e.TimeZone, &e.Language,
 		&e.Summary.Points, timeColumn{&e.Summary.UpdatedAt},
 		timeColumn{&e.CoverageStartedAt}, timeColumn{&e.CoverageEndedAt},
 		timeColumn{&e.CreatedAt}, timeColumn{&e.UpdatedAt}, &e.Version, &e.Head)
@@ -94,16 +94,16 @@ func (tx *tx) InsertEvent(e *liveblog.Event, floor int64) error {
 	if err != nil {
 		return err
 	}
-	args := []any{e.Slug, e.Title, e.Description, e.State, e.TimeZone, summary,
+	args := []any{e.Slug, e.Title, e.Description, e.State, e.TimeZone, e.Language, summary,
 		timeValue(e.Summary.UpdatedAt), timeValue(e.CoverageStartedAt), timeValue(e.CoverageEndedAt),
 		e.CreatedAt, e.UpdatedAt, e.Version, e.Head, floor}
-	q := `INSERT INTO events (slug, title, description, state, time_zone, summary, summary_updated_at,
+	q := `INSERT INTO events (slug, title, description, state, time_zone, language, summary, summary_updated_at,
 		coverage_started_at, coverage_ended_at, created_at, updated_at, version, head, floor)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`
 	if e.ID != 0 {
-		q = `INSERT INTO events (slug, title, description, state, time_zone, summary, summary_updated_at,
+		q = `INSERT INTO events (slug, title, description, state, time_zone, language, summary, summary_updated_at,
 			coverage_started_at, coverage_ended_at, created_at, updated_at, version, head, floor, id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`
 		args = append(args, e.ID)
 	}
 	err = tx.QueryRow(tx.ctx, q, args...).Scan(&e.ID)
@@ -121,9 +121,9 @@ func (tx *tx) SaveEvent(e *liveblog.Event) error {
 		return err
 	}
 	_, err = tx.Exec(tx.ctx, `UPDATE events SET title = $1, description = $2, state = $3, time_zone = $4,
-		summary = $5, summary_updated_at = $6, coverage_started_at = $7, coverage_ended_at = $8,
-		updated_at = $9, version = $10 WHERE id = $11`,
-		e.Title, e.Description, e.State, e.TimeZone, summary, timeValue(e.Summary.UpdatedAt),
+		language = $5, summary = $6, summary_updated_at = $7, coverage_started_at = $8, coverage_ended_at = $9,
+		updated_at = $10, version = $11 WHERE id = $12`,
+		e.Title, e.Description, e.State, e.TimeZone, e.Language, summary, timeValue(e.Summary.UpdatedAt),
 		timeValue(e.CoverageStartedAt), timeValue(e.CoverageEndedAt), e.UpdatedAt, e.Version, e.ID)
 	if err != nil {
 		return fmt.Errorf("save event: %w", err)

@@ -29,6 +29,7 @@ type liveBlogPosting struct {
 	Headline          string        `json:"headline"`
 	Description       string        `json:"description,omitempty"`
 	URL               string        `json:"url"`
+	InLanguage        string        `json:"inLanguage,omitempty"`
 	DatePublished     string        `json:"datePublished,omitempty"`
 	DateModified      string        `json:"dateModified,omitempty"`
 	CoverageStartTime string        `json:"coverageStartTime,omitempty"`
@@ -82,6 +83,7 @@ func (e *Engine) structuredData(ev *liveblog.Event, posts []*liveblog.Post, pinn
 		Headline:    clip(ev.Title, maxStructuredHeadline),
 		Description: ev.Description,
 		URL:         origin + e.local(EventPath(ev)),
+		InLanguage:  ev.Language,
 		Publisher:   organization{Type: "Organization", Name: e.SiteName},
 	}
 	published := ev.CoverageStartedAt

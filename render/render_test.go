@@ -41,6 +41,7 @@ func testEvent() *liveblog.Event {
 		Description:       "Follow the second day of talks.",
 		State:             liveblog.CoverageLive,
 		TimeZone:          "Europe/London",
+		Language:          "en",
 		Head:              42,
 		CoverageStartedAt: time.Date(2025, 2, 13, 6, 30, 0, 0, time.UTC),
 		Summary: liveblog.Summary{
@@ -506,9 +507,20 @@ func TestPage(t *testing.T) {
 			t.Errorf("#posts children = %s, want %s", got, want)
 		}
 	})
+	t.Run("Language", func(t *testing.T) {
+		pg := testPage(1)
+		ar := *pg.Event
+		ar.Language = "ar"
+		pg.Event = &ar
+		got := pageHTML(t, e, render.PageView{Page: pg})
+		wantContains(t, got, `<html lang="ar" dir="rtl">`, `"inLanguage":"ar"`)
+		pg.Event.Language = "pt-BR"
+		got = pageHTML(t, e, render.PageView{Page: pg})
+		wantContains(t, got, `<html lang="pt-BR" dir="ltr">`, `"inLanguage":"pt-BR"`)
+	})
 	t.Run("Head", func(t *testing.T) {
 		got := pageHTML(t, e, render.PageView{Page: testPage(1)})
-		wantContains(t, got, `<html lang="en">`, `<meta name="viewport" content="width=device-width, initial-scale=1">`,
+		wantContains(t, got, `<html lang="en" dir="ltr">`, `<meta name="viewport" content="width=device-width, initial-scale=1">`,
 			`<title>Defence ministers meet in Brussels – liveblog</title>`)
 		if !regexp.MustCompile(`<link rel="stylesheet" href="/static/style\.[0-9a-f]{8}\.css">`).MatchString(got) {
 			t.Errorf("no fingerprinted stylesheet link in:\n%s", got)

@@ -290,7 +290,7 @@ func TestEmbed(t *testing.T) {
 			t.Errorf("no #%s, which reader.js needs", id)
 		}
 	}
-	wantContains(t, got, `<base target="_blank">`, `<html lang="en" class="embed">`,
+	wantContains(t, got, `<base target="_blank">`, `<html lang="en" dir="ltr" class="embed">`,
 		`<a href="https://news.example/live/defence-ministers-meet">Follow the full coverage on liveblog</a>`)
 	wantNotContains(t, got, `class="site-header"`, `class="view-options"`, `class="pager"`)
 	if n := strings.Count(got, `id="post-9"`); n != 1 {

@@ -7,12 +7,12 @@ import (
 	"github.com/liveblog/liveblog"
 )
 
-const eventColumns = `id, slug, title, description, state, time_zone, summary, summary_updated_at,
+const eventColumns = `id, slug, title, description, state, time_zone, language, summary, summary_updated_at,
 	coverage_started_at, coverage_ended_at, created_at, updated_at, version, head`
 
 func scanEvent(row scanner) (*liveblog.Event, error) {
 	var e liveblog.Event
-	err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.State, &e.TimeZone,
+	err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.State, &e.TimeZone, &e.Language,
 		jsonColumn{&e.Summary.Points}, timeColumn{&e.Summary.UpdatedAt},
 		timeColumn{&e.CoverageStartedAt}, timeColumn{&e.CoverageEndedAt},
 		timeColumn{&e.CreatedAt}, timeColumn{&e.UpdatedAt}, &e.Version, &e.Head)
@@ -86,10 +86,10 @@ func (tx *tx) InsertEvent(e *liveblog.Event, floor int64) error {
 	if err != nil {
 		return err
 	}
-	err = tx.QueryRowContext(tx.ctx, `INSERT INTO events (id, slug, title, description, state, time_zone, summary,
+	err = tx.QueryRowContext(tx.ctx, `INSERT INTO events (id, slug, title, description, state, time_zone, language, summary,
 		summary_updated_at, coverage_started_at, coverage_ended_at, created_at, updated_at, version, head, floor)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		idValue(e.ID), e.Slug, e.Title, e.Description, e.State, e.TimeZone, summary,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		idValue(e.ID), e.Slug, e.Title, e.Description, e.State, e.TimeZone, e.Language, summary,
 		timeValue(e.Summary.UpdatedAt), timeValue(e.CoverageStartedAt), timeValue(e.CoverageEndedAt),
 		timeValue(e.CreatedAt), timeValue(e.UpdatedAt), e.Version, e.Head, floor).Scan(&e.ID)
 	if isUnique(err, "events.slug") {
@@ -106,9 +106,9 @@ func (tx *tx) SaveEvent(e *liveblog.Event) error {
 		return err
 	}
 	_, err = tx.ExecContext(tx.ctx, `UPDATE events SET title = ?, description = ?, state = ?, time_zone = ?,
-		summary = ?, summary_updated_at = ?, coverage_started_at = ?, coverage_ended_at = ?,
+		language = ?, summary = ?, summary_updated_at = ?, coverage_started_at = ?, coverage_ended_at = ?,
 		updated_at = ?, version = ? WHERE id = ?`,
-		e.Title, e.Description, e.State, e.TimeZone, summary, timeValue(e.Summary.UpdatedAt),
+		e.Title, e.Description, e.State, e.TimeZone, e.Language, summary, timeValue(e.Summary.UpdatedAt),
 		timeValue(e.CoverageStartedAt), timeValue(e.CoverageEndedAt), timeValue(e.UpdatedAt), e.Version, e.ID)
 	if err != nil {
 		return fmt.Errorf("save event: %w", err)

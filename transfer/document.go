@@ -45,18 +45,21 @@ type Document struct {
 // Event is an event's own fields. In a document's feed it is also the state
 // an event change produced.
 type Event struct {
-	ID                int64                  `json:"id"`
-	Slug              string                 `json:"slug"`
-	Title             string                 `json:"title"`
-	Description       string                 `json:"description"`
-	State             liveblog.CoverageState `json:"state"`
-	TimeZone          string                 `json:"time_zone"`
-	Summary           Summary                `json:"summary"`
-	CoverageStartedAt time.Time              `json:"coverage_started_at,omitzero"`
-	CoverageEndedAt   time.Time              `json:"coverage_ended_at,omitzero"`
-	CreatedAt         time.Time              `json:"created_at"`
-	UpdatedAt         time.Time              `json:"updated_at"`
-	Version           int                    `json:"version"`
+	ID          int64                  `json:"id"`
+	Slug        string                 `json:"slug"`
+	Title       string                 `json:"title"`
+	Description string                 `json:"description"`
+	State       liveblog.CoverageState `json:"state"`
+	TimeZone    string                 `json:"time_zone"`
+	// Language is absent from documents written before events had one;
+	// such an event reads as English.
+	Language          string    `json:"language,omitempty"`
+	Summary           Summary   `json:"summary"`
+	CoverageStartedAt time.Time `json:"coverage_started_at,omitzero"`
+	CoverageEndedAt   time.Time `json:"coverage_ended_at,omitzero"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+	Version           int       `json:"version"`
 }
 
 // Summary is the key points box.

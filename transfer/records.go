@@ -18,6 +18,7 @@ func eventRecord(e *liveblog.Event) Event {
 		Description: e.Description,
 		State:       e.State,
 		TimeZone:    e.TimeZone,
+		Language:    e.Language,
 		Summary: Summary{
 			Points:    nonNil(e.Summary.Points),
 			UpdatedAt: utc(e.Summary.UpdatedAt),
@@ -38,6 +39,7 @@ func (e *Event) domain() *liveblog.Event {
 		Description:       e.Description,
 		State:             e.State,
 		TimeZone:          e.TimeZone,
+		Language:          e.Language,
 		Summary:           liveblog.Summary{Points: nonNil(e.Summary.Points), UpdatedAt: utc(e.Summary.UpdatedAt)},
 		CoverageStartedAt: utc(e.CoverageStartedAt),
 		CoverageEndedAt:   utc(e.CoverageEndedAt),

@@ -85,7 +85,7 @@ func seed(t *testing.T, in *instance, slug string) *liveblog.Event {
 
 	ev := &liveblog.Event{
 		Slug: slug, Title: "Storm reaches the coast", Description: "Wind, tides & closures <as they happen>.",
-		TimeZone: "Europe/Paris", Summary: liveblog.Summary{Points: []string{"Ferries cancelled", "Coastal road shut"}},
+		TimeZone: "Europe/Paris", Language: "fr", Summary: liveblog.Summary{Points: []string{"Ferries cancelled", "Coastal road shut"}},
 	}
 	must(t, s.CreateEvent(ctx, liveblog.Write{}, ev))
 	ev = okEvent(t)(s.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.SetCoverage{State: liveblog.CoverageLive, Version: ev.Version}))
@@ -222,6 +222,9 @@ func TestRoundTrip(t *testing.T) {
 		wantNames := []string{"00112233445566778899aabbccddeeff-320.png", "00112233445566778899aabbccddeeff.png", "byline-ines.png", "embed-thumb.png", "harbour-wall.png", "taken-down.png"}
 		if !slices.Equal(names, wantNames) {
 			t.Errorf("media: got %v, want %v", names, wantNames)
+		}
+		if doc.Event.Language != "fr" {
+			t.Errorf("event language: got %q, want fr", doc.Event.Language)
 		}
 		if doc.Event.State != liveblog.CoverageEnded || doc.Event.CoverageEndedAt.IsZero() || doc.Event.Summary.UpdatedAt.IsZero() {
 			t.Errorf("event: got %+v, want it ended with its coverage and summary times", doc.Event)
@@ -572,6 +575,7 @@ func TestDecode(t *testing.T) {
 		{"ErrMediaName", edit(func(d *transfer.Document) { d.Media[0].Name = "../../etc/passwd" }), "media[0].name"},
 		{"ErrDuplicatePost", edit(func(d *transfer.Document) { d.Posts[1].ID = d.Posts[0].ID }), "posts[1].id"},
 		{"ErrEventSlug", edit(func(d *transfer.Document) { d.Event.Slug = "Not A Slug" }), "event.slug"},
+		{"ErrEventLanguage", edit(func(d *transfer.Document) { d.Event.Language = "<b>fr</b>" }), "event.language"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

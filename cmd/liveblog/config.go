@@ -42,6 +42,9 @@ type Config struct {
 	// WorkMemoryMiB is the memory image decodes and password hashes may
 	// hold at once; see lbhttp.Config.WorkMemory.
 	WorkMemoryMiB int
+	// Language is the language of an event created without one; see
+	// lbhttp.Config.DefaultLanguage.
+	Language string
 
 	// Database is where the record is kept: empty for the SQLite file in
 	// DataDir, "sqlite:PATH" for another SQLite file, or a postgres:// URL
@@ -89,6 +92,8 @@ func newFlagSet(name string, stderr io.Writer, cfg *Config, serving bool) *flag.
 			"public origin readers reach the site at, e.g. https://live.example.com; links in pages, feeds and oEmbed are built on it; required unless --addr is loopback (env LIVEBLOG_ORIGIN; the demo defaults to its own address)")
 		fs.IntVar(&cfg.WorkMemoryMiB, "work-memory", envInt("LIVEBLOG_WORK_MEMORY", lbhttp.DefaultWorkMemory>>20),
 			"MiB that image uploads being decoded and password hashes may hold at once; a larger image waits for room (env LIVEBLOG_WORK_MEMORY)")
+		fs.StringVar(&cfg.Language, "language", env("LIVEBLOG_LANGUAGE", liveblog.DefaultLanguage),
+			"BCP 47 language of an event created without one, e.g. en, ar or pt-BR (env LIVEBLOG_LANGUAGE)")
 		fs.StringVar(&cfg.NATS, "nats", envOrFile("LIVEBLOG_NATS", &cfg.envErr),
 			"NATS URL(s) that carry announcements between nodes; empty for one process (env LIVEBLOG_NATS or LIVEBLOG_NATS_FILE)")
 		fs.StringVar(&cfg.NATSSubject, "nats-subject", env("LIVEBLOG_NATS_SUBJECT", nats.DefaultSubject),

@@ -704,3 +704,15 @@ func TestWorkMemoryFlag(t *testing.T) {
 		t.Errorf("LIVEBLOG_WORK_MEMORY=lots: err = %v, want one naming it", err)
 	}
 }
+
+func TestLanguageFlag(t *testing.T) {
+	err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--language", "not a language"}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--language") {
+		t.Errorf("--language 'not a language': err = %v, want one naming --language", err)
+	}
+	t.Setenv("LIVEBLOG_LANGUAGE", "und")
+	err = run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "LIVEBLOG_LANGUAGE") {
+		t.Errorf("LIVEBLOG_LANGUAGE=und: err = %v, want one naming it", err)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -108,6 +109,10 @@ func (a *App) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	language, err := liveblog.CanonicalLanguage(cmp.Or(a.Config.Language, liveblog.DefaultLanguage))
+	if err != nil {
+		return fmt.Errorf("--language (env LIVEBLOG_LANGUAGE): %w", err)
+	}
 	if a.Config.WorkMemoryMiB < 0 {
 		return errors.New("--work-memory (env LIVEBLOG_WORK_MEMORY): want a whole number of MiB")
 	}
@@ -193,14 +198,15 @@ func (a *App) Open(ctx context.Context) (err error) {
 	}
 	a.captures = capture.NewWorker(fetcher, store, a.Logger)
 	srv := lbhttp.NewServer(lbhttp.Config{
-		MediaDir:       a.Config.MediaDir(),
-		BehindProxy:    a.Config.BehindProxy,
-		Origin:         origin,
-		WorkMemory:     int64(a.Config.WorkMemoryMiB) << 20,
-		ReadyChecks:    []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
-		Metrics:        a.metrics.Handler(),
-		ObserveRequest: a.metrics.ObserveRequest,
-		Captures:       a.captures,
+		MediaDir:        a.Config.MediaDir(),
+		BehindProxy:     a.Config.BehindProxy,
+		Origin:          origin,
+		WorkMemory:      int64(a.Config.WorkMemoryMiB) << 20,
+		ReadyChecks:     []lbhttp.ReadyCheck{{Name: "broker", Ping: broker.Ping}},
+		Metrics:         a.metrics.Handler(),
+		ObserveRequest:  a.metrics.ObserveRequest,
+		DefaultLanguage: language,
+		Captures:        a.captures,
 	}, store, a.hub, engine, a.Logger)
 	a.server = srv.HTTPServer(a.Config.Addr)
 	return nil
