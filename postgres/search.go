@@ -68,20 +68,30 @@ func tsquery(s *liveblog.SearchSpec, n int) (string, []any) {
 
 // Search puts the posts whose headline (the words labelled A) matches
 // first, then the others, each group newest first (see
-// liveblog.Service.Search). A search of one event names it, so that the
-// planner can intersect the event's index with the words'.
+// liveblog.Service.Search). Each group is its own query, so that the
+// planner can walk the event's posts newest first (post_search_order) and
+// stop after the page when the words are common, or take the GIN indexes
+// when they are rare. It can tell which only from the query's words, so
+// the statement is planned with them (QueryExecModeExec: an unnamed
+// statement, never a generic plan) and names the query itself, not through
+// a WITH that would hide it.
 func (tx *tx) Search(s *liveblog.SearchSpec) ([]liveblog.SearchHit, error) {
-	args := []any{s.Statuses, s.Limit, s.Offset}
-	where := `status = ANY($1)`
+	args := []any{pgx.QueryExecModeExec, s.Statuses, s.Limit, s.Offset}
+	where := `status = ANY($1::text[])`
 	if s.EventID != 0 {
 		args = append(args, s.EventID)
-		where += ` AND event_id = $4`
+		where += ` AND event_id = $4::bigint`
 	}
-	q, qargs := tsquery(s, len(args)+1)
+	q, qargs := tsquery(s, len(args))
 	args = append(args, qargs...)
-	rows, err := tx.Query(tx.ctx, `WITH q AS (SELECT `+q+` AS q),
-		hits AS (SELECT post_id, ts_filter(doc, '{a}') @@ q.q AS in_headline FROM post_search, q
-			WHERE doc @@ q.q AND `+where+` ORDER BY in_headline DESC, post_id DESC LIMIT $2 OFFSET $3)
+	headline := `ts_filter(doc, '{a}') @@ (` + q + `)`
+	rows, err := tx.Query(tx.ctx, `WITH hits AS (
+			(SELECT post_id, true AS in_headline FROM post_search WHERE `+headline+` AND `+where+`
+				ORDER BY post_id DESC LIMIT $2::bigint + $3::bigint)
+			UNION ALL
+			(SELECT post_id, false FROM post_search WHERE doc @@ (`+q+`) AND NOT `+headline+` AND `+where+`
+				ORDER BY post_id DESC LIMIT $2::bigint + $3::bigint)
+			ORDER BY in_headline DESC, post_id DESC LIMIT $2::bigint OFFSET $3::bigint)
 		SELECT `+postColumns+`, (SELECT slug FROM events WHERE events.id = posts.event_id),
 			(SELECT title FROM events WHERE events.id = posts.event_id)
 		FROM hits JOIN posts ON posts.id = hits.post_id ORDER BY hits.in_headline DESC, hits.post_id DESC`, args...)
