@@ -140,7 +140,7 @@ func benchSearch(b *testing.B, s liveblog.SearchStore, f liveblog.SearchFilter) 
 // LIVEBLOG_BENCH_LARGE=1 one event and then every event of 2,000 holding
 // 1,000,000 posts in all, the desk's archive search; open returns an empty
 // store, and settle, when not nil, is run once it is seeded (PostgreSQL's
-// ANALYZE, as autovacuum would after such a burst).
+// VACUUM ANALYZE, as autovacuum would after such a burst).
 func BenchmarkSearch(b *testing.B, open func(b *testing.B) SearchableStore, settle func(b *testing.B, s SearchableStore)) {
 	b.Run("Event10k", func(b *testing.B) {
 		s := open(b)
