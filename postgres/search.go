@@ -76,26 +76,32 @@ func tsquery(s *liveblog.SearchSpec, n int) (string, []any) {
 // statement, never a generic plan) and names the query itself, not through
 // a WITH that would hide it.
 func (tx *tx) Search(s *liveblog.SearchSpec) ([]liveblog.SearchHit, error) {
-	args := []any{pgx.QueryExecModeExec, s.Statuses, s.Limit, s.Offset}
+	q, args := searchQuery(s)
+	rows, err := tx.Query(tx.ctx, q, append([]any{pgx.QueryExecModeExec}, args...)...)
+	return all(rows, err, scanHit, "search posts")
+}
+
+// searchQuery returns Search's statement and its arguments.
+func searchQuery(s *liveblog.SearchSpec) (string, []any) {
+	args := []any{s.Statuses, s.Limit, s.Offset}
 	where := `status = ANY($1::text[])`
 	if s.EventID != 0 {
 		args = append(args, s.EventID)
 		where += ` AND event_id = $4::bigint`
 	}
-	q, qargs := tsquery(s, len(args))
+	q, qargs := tsquery(s, len(args)+1)
 	args = append(args, qargs...)
 	headline := `ts_filter(doc, '{a}') @@ (` + q + `)`
-	rows, err := tx.Query(tx.ctx, `WITH hits AS (
-			(SELECT post_id, true AS in_headline FROM post_search WHERE `+headline+` AND `+where+`
+	return `WITH hits AS (
+			(SELECT post_id, true AS in_headline FROM post_search WHERE ` + headline + ` AND ` + where + `
 				ORDER BY post_id DESC LIMIT $2::bigint + $3::bigint)
 			UNION ALL
-			(SELECT post_id, false FROM post_search WHERE doc @@ (`+q+`) AND NOT `+headline+` AND `+where+`
+			(SELECT post_id, false FROM post_search WHERE doc @@ (` + q + `) AND NOT ` + headline + ` AND ` + where + `
 				ORDER BY post_id DESC LIMIT $2::bigint + $3::bigint)
 			ORDER BY in_headline DESC, post_id DESC LIMIT $2::bigint OFFSET $3::bigint)
-		SELECT `+postColumns+`, (SELECT slug FROM events WHERE events.id = posts.event_id),
+		SELECT ` + postColumns + `, (SELECT slug FROM events WHERE events.id = posts.event_id),
 			(SELECT title FROM events WHERE events.id = posts.event_id)
-		FROM hits JOIN posts ON posts.id = hits.post_id ORDER BY hits.in_headline DESC, hits.post_id DESC`, args...)
-	return all(rows, err, scanHit, "search posts")
+		FROM hits JOIN posts ON posts.id = hits.post_id ORDER BY hits.in_headline DESC, hits.post_id DESC`, args
 }
 
 func scanHit(row pgx.Row) (liveblog.SearchHit, error) {
