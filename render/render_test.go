@@ -861,6 +861,9 @@ func TestFrameData(t *testing.T) {
 	after.Description = ""
 	after.State = liveblog.CoveragePaused
 	after.Summary.Points = []string{"Changed point"}
+	scheduled := testEvent()
+	scheduled.State, scheduled.CoverageStartedAt = liveblog.CoverageScheduled, time.Time{}
+	const started = `<span class="coverage-time">Coverage started <time datetime="2025-02-13T06:30:00Z">06:30 GMT 13 February 2025</time></span>`
 
 	for _, tt := range []struct {
 		name   string
@@ -881,10 +884,14 @@ func TestFrameData(t *testing.T) {
 			map[string]any{"seq": 3.0, "kind": "post.published", "post_id": 7.0, "redacted": true}},
 		{"SummaryUpdated", liveblog.Change{Seq: 48, Kind: liveblog.ChangeSummary, Event: after},
 			map[string]any{"seq": 48.0, "kind": "summary.updated", "html": "*"}},
+		// The frame carries the "Coverage started" line, so a page open
+		// before coverage started shows it too.
 		{"CoverageChanged", liveblog.Change{Seq: 49, Kind: liveblog.ChangeCoverage, Event: after},
-			map[string]any{"seq": 49.0, "kind": "coverage.changed", "state": "paused"}},
+			map[string]any{"seq": 49.0, "kind": "coverage.changed", "state": "paused", "html": started}},
 		{"CoverageWithoutEvent", liveblog.Change{Seq: 49, Kind: liveblog.ChangeCoverage},
-			map[string]any{"seq": 49.0, "kind": "coverage.changed", "state": "live"}},
+			map[string]any{"seq": 49.0, "kind": "coverage.changed", "state": "live", "html": started}},
+		{"CoverageNotStarted", liveblog.Change{Seq: 49, Kind: liveblog.ChangeCoverage, Event: scheduled},
+			map[string]any{"seq": 49.0, "kind": "coverage.changed", "state": "scheduled"}},
 		{"EventUpdated", liveblog.Change{Seq: 50, Kind: liveblog.ChangeEvent, Event: after},
 			map[string]any{"seq": 50.0, "kind": "event.updated", "title": "New title", "description": ""}},
 		{"UnknownKind", liveblog.Change{Seq: 51, Kind: "poll.closed"},
