@@ -70,4 +70,17 @@ func TestReaderTimesOnPhone(t *testing.T) {
 	if !evaluate[bool](t, b, `window.__e2eLoaded === true`) {
 		t.Errorf("the page reloaded")
 	}
+
+	// The age is in the event's language.
+	var fr liveblog.Event
+	api.send(t, http.MethodPost, "/api/v1/events", 0, map[string]any{
+		"slug": "e2e-temps", "title": "En direct", "language": "fr", "state": "live",
+	}, http.StatusCreated, &fr)
+	q := api.createPost(t, fr.Slug, "Avant")
+	b.do(t, "load the French page", chromedp.Navigate(in.url+"/live/"+fr.Slug), chromedp.WaitVisible(chromedp.ID("posts")))
+	sel = strconv.Quote(fmt.Sprintf("#post-%d .post-time time", q.ID))
+	if got, want := evaluate[string](t, b, `document.querySelector(`+sel+`).textContent`),
+		render.FormatTime(q.PublishedAt, fr.Location())+" · maintenant"; got != want {
+		t.Errorf("French post time %q, want %q", got, want)
+	}
 }
