@@ -13,7 +13,7 @@ import (
 // recorded them (liveblog.Database.ImportEvent).
 type Importer interface {
 	liveblog.Store
-	ImportEvent(ctx context.Context, e *liveblog.Event, posts []*liveblog.Post, feed *liveblog.ChangeBatch) error
+	ImportEvent(ctx context.Context, e *liveblog.Event, posts []*liveblog.Post, feed *liveblog.ChangeBatch, history []*liveblog.SummaryRecord) error
 }
 
 // OpenImporter returns a fresh, empty store that announces the heads it
@@ -35,7 +35,7 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 		s, heard := fresh(t)
 		e, posts, feed := imported("storm")
 		want := cloneImport(e, posts)
-		if err := s.ImportEvent(ctx, e, posts, feed); err != nil {
+		if err := s.ImportEvent(ctx, e, posts, feed, nil); err != nil {
 			t.Fatal(err)
 		}
 		if e.ID != 40 || e.Head != 6 {
@@ -86,7 +86,7 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 		// the feed goes on from the imported head.
 		s, _ := fresh(t)
 		e, posts, feed := imported("storm")
-		if err := s.ImportEvent(ctx, e, posts, feed); err != nil {
+		if err := s.ImportEvent(ctx, e, posts, feed, nil); err != nil {
 			t.Fatal(err)
 		}
 		p := &liveblog.Post{EventID: e.ID, Headline: "After the move"}
@@ -117,11 +117,11 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 		// is new, and the feed points at them.
 		s, _ := fresh(t)
 		e, posts, feed := imported("storm")
-		if err := s.ImportEvent(ctx, e, posts, feed); err != nil {
+		if err := s.ImportEvent(ctx, e, posts, feed, nil); err != nil {
 			t.Fatal(err)
 		}
 		e2, posts2, feed2 := imported("storm-copy")
-		if err := s.ImportEvent(ctx, e2, posts2, feed2); err != nil {
+		if err := s.ImportEvent(ctx, e2, posts2, feed2, nil); err != nil {
 			t.Fatal(err)
 		}
 		if e2.ID == 40 || e2.Head != 6 {
@@ -149,7 +149,7 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 	t.Run("Err", func(t *testing.T) {
 		s, _ := fresh(t)
 		e, posts, feed := imported("storm")
-		if err := s.ImportEvent(ctx, e, posts, feed); err != nil {
+		if err := s.ImportEvent(ctx, e, posts, feed, nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, tt := range []struct {
@@ -172,7 +172,7 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 					e.Slug = "refused"
 				}
 				tt.edit(e, posts, feed)
-				wantError(t, s.ImportEvent(ctx, e, posts, feed), tt.code, tt.field)
+				wantError(t, s.ImportEvent(ctx, e, posts, feed, nil), tt.code, tt.field)
 				if _, err := s.FindEventBySlug(ctx, "refused"); liveblog.ErrorCode(err) != liveblog.ENOTFOUND {
 					t.Errorf("a refused import stored its event: %v", err)
 				}
