@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liveblog/liveblog"
 	lbhttp "github.com/liveblog/liveblog/http"
@@ -52,7 +53,8 @@ func TestDeskSummaryHistory(t *testing.T) {
 		}
 
 		// A reader's page is open, following the feed from the event's head.
-		sctx, cancel := context.WithCancel(ctx)
+		// A bounded wait: a restore that reaches no reader fails, not hangs.
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(sctx, "GET", env.ts.URL+"/live/"+ev.Slug+"/stream?after="+strconv.FormatInt(ev.Head, 10), nil)
 		stream, err := http.DefaultClient.Do(req)

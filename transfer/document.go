@@ -300,9 +300,6 @@ func (f *Feed) validate(posts map[int64]bool) error {
 			if !posts[c.PostID] {
 				return invalid(field+".post_id", "Change %d refers to post %d, which is not in the document.", c.Seq, c.PostID)
 			}
-			if c.Event != nil && c.Event.SummaryHistory != nil {
-				return invalid(field+".event.summary_history", "A change's event carries no summary history.")
-			}
 			if c.Event != nil {
 				return invalid(field+".event", "A %s change carries a post, not an event.", c.Kind)
 			}
@@ -320,6 +317,9 @@ func (f *Feed) validate(posts map[int64]bool) error {
 		case liveblog.ChangeSummary, liveblog.ChangeCoverage, liveblog.ChangeEvent:
 			if c.PostID != 0 || c.Post != nil {
 				return invalid(field+".post_id", "A %s change refers to no post.", c.Kind)
+			}
+			if c.Event != nil && c.Event.SummaryHistory != nil {
+				return invalid(field+".event.summary_history", "A change's event carries no summary history.")
 			}
 			if c.Event != nil {
 				if err := c.Event.validate(field + ".event"); err != nil {
