@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -22,8 +23,8 @@ type SummaryRecord struct {
 	UserName   string    `json:"user_name"`
 }
 
-// MaxSummaryHistory is how many earlier summaries the history reads at most,
-// newest first; older ones stay stored (and exported).
+// MaxSummaryHistory is how many earlier summaries the desk lists, newest
+// first; older ones stay stored, and exported.
 const MaxSummaryHistory = 500
 
 // ErrNoSummaryRecord is a restore of a summary the event never had.
@@ -49,14 +50,17 @@ func nonNilPoints(p []string) []string {
 }
 
 // FindSummaryHistory reads an event's replaced summaries, newest first, at
-// most MaxSummaryHistory of them.
-func (s *Service) FindSummaryHistory(ctx context.Context, eventID int64) ([]*SummaryRecord, error) {
+// most limit of them, or all of them for a limit of 0.
+func (s *Service) FindSummaryHistory(ctx context.Context, eventID int64, limit int) ([]*SummaryRecord, error) {
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
 	var out []*SummaryRecord
 	err := s.db.Read(ctx, func(tx ReadTx) (err error) {
 		if err := tx.CheckEvent(eventID); err != nil {
 			return err
 		}
-		out, err = tx.SummaryHistory(eventID, MaxSummaryHistory)
+		out, err = tx.SummaryHistory(eventID, limit)
 		return err
 	})
 	return out, err

@@ -133,7 +133,7 @@ func (s *Server) showEventDesk(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if liveblog.Can(u, liveblog.ActionEditSummary, nil) {
-		if d.History, err = s.store.FindSummaryHistory(ctx, ev.ID); err != nil {
+		if d.History, err = s.store.FindSummaryHistory(ctx, ev.ID, liveblog.MaxSummaryHistory); err != nil {
 			return err
 		}
 	}

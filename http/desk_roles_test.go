@@ -57,7 +57,7 @@ func (e *deskEnv) roleFixture(t *testing.T) *roleFixture {
 	if f.summaryEv, err = e.store.ChangeEvent(context.Background(), liveblog.Write{}, f.summaryEv.ID, liveblog.ReplaceSummary{Points: []string{"Second"}, Version: 1}); err != nil {
 		t.Fatal(err)
 	}
-	history, err := e.store.FindSummaryHistory(context.Background(), f.summaryEv.ID)
+	history, err := e.store.FindSummaryHistory(context.Background(), f.summaryEv.ID, 0)
 	if err != nil || len(history) != 1 {
 		t.Fatalf("fixture's summary history: %v, %v", history, err)
 	}

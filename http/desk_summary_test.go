@@ -47,7 +47,7 @@ func TestDeskSummaryHistory(t *testing.T) {
 		if !strings.Contains(body, `name="csrf" value="`+editor.csrf+`"`) {
 			t.Error("the restore forms carry no CSRF token")
 		}
-		history, err := env.store.FindSummaryHistory(ctx, ev.ID)
+		history, err := env.store.FindSummaryHistory(ctx, ev.ID, 0)
 		if err != nil || len(history) != 2 || history[0].UserName != "Ed Editor" || history[1].Points[0] != "First" {
 			t.Fatalf("history = %+v, %v; want Second replaced by Ed Editor, then First", history, err)
 		}
@@ -86,7 +86,7 @@ func TestDeskSummaryHistory(t *testing.T) {
 		if len(entries) != 1 || entries[0].Action != "event.summary.restore" || entries[0].UserID != env.editor.ID {
 			t.Errorf("audit = %+v, want the editor's event.summary.restore", entries)
 		}
-		history, err = env.store.FindSummaryHistory(ctx, ev.ID)
+		history, err = env.store.FindSummaryHistory(ctx, ev.ID, 0)
 		if err != nil || len(history) != 3 || !slices.Equal(history[0].Points, []string{"Third", "Fourth"}) {
 			t.Errorf("history after the restore = %+v, %v; want the replaced Third, Fourth first", history, err)
 		}

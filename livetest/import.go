@@ -42,7 +42,7 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 		if err := s.ImportEvent(ctx, e, posts, feed, history); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.FindSummaryHistory(ctx, e.ID)
+		got, err := s.FindSummaryHistory(ctx, e.ID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,7 @@ func TestSummaryHistory(t *testing.T, open OpenAuditedStore) {
 	}
 	history := func(t *testing.T) []*liveblog.SummaryRecord {
 		t.Helper()
-		h, err := s.FindSummaryHistory(ctx, ev.ID)
+		h, err := s.FindSummaryHistory(ctx, ev.ID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,6 +93,9 @@ func TestSummaryHistory(t *testing.T, open OpenAuditedStore) {
 		if len(h) != 2 || !slices.Equal(h[0].Points, []string{"Ferries cancelled", "Coastal road shut"}) || h[1].ID != first.ID {
 			t.Errorf("history after a restore = %+v, want the replaced summary first, then the restored one", h)
 		}
+		if newest, err := s.FindSummaryHistory(ctx, ev.ID, 1); err != nil || len(newest) != 1 || newest[0].ID != h[0].ID {
+			t.Errorf("history limited to 1 = %+v, %v; want the newest record", newest, err)
+		}
 		audit, err := s.FindAudit(ctx, liveblog.AuditFilter{EventID: ev.ID, Limit: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -113,10 +116,10 @@ func TestSummaryHistory(t *testing.T, open OpenAuditedStore) {
 		}
 		_, err := s.RestoreSummary(ctx, ana, other.ID, first.ID, other.Version)
 		wantError(t, err, liveblog.ENOTFOUND, "")
-		if h, err := s.FindSummaryHistory(ctx, other.ID); err != nil || len(h) != 0 {
+		if h, err := s.FindSummaryHistory(ctx, other.ID, 0); err != nil || len(h) != 0 {
 			t.Errorf("other event's history = %v, %v; want none", h, err)
 		}
-		_, err = s.FindSummaryHistory(ctx, other.ID+100)
+		_, err = s.FindSummaryHistory(ctx, other.ID+100, 0)
 		wantError(t, err, liveblog.ENOTFOUND, "")
 	})
 }

@@ -62,7 +62,7 @@ func read(ctx context.Context, store liveblog.Store, slug string, progress liveb
 		return nil, false, fmt.Errorf("transfer: find event: %w", err)
 	}
 	doc := &Document{Format: FormatName, Version: FormatVersion, Event: eventRecord(ev), Posts: []Post{}, Media: []Media{}}
-	history, err := store.FindSummaryHistory(ctx, ev.ID)
+	history, err := store.FindSummaryHistory(ctx, ev.ID, 0)
 	if err != nil {
 		return nil, false, fmt.Errorf("transfer: find summary history: %w", err)
 	}

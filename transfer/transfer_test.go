@@ -271,7 +271,7 @@ func TestRoundTrip(t *testing.T) {
 
 		// The history is the desk's to restore from on the new instance,
 		// under the name it was replaced by: accounts do not move.
-		h, err := dst.store.FindSummaryHistory(ctx, res.Event.ID)
+		h, err := dst.store.FindSummaryHistory(ctx, res.Event.ID, 0)
 		if err != nil || len(h) != 1 || h[0].UserName != "Ana Reyes" || h[0].UserID != 0 {
 			t.Fatalf("imported summary history: %+v, %v; want Ana Reyes's replacement", h, err)
 		}
