@@ -296,6 +296,11 @@ type EventStore interface {
 	// SetCoverage, ReplaceSummary) with the change it makes to the feed, in
 	// one transaction, and returns the event as it left it.
 	ChangeEvent(ctx context.Context, w Write, id int64, t EventTransition) (*Event, error)
+	// FindSummaryHistory reads the event's replaced summaries, newest
+	// first, at most limit (0 for all); RestoreSummary makes one of them
+	// current again.
+	FindSummaryHistory(ctx context.Context, eventID int64, limit int) ([]*SummaryRecord, error)
+	RestoreSummary(ctx context.Context, w Write, id, recordID int64, version int) (*Event, error)
 }
 
 func validateText(field, s string, max int, required bool) error {

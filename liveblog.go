@@ -78,9 +78,10 @@ type Database interface {
 	AuditStore
 	PresenceStore
 	SearchStore
-	// ImportEvent stores an event, its posts and its feed exactly as
-	// another instance recorded them (see Service.ImportEvent).
-	ImportEvent(ctx context.Context, e *Event, posts []*Post, feed *ChangeBatch) error
+	// ImportEvent stores an event, its posts, its feed and its summary
+	// history exactly as another instance recorded them (see
+	// Service.ImportEvent).
+	ImportEvent(ctx context.Context, e *Event, posts []*Post, feed *ChangeBatch, history []*SummaryRecord) error
 	// Ping checks that the database answers, for the readiness probe.
 	Ping(ctx context.Context) error
 }

@@ -26,29 +26,43 @@ func (s *Service) ChangeEvent(ctx context.Context, w Write, id int64, tr EventTr
 	}
 	var out *Event
 	err := s.write(ctx, w, func(t *txn) (target, error) {
-		e, err := t.LockedEvent(id)
-		if err != nil {
+		var err error
+		if out, err = t.changeEvent(w, id, tr); err != nil {
 			return target{}, err
 		}
-		next := *e
-		kind, err := tr.Apply(&next, t.Now())
-		if err != nil {
-			return target{}, err
-		}
-		if next.Version != e.Version {
-			if err := t.SaveEvent(&next); err != nil {
-				return target{}, err
-			}
-		}
-		if kind != "" {
-			if err := t.appendChange(&Change{EventID: next.ID, Kind: kind, Event: &next}); err != nil {
-				return target{}, err
-			}
-		}
-		out = &next
 		return eventTarget(out), nil
 	})
 	return out, err
+}
+
+// changeEvent makes transition tr of event id in t. A summary it replaces
+// is kept in the event's history first.
+func (t *txn) changeEvent(w Write, id int64, tr EventTransition) (*Event, error) {
+	e, err := t.LockedEvent(id)
+	if err != nil {
+		return nil, err
+	}
+	next := *e
+	kind, err := tr.Apply(&next, t.Now())
+	if err != nil {
+		return nil, err
+	}
+	if kind == ChangeSummary {
+		if err := t.keepSummary(w, e); err != nil {
+			return nil, err
+		}
+	}
+	if next.Version != e.Version {
+		if err := t.SaveEvent(&next); err != nil {
+			return nil, err
+		}
+	}
+	if kind != "" {
+		if err := t.appendChange(&Change{EventID: next.ID, Kind: kind, Event: &next}); err != nil {
+			return nil, err
+		}
+	}
+	return &next, nil
 }
 
 // TrimChanges drops the oldest changes of an event so that at most keep

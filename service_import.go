@@ -14,11 +14,18 @@ import (
 //
 // The ids of e and of the posts are kept when every one of them is free here,
 // as in a fresh instance, so that permalinks keep working; otherwise all of
-// them get new ones and the feed's references follow. On return e and posts
+// them get new ones and the feed's references follow. history is the
+// event's replaced summaries, oldest first, stored as they are (their ids
+// are new, and UserID is 0: accounts do not move with an event). On return e and posts
 // hold the ids they were stored under, and e.Head is feed.Head.
-func (s *Service) ImportEvent(ctx context.Context, e *Event, posts []*Post, feed *ChangeBatch) error {
+func (s *Service) ImportEvent(ctx context.Context, e *Event, posts []*Post, feed *ChangeBatch, history []*SummaryRecord) error {
 	if err := validateImport(e, posts, feed); err != nil {
 		return err
+	}
+	for i, r := range history {
+		if err := ValidateSummary(r.Points); err != nil {
+			return renameSummaryField(err, i)
+		}
 	}
 	return s.write(ctx, Write{}, func(t *txn) (target, error) {
 		ids := make([]int64, len(posts))
@@ -64,6 +71,13 @@ func (s *Service) ImportEvent(ctx context.Context, e *Event, posts []*Post, feed
 		for _, c := range feed.Changes {
 			if err := t.InsertChange(importedChange(c, &next, newIDs)); err != nil {
 				return target{}, fmt.Errorf("import change %d: %w", c.Seq, err)
+			}
+		}
+		for _, r := range history {
+			rec := SummaryRecord{EventID: next.ID, Points: nonNilPoints(r.Points), UpdatedAt: utc(r.UpdatedAt),
+				ReplacedAt: utc(r.ReplacedAt), UserName: r.UserName}
+			if err := t.InsertSummaryRecord(&rec); err != nil {
+				return target{}, fmt.Errorf("import summary history: %w", err)
 			}
 		}
 		if feed.Head > 0 {

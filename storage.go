@@ -49,6 +49,11 @@ type ReadTx interface {
 	// the posts whose headline matches every term not excluded first,
 	// then the others, each group by id, highest first.
 	Search(s *SearchSpec) ([]SearchHit, error)
+	// SummaryHistory reads up to n of the event's replaced summaries,
+	// newest first; SummaryRecord reads one of them (ErrNoSummaryRecord
+	// when the event has no such record).
+	SummaryHistory(eventID int64, n int) ([]*SummaryRecord, error)
+	SummaryRecord(eventID, id int64) (*SummaryRecord, error)
 }
 
 // Listing is the set of posts a listing walks: one event's posts in some
@@ -190,6 +195,9 @@ type Tx interface {
 	// DropSignInFailures deletes the addresses whose last failure was
 	// before before.
 	DropSignInFailures(before time.Time) error
+
+	// InsertSummaryRecord stores r and sets its id.
+	InsertSummaryRecord(r *SummaryRecord) error
 
 	// InsertAudit stores a and sets its id.
 	InsertAudit(a *AuditEntry) error

@@ -13,6 +13,7 @@ import (
 
 	"github.com/liveblog/liveblog"
 	"github.com/liveblog/liveblog/demo"
+	lbhttp "github.com/liveblog/liveblog/http"
 	"github.com/liveblog/liveblog/web/webtest"
 )
 
@@ -31,15 +32,42 @@ type axeViolation struct {
 	Targets []string `json:"targets"`
 }
 
-// TestAxe runs axe-core over every kind of reader page of the demo, in both
-// colour schemes, and fails on any violation.
-func TestAxe(t *testing.T) {
+// readAxe returns axe-core's script. A machine without it skips the audit
+// with a note, except on CI (CI=true), where it is part of the environment
+// (.ci/run installs it) and its absence fails the test.
+func readAxe(t *testing.T) string {
+	t.Helper()
 	source, err := os.ReadFile(axeScript)
 	if os.IsNotExist(err) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no %s on this CI machine: run `npm ci --ignore-scripts` in tools/ (.ci/run does)", axeScript)
+		}
 		t.Skipf("no %s: run `npm ci` in tools/ to audit the pages' accessibility", axeScript)
 	} else if err != nil {
 		t.Fatal(err)
 	}
+	return string(source)
+}
+
+// audit runs axe-core over the page open in tab and fails on any violation.
+func audit(t *testing.T, tab *webtest.Tab, source string) {
+	t.Helper()
+	// Evaluated through the DevTools protocol, which the page's
+	// Content-Security-Policy does not govern.
+	tab.Do(t, chromedp.Evaluate[chromedp.Void](source))
+	found := webtest.Eval[[]axeViolation](t, tab, `axe.run(document, {runOnly: {type: "tag", values: `+axeTags+`}}).then(r =>
+		r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(" "))})))`)
+	for _, v := range found {
+		t.Errorf("%s (%s): %s, at %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, "; "))
+	}
+}
+
+var schemes = []string{"light", "dark"}
+
+// TestAxe runs axe-core over every kind of reader page of the demo, in both
+// colour schemes, and fails on any violation.
+func TestAxe(t *testing.T) {
+	source := readAxe(t)
 	ts, store, _ := newTestServer(t)
 	ctx := context.Background()
 	if _, err := demo.Seed(ctx, store, t.TempDir(), time.Now()); err != nil {
@@ -67,20 +95,77 @@ func TestAxe(t *testing.T) {
 		"Refused":   "/live/" + demo.Slug + "/search?q=",
 	}
 	for name, path := range pages {
-		for _, scheme := range []string{"light", "dark"} {
+		for _, scheme := range schemes {
 			t.Run(name+"/"+scheme, func(t *testing.T) {
 				t.Parallel()
 				tab := browserTab.NewTab(t)
 				setColorScheme(t, tab, scheme)
 				load(t, tab, ts.URL+path)
-				// Evaluated through the DevTools protocol, which the
-				// page's Content-Security-Policy does not govern.
-				tab.Do(t, chromedp.Evaluate[chromedp.Void](string(source)))
-				found := webtest.Eval[[]axeViolation](t, tab, `axe.run(document, {runOnly: {type: "tag", values: `+axeTags+`}}).then(r =>
-					r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(" "))})))`)
-				for _, v := range found {
-					t.Errorf("%s (%s): %s, at %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, "; "))
+				audit(t, tab, source)
+			})
+		}
+	}
+}
+
+// TestAxeDesk runs axe-core over the desk's pages, in both colour schemes,
+// as an admin (who sees every control) signed in through the sign-in form,
+// on the demo's newsroom. The event desk is audited with the composer holding
+// one block of each kind and the guest byline form open; its queue of
+// submitted posts is a fragment of that page, audited there.
+func TestAxeDesk(t *testing.T) {
+	source := readAxe(t)
+	env := newDeskEnv(t, lbhttp.Config{})
+	if _, err := demo.Seed(context.Background(), env.store, t.TempDir(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	browserTab := webtest.Start(t, webtest.Options{Width: 375, Height: 812})
+
+	// The tabs of one browser share its cookies: the sign-in page is audited
+	// before anyone signs in, the other pages after.
+	for _, scheme := range schemes {
+		t.Run("SignIn/"+scheme, func(t *testing.T) {
+			tab := browserTab.NewTab(t)
+			setColorScheme(t, tab, scheme)
+			load(t, tab, env.ts.URL+"/desk/login")
+			audit(t, tab, source)
+		})
+	}
+	tab := browserTab.NewTab(t)
+	load(t, tab, env.ts.URL+"/desk/login")
+	tab.Do(t,
+		chromedp.SendKeys(chromedp.ID("email"), env.admin.Email),
+		chromedp.SendKeys(chromedp.ID("password"), deskPassword),
+	)
+	click(t, tab, `form[action="/desk/login"] button[type=submit]`)
+	if got := webtest.Eval[string](t, tab, `location.pathname`); got != "/desk/" {
+		t.Fatalf("signing in led to %s, want /desk/", got)
+	}
+
+	pages := map[string]string{
+		"Dashboard": "/desk/",
+		"Event":     "/desk/events/" + demo.Slug,
+		"Users":     "/desk/users",
+		"Audit":     "/desk/audit",
+		"Search":    "/desk/search?q=minister",
+		"Account":   "/desk/password",
+	}
+	for name, path := range pages {
+		for _, scheme := range schemes {
+			t.Run(name+"/"+scheme, func(t *testing.T) {
+				t.Parallel()
+				tab := browserTab.NewTab(t)
+				setColorScheme(t, tab, scheme)
+				load(t, tab, env.ts.URL+path)
+				if name == "Event" {
+					n := webtest.Eval[int](t, tab, `const add = document.querySelectorAll("#composer [data-add]");
+						add.forEach(b => b.click());
+						document.getElementById("byline-new").open = true;
+						add.length`)
+					if got := webtest.Eval[int](t, tab, `document.querySelectorAll("#blocks > *").length`); n == 0 || got < n {
+						t.Fatalf("the composer holds %d blocks after clicking %d add buttons", got, n)
+					}
 				}
+				audit(t, tab, source)
 			})
 		}
 	}

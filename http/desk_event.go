@@ -32,6 +32,9 @@ type eventDesk struct {
 	Mine    liveblog.Contributor
 	Guests  []liveblog.Contributor
 	Moves   []coverageMove
+	// History is the event's replaced key points, newest first, for the
+	// editors who may restore one.
+	History []*liveblog.SummaryRecord
 }
 
 // coverageMove is a coverage button: the state it moves to, and the states
@@ -128,6 +131,11 @@ func (s *Server) showEventDesk(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Guests, err = s.guestBylines(r, ev, d.Bylines); err != nil {
 		return err
+	}
+	if liveblog.Can(u, liveblog.ActionEditSummary, nil) {
+		if d.History, err = s.store.FindSummaryHistory(ctx, ev.ID, liveblog.MaxSummaryHistory); err != nil {
+			return err
+		}
 	}
 	for _, m := range coverageMoves {
 		m.Hidden = !slices.Contains(m.from, ev.State)
@@ -316,6 +324,32 @@ func (s *Server) replaceDeskSummary(w http.ResponseWriter, r *http.Request, writ
 		p.CurrentVersion = current.Version
 		return writeProblemWith(w, p.Status, summaryConflict{problem: p, CurrentPoints: current.Summary.Points})
 	} else if err != nil {
+		return err
+	}
+	return s.deskDone(w, r, updated)
+}
+
+// restoreDeskSummary makes earlier key points of the event's history the
+// current ones: a change of the key points like any other, which readers
+// get through the change feed.
+func (s *Server) restoreDeskSummary(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
+	ev, err := s.findEvent(r)
+	if err != nil {
+		return err
+	}
+	if err := authorize(r, liveblog.ActionEditSummary, nil); err != nil {
+		return err
+	}
+	version, ok := parseID(r.PostFormValue("version"))
+	if !ok {
+		return liveblog.FieldError("version", "The form does not say which version of the key points it replaces; reload the desk.")
+	}
+	id, ok := parseID(r.PostFormValue("id"))
+	if !ok {
+		return liveblog.FieldError("id", "The form does not say which earlier key points to restore; reload the desk.")
+	}
+	updated, err := s.store.RestoreSummary(r.Context(), write, ev.ID, id, int(version))
+	if err != nil {
 		return err
 	}
 	return s.deskDone(w, r, updated)

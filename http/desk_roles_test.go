@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -26,6 +27,15 @@ type roleFixture struct {
 	// user management routes.
 	user  *liveblog.User
 	token *liveblog.Token
+	// summaryEv is a second event whose key points were replaced once, at
+	// version 2: summaryRecord is the replaced one, for restores.
+	summaryEv     *liveblog.Event
+	summaryRecord int64
+}
+
+// restoreForm is the desk's form restoring the fixture's earlier key points.
+func (f *roleFixture) restoreForm() (path, body string) {
+	return "/desk/events/" + f.summaryEv.Slug + "/summary/restore", fmt.Sprintf("version=%d&id=%d", f.summaryEv.Version, f.summaryRecord)
 }
 
 func (e *deskEnv) roleFixture(t *testing.T) *roleFixture {
@@ -40,6 +50,18 @@ func (e *deskEnv) roleFixture(t *testing.T) *roleFixture {
 	if f.deletedPost, err = e.store.ChangePost(context.Background(), liveblog.Write{}, f.deletedPost.ID, liveblog.DeletePost{Version: f.deletedPost.Version}); err != nil {
 		t.Fatal(err)
 	}
+	f.summaryEv = &liveblog.Event{Slug: ev.Slug + "-summary", Title: "Summary", Summary: liveblog.Summary{Points: []string{"First"}}}
+	if err := e.store.CreateEvent(context.Background(), liveblog.Write{}, f.summaryEv); err != nil {
+		t.Fatal(err)
+	}
+	if f.summaryEv, err = e.store.ChangeEvent(context.Background(), liveblog.Write{}, f.summaryEv.ID, liveblog.ReplaceSummary{Points: []string{"Second"}, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	history, err := e.store.FindSummaryHistory(context.Background(), f.summaryEv.ID, 0)
+	if err != nil || len(history) != 1 {
+		t.Fatalf("fixture's summary history: %v, %v", history, err)
+	}
+	f.summaryRecord = history[0].ID
 	f.user = e.newUser(t, ev.Slug+"-user@example.com", "User "+ev.Slug, liveblog.RoleReporter)
 	_, hash := liveblog.NewTokenSecret()
 	f.token = &liveblog.Token{Name: "fixture", Hash: hash, UserID: f.user.ID}
@@ -99,6 +121,10 @@ func TestDeskRoles(t *testing.T) {
 		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 200, "Admin": 200}},
 		{"ReplaceSummary", func(f *roleFixture) (string, string, string, string) {
 			return "POST", "/desk/events/" + f.ev.Slug + "/summary", form, "version=1&points=A+key+point"
+		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 200, "Admin": 200}},
+		{"RestoreSummary", func(f *roleFixture) (string, string, string, string) {
+			path, body := f.restoreForm()
+			return "POST", path, form, body
 		}, map[string]int{"Anonymous": 401, "Reporter": 403, "Editor": 200, "Admin": 200}},
 		{"EditEvent", func(f *roleFixture) (string, string, string, string) {
 			return "POST", "/desk/events/" + f.ev.Slug, form, url.Values{"version": {"1"}, "title": {"Retitled"}, "time_zone": {"Europe/London"}}.Encode()
@@ -204,6 +230,18 @@ func TestDeskRoles(t *testing.T) {
 		}
 		if p.Version != f.editorPost.Version || p.Status != liveblog.StatusPublished {
 			t.Errorf("post after refused requests: version %d status %s, want %d published", p.Version, p.Status, f.editorPost.Version)
+		}
+	})
+	t.Run("ReporterCannotRestoreSummary", func(t *testing.T) {
+		f := env.roleFixture(t)
+		path, body := f.restoreForm()
+		clients["Reporter"].do(t, "POST", path, form, body)
+		ev, err := env.store.FindEventByID(context.Background(), f.summaryEv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Version != f.summaryEv.Version || !slices.Equal(ev.Summary.Points, []string{"Second"}) {
+			t.Errorf("event after a reporter's restore: version %d points %q, want unchanged", ev.Version, ev.Summary.Points)
 		}
 	})
 	t.Run("ReporterCannotOpenOthersPostForEditing", func(t *testing.T) {

@@ -100,6 +100,10 @@ func TestRoutesGuarded(t *testing.T) {
 		"POST /desk/events/{slug}/summary": func(t *testing.T, f *roleFixture) (string, string, string) {
 			return "/desk/events/" + slug(f) + "/summary", form, "version=1&points=Forged"
 		},
+		"POST /desk/events/{slug}/summary/restore": func(t *testing.T, f *roleFixture) (string, string, string) {
+			path, body := f.restoreForm()
+			return path, form, body
+		},
 		"POST /desk/events/{slug}/preview": func(t *testing.T, f *roleFixture) (string, string, string) {
 			return "/desk/events/" + slug(f) + "/preview", jsonType, `{"headline":"Preview","blocks":[],"contributors":[]}`
 		},

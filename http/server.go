@@ -283,6 +283,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /desk/events/{slug}/queue", s.deskSigned(s.showQueue))
 	mux.Handle("POST /desk/events/{slug}/coverage", s.deskWrite("event.coverage", s.setDeskCoverage))
 	mux.Handle("POST /desk/events/{slug}/summary", s.deskWrite("event.summary", s.replaceDeskSummary))
+	mux.Handle("POST /desk/events/{slug}/summary/restore", s.deskWrite("event.summary.restore", s.restoreDeskSummary))
 	mux.Handle("POST /desk/events/{slug}/preview", s.deskSigned(s.previewPost))
 	mux.Handle("POST /desk/events/{slug}/posts", s.deskWrite("post.create", s.createDeskPost))
 	mux.Handle("GET /desk/events/{slug}/posts/{id}", s.deskSigned(s.getDeskPost))

@@ -387,8 +387,14 @@ func (x *xssRun) payload(n int, raw string) {
 			ev = decode[liveblog.Event](t, res)
 		}
 	}
-	if _, accepted := x.api("summary point", "PUT", events+"/summary", map[string]any{"points": []string{p, "A plain point"}}, "If-Match", strconv.Quote(strconv.Itoa(ev.Version))); accepted {
+	if res, accepted := x.api("summary point", "PUT", events+"/summary", map[string]any{"points": []string{p, "A plain point"}}, "If-Match", strconv.Quote(strconv.Itoa(ev.Version))); accepted {
 		ok["summary point"] = true
+		// Replaced once more, the payload is also in the summary history
+		// the desk event page lists.
+		ev = decode[liveblog.Event](t, res)
+		if _, accepted := x.api("", "PUT", events+"/summary", map[string]any{"points": []string{p, "A second plain point"}}, "If-Match", strconv.Quote(strconv.Itoa(ev.Version))); !accepted {
+			t.Error("the second replacement of the key points was refused")
+		}
 	}
 	published := 0
 	composite := map[string]any{"headline": "Every field", "key_event": true}

@@ -13,7 +13,7 @@ import (
 // recorded them (liveblog.Database.ImportEvent).
 type Importer interface {
 	liveblog.Store
-	ImportEvent(ctx context.Context, e *liveblog.Event, posts []*liveblog.Post, feed *liveblog.ChangeBatch) error
+	ImportEvent(ctx context.Context, e *liveblog.Event, posts []*liveblog.Post, feed *liveblog.ChangeBatch, history []*liveblog.SummaryRecord) error
 }
 
 // OpenImporter returns a fresh, empty store that announces the heads it
@@ -31,11 +31,41 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 		return open(t, heard), heard
 	}
 
+	t.Run("SummaryHistory", func(t *testing.T) {
+		s, _ := fresh(t)
+		e, posts, feed := imported("storm")
+		at := time.Date(2025, 2, 13, 9, 0, 0, 0, time.UTC)
+		history := []*liveblog.SummaryRecord{
+			{Points: []string{"Ferries cancelled"}, UpdatedAt: at, ReplacedAt: at.Add(time.Hour), UserID: 9, UserName: "Ana Reyes"},
+			{Points: []string{}, UpdatedAt: at.Add(time.Hour), ReplacedAt: at.Add(2 * time.Hour), UserName: "Ben Okafor"},
+		}
+		if err := s.ImportEvent(ctx, e, posts, feed, history); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.FindSummaryHistory(ctx, e.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Newest first, as given, but for the account: ids do not move.
+		if len(got) != 2 || got[0].UserName != "Ben Okafor" || len(got[0].Points) != 0 || !got[0].ReplacedAt.Equal(at.Add(2*time.Hour)) ||
+			got[1].UserName != "Ana Reyes" || got[1].UserID != 0 || got[1].Points[0] != "Ferries cancelled" || !got[1].UpdatedAt.Equal(at) {
+			t.Errorf("imported history = %+v, want Ben Okafor's replacement, then Ana Reyes's, without their ids", got)
+		}
+
+		bad := []*liveblog.SummaryRecord{{Points: []string{" "}, UpdatedAt: at, ReplacedAt: at}}
+		e2, posts2, feed2 := imported("storm-bad")
+		e2.ID = 0
+		wantError(t, s.ImportEvent(ctx, e2, posts2, feed2, bad), liveblog.EINVALID, "summary_history[0].points[0]")
+		if _, err := s.FindEventBySlug(ctx, "storm-bad"); liveblog.ErrorCode(err) != liveblog.ENOTFOUND {
+			t.Errorf("an import with a bad history stored its event: %v", err)
+		}
+	})
+
 	t.Run("KeepsIDs", func(t *testing.T) {
 		s, heard := fresh(t)
 		e, posts, feed := imported("storm")
 		want := cloneImport(e, posts)
-		if err := s.ImportEvent(ctx, e, posts, feed); err != nil {
+		if err := s.ImportEvent(ctx, e, posts, feed, nil); err != nil {
 			t.Fatal(err)
 		}
 		if e.ID != 40 || e.Head != 6 {
@@ -86,7 +116,7 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 		// the feed goes on from the imported head.
 		s, _ := fresh(t)
 		e, posts, feed := imported("storm")
-		if err := s.ImportEvent(ctx, e, posts, feed); err != nil {
+		if err := s.ImportEvent(ctx, e, posts, feed, nil); err != nil {
 			t.Fatal(err)
 		}
 		p := &liveblog.Post{EventID: e.ID, Headline: "After the move"}
@@ -117,11 +147,11 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 		// is new, and the feed points at them.
 		s, _ := fresh(t)
 		e, posts, feed := imported("storm")
-		if err := s.ImportEvent(ctx, e, posts, feed); err != nil {
+		if err := s.ImportEvent(ctx, e, posts, feed, nil); err != nil {
 			t.Fatal(err)
 		}
 		e2, posts2, feed2 := imported("storm-copy")
-		if err := s.ImportEvent(ctx, e2, posts2, feed2); err != nil {
+		if err := s.ImportEvent(ctx, e2, posts2, feed2, nil); err != nil {
 			t.Fatal(err)
 		}
 		if e2.ID == 40 || e2.Head != 6 {
@@ -149,7 +179,7 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 	t.Run("Err", func(t *testing.T) {
 		s, _ := fresh(t)
 		e, posts, feed := imported("storm")
-		if err := s.ImportEvent(ctx, e, posts, feed); err != nil {
+		if err := s.ImportEvent(ctx, e, posts, feed, nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, tt := range []struct {
@@ -172,7 +202,7 @@ func TestImportEvent(t *testing.T, open OpenImporter) {
 					e.Slug = "refused"
 				}
 				tt.edit(e, posts, feed)
-				wantError(t, s.ImportEvent(ctx, e, posts, feed), tt.code, tt.field)
+				wantError(t, s.ImportEvent(ctx, e, posts, feed, nil), tt.code, tt.field)
 				if _, err := s.FindEventBySlug(ctx, "refused"); liveblog.ErrorCode(err) != liveblog.ENOTFOUND {
 					t.Errorf("a refused import stored its event: %v", err)
 				}

@@ -14,7 +14,7 @@ import (
 type SearchableStore interface {
 	liveblog.Store
 	liveblog.SearchStore
-	ImportEvent(ctx context.Context, e *liveblog.Event, posts []*liveblog.Post, feed *liveblog.ChangeBatch) error
+	ImportEvent(ctx context.Context, e *liveblog.Event, posts []*liveblog.Post, feed *liveblog.ChangeBatch, history []*liveblog.SummaryRecord) error
 }
 
 // OpenSearchableStore returns a fresh, empty store, closed with t.Cleanup.
@@ -229,7 +229,7 @@ func TestSearchStore(t *testing.T, open OpenSearchableStore) {
 	})
 	t.Run("Import", func(t *testing.T) {
 		ie, posts, feed := imported(fmt.Sprintf("search-import-%d", e.ID))
-		if err := s.ImportEvent(ctx, ie, posts, feed); err != nil {
+		if err := s.ImportEvent(ctx, ie, posts, feed, nil); err != nil {
 			t.Fatal(err)
 		}
 		all := []liveblog.PostStatus{liveblog.StatusDraft, liveblog.StatusScheduled, liveblog.StatusPublished}

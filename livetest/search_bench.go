@@ -93,7 +93,7 @@ func seedSearch(b *testing.B, s SearchableStore, prefix string, events, n int) *
 		// Ids of their own, so that every event but a fresh instance's
 		// first is given new ones.
 		e.ID = 0
-		if err := s.ImportEvent(context.Background(), e, posts, feed); err != nil {
+		if err := s.ImportEvent(context.Background(), e, posts, feed, nil); err != nil {
 			b.Fatal(err)
 		}
 		if first == nil {

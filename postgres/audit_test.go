@@ -24,3 +24,12 @@ func TestPresenceStore(t *testing.T) {
 		return s
 	})
 }
+
+func TestSummaryHistory(t *testing.T) {
+	database(t)
+	livetest.TestSummaryHistory(t, func(t *testing.T, now func() time.Time) livetest.AuditedStore {
+		s := mustOpen(t, freshSchema(t))
+		s.Now = now
+		return s
+	})
+}

@@ -12,11 +12,16 @@ import (
 )
 
 // FormatTime formats t in loc the way live pages show a post's time:
-// "09:45 GMT 13 February". The zone abbreviation is the one in force at that
-// instant, so a London event reads GMT in winter and BST in summer. A nil loc
-// means UTC.
+// "09:45 GMT 13 February", with the year ("09:45 GMT 13 February 2025") when
+// it is not the current year in loc. The zone abbreviation is the one in
+// force at that instant, so a London event reads GMT in winter and BST in
+// summer. A nil loc means UTC.
 func FormatTime(t time.Time, loc *time.Location) string {
-	return inZone(t, loc).Format("15:04 MST 2 January")
+	t = inZone(t, loc)
+	if t.Year() != inZone(time.Now(), loc).Year() {
+		return t.Format("15:04 MST 2 January 2006")
+	}
+	return t.Format("15:04 MST 2 January")
 }
 
 // FormatClock formats the time of day only, for "Updated 09:45 GMT" marks.

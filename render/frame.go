@@ -65,7 +65,13 @@ func (e *Engine) FrameData(ev *liveblog.Event, c *liveblog.Change) ([]byte, erro
 		}
 		f.HTML = html.String()
 	case liveblog.ChangeCoverage:
-		f.State = eventOf(ev, c).State
+		state := eventOf(ev, c)
+		f.State = state.State
+		var html strings.Builder
+		if err := e.coverageTime(&html, state); err != nil {
+			return nil, err
+		}
+		f.HTML = html.String()
 	case liveblog.ChangeEvent:
 		state := eventOf(ev, c)
 		f.Title, f.Description = &state.Title, &state.Description

@@ -44,7 +44,7 @@ const (
 // Template files. Partials are shared by every page and rendered on their own
 // for stream frames; each page gets its own copy of them plus its file.
 var (
-	partialFiles = []string{"layout.html", "post.html", "summary.html", "search_form.html"}
+	partialFiles = []string{"layout.html", "post.html", "summary.html", "coverage.html", "search_form.html"}
 	pageFiles    = []string{"index.html", "live.html", "error.html", "embed.html", "search.html"}
 	assetNames   = []string{"style.css", "reader.js", "favicon.svg", "embed.js", "facade.js"}
 )
@@ -86,7 +86,7 @@ func New() (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	for _, name := range []string{"layout", "post", "stream", "block", "facade", "spans", "summary"} {
+	for _, name := range []string{"layout", "post", "stream", "block", "facade", "spans", "summary", "coverage-time"} {
 		if partials.Lookup(name) == nil {
 			return nil, fmt.Errorf("render: template %q is not defined", name)
 		}
@@ -231,6 +231,15 @@ func (e *Engine) Post(w io.Writer, ev *liveblog.Event, p *liveblog.Post) error {
 // shows it.
 func (e *Engine) Summary(w io.Writer, ev *liveblog.Event) error {
 	return e.execute(w, e.partials, "summary", summaryView{ev.Summary, ev.Location()})
+}
+
+// coverageTime renders the "Coverage started" line of ev; "" before
+// coverage first went live.
+func (e *Engine) coverageTime(w io.Writer, ev *liveblog.Event) error {
+	return e.execute(w, e.partials, "coverage-time", struct {
+		Event *liveblog.Event
+		Loc   *time.Location
+	}{ev, ev.Location()})
 }
 
 // postView is the data of the post template.

@@ -262,7 +262,7 @@ func TestPost(t *testing.T) {
 	})
 	t.Run("Time", func(t *testing.T) {
 		got := postHTML(t, e, ev, testPost(7))
-		wantContains(t, got, `<time datetime="2025-02-13T09:38:00Z">09:38 GMT 13 February</time>`)
+		wantContains(t, got, `<time datetime="2025-02-13T09:38:00Z">09:38 GMT 13 February 2025</time>`)
 	})
 	t.Run("NoHeadline", func(t *testing.T) {
 		p := testPost(7)
@@ -409,12 +409,12 @@ func TestPost(t *testing.T) {
 	t.Run("SummerTime", func(t *testing.T) {
 		p := testPost(7)
 		p.PublishedAt = time.Date(2025, 7, 1, 8, 45, 0, 0, time.UTC)
-		wantContains(t, postHTML(t, e, ev, p), `>09:45 BST 1 July</time>`)
+		wantContains(t, postHTML(t, e, ev, p), `>09:45 BST 1 July 2025</time>`)
 	})
 	t.Run("OtherZone", func(t *testing.T) {
 		ev := testEvent()
 		ev.TimeZone = "America/New_York"
-		wantContains(t, postHTML(t, e, ev, testPost(7)), `>04:38 EST 13 February</time>`)
+		wantContains(t, postHTML(t, e, ev, testPost(7)), `>04:38 EST 13 February 2025</time>`)
 	})
 }
 
@@ -538,7 +538,7 @@ func TestPage(t *testing.T) {
 	})
 	t.Run("CoverageStarted", func(t *testing.T) {
 		got := pageHTML(t, e, render.PageView{Page: testPage(1)})
-		wantContains(t, got, `Coverage started <time datetime="2025-02-13T06:30:00Z">06:30 GMT 13 February</time>`)
+		wantContains(t, got, `Coverage started <time datetime="2025-02-13T06:30:00Z">06:30 GMT 13 February 2025</time>`)
 	})
 	t.Run("Pinned", func(t *testing.T) {
 		pg := testPage(3)
@@ -799,20 +799,31 @@ func TestFormatTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	year := time.Now().In(tokyo).Year()
+	newYear := time.Date(year, 1, 1, 0, 30, 0, 0, tokyo) // still 31 December of last year in UTC
 	for _, tt := range []struct {
 		name string
 		at   time.Time
 		loc  *time.Location
 		want string
 	}{
-		{"Winter", time.Date(2025, 2, 13, 9, 45, 0, 0, time.UTC), london, "09:45 GMT 13 February"},
-		{"Summer", time.Date(2025, 7, 1, 8, 45, 0, 0, time.UTC), london, "09:45 BST 1 July"},
-		{"BeforeClocksGoForward", time.Date(2025, 3, 30, 0, 30, 0, 0, time.UTC), london, "00:30 GMT 30 March"},
-		{"AfterClocksGoForward", time.Date(2025, 3, 30, 1, 30, 0, 0, time.UTC), london, "02:30 BST 30 March"},
-		{"BeforeClocksGoBack", time.Date(2025, 10, 26, 0, 30, 0, 0, time.UTC), london, "01:30 BST 26 October"},
-		{"AfterClocksGoBack", time.Date(2025, 10, 26, 1, 30, 0, 0, time.UTC), london, "01:30 GMT 26 October"},
-		{"NilLocation", time.Date(2025, 2, 13, 9, 45, 0, 0, time.UTC), nil, "09:45 UTC 13 February"},
-		{"FromOtherZone", time.Date(2025, 2, 13, 10, 45, 0, 0, time.FixedZone("CET", 3600)), london, "09:45 GMT 13 February"},
+		{"Winter", time.Date(2025, 2, 13, 9, 45, 0, 0, time.UTC), london, "09:45 GMT 13 February 2025"},
+		{"Summer", time.Date(2025, 7, 1, 8, 45, 0, 0, time.UTC), london, "09:45 BST 1 July 2025"},
+		{"BeforeClocksGoForward", time.Date(2025, 3, 30, 0, 30, 0, 0, time.UTC), london, "00:30 GMT 30 March 2025"},
+		{"AfterClocksGoForward", time.Date(2025, 3, 30, 1, 30, 0, 0, time.UTC), london, "02:30 BST 30 March 2025"},
+		{"BeforeClocksGoBack", time.Date(2025, 10, 26, 0, 30, 0, 0, time.UTC), london, "01:30 BST 26 October 2025"},
+		{"AfterClocksGoBack", time.Date(2025, 10, 26, 1, 30, 0, 0, time.UTC), london, "01:30 GMT 26 October 2025"},
+		{"NilLocation", time.Date(2025, 2, 13, 9, 45, 0, 0, time.UTC), nil, "09:45 UTC 13 February 2025"},
+		{"FromOtherZone", time.Date(2025, 2, 13, 10, 45, 0, 0, time.FixedZone("CET", 3600)), london, "09:45 GMT 13 February 2025"},
+		// The year shows only when it is not the current one, and that is
+		// judged in the event's zone.
+		{"ThisYear", time.Date(year, 2, 13, 9, 45, 0, 0, time.UTC), london, "09:45 GMT 13 February"},
+		{"NewYearInZone", newYear, tokyo, "00:30 JST 1 January"},
+		{"LastYearInUTC", newYear, time.UTC, fmt.Sprintf("15:30 UTC 31 December %d", year-1)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := render.FormatTime(tt.at, tt.loc); got != tt.want {
@@ -850,6 +861,9 @@ func TestFrameData(t *testing.T) {
 	after.Description = ""
 	after.State = liveblog.CoveragePaused
 	after.Summary.Points = []string{"Changed point"}
+	scheduled := testEvent()
+	scheduled.State, scheduled.CoverageStartedAt = liveblog.CoverageScheduled, time.Time{}
+	const started = `<span class="coverage-time">Coverage started <time datetime="2025-02-13T06:30:00Z">06:30 GMT 13 February 2025</time></span>`
 
 	for _, tt := range []struct {
 		name   string
@@ -870,10 +884,14 @@ func TestFrameData(t *testing.T) {
 			map[string]any{"seq": 3.0, "kind": "post.published", "post_id": 7.0, "redacted": true}},
 		{"SummaryUpdated", liveblog.Change{Seq: 48, Kind: liveblog.ChangeSummary, Event: after},
 			map[string]any{"seq": 48.0, "kind": "summary.updated", "html": "*"}},
+		// The frame carries the "Coverage started" line, so a page open
+		// before coverage started shows it too.
 		{"CoverageChanged", liveblog.Change{Seq: 49, Kind: liveblog.ChangeCoverage, Event: after},
-			map[string]any{"seq": 49.0, "kind": "coverage.changed", "state": "paused"}},
+			map[string]any{"seq": 49.0, "kind": "coverage.changed", "state": "paused", "html": started}},
 		{"CoverageWithoutEvent", liveblog.Change{Seq: 49, Kind: liveblog.ChangeCoverage},
-			map[string]any{"seq": 49.0, "kind": "coverage.changed", "state": "live"}},
+			map[string]any{"seq": 49.0, "kind": "coverage.changed", "state": "live", "html": started}},
+		{"CoverageNotStarted", liveblog.Change{Seq: 49, Kind: liveblog.ChangeCoverage, Event: scheduled},
+			map[string]any{"seq": 49.0, "kind": "coverage.changed", "state": "scheduled"}},
 		{"EventUpdated", liveblog.Change{Seq: 50, Kind: liveblog.ChangeEvent, Event: after},
 			map[string]any{"seq": 50.0, "kind": "event.updated", "title": "New title", "description": ""}},
 		{"UnknownKind", liveblog.Change{Seq: 51, Kind: "poll.closed"},

@@ -23,3 +23,11 @@ func TestPresenceStore(t *testing.T) {
 		return s
 	})
 }
+
+func TestSummaryHistory(t *testing.T) {
+	livetest.TestSummaryHistory(t, func(t *testing.T, now func() time.Time) livetest.AuditedStore {
+		s := mustOpen(t, filepath.Join(t.TempDir(), "liveblog.db"))
+		s.Now = now
+		return s
+	})
+}

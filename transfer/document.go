@@ -60,6 +60,19 @@ type Event struct {
 	CreatedAt         time.Time `json:"created_at"`
 	UpdatedAt         time.Time `json:"updated_at"`
 	Version           int       `json:"version"`
+	// SummaryHistory is the event's replaced key points, oldest first; only
+	// in the document's event, never in the feed's.
+	SummaryHistory []SummaryRecord `json:"summary_history,omitempty"`
+}
+
+// SummaryRecord is key points that were replaced: set at UpdatedAt,
+// replaced at ReplacedAt by ReplacedBy (a name: accounts do not move with
+// an event).
+type SummaryRecord struct {
+	Points     []string  `json:"points"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	ReplacedAt time.Time `json:"replaced_at"`
+	ReplacedBy string    `json:"replaced_by,omitempty"`
 }
 
 // Summary is the key points box.
@@ -182,6 +195,16 @@ func (d *Document) Validate() error {
 	if err := d.Event.validate("event"); err != nil {
 		return err
 	}
+	for i, r := range d.Event.SummaryHistory {
+		field := fmt.Sprintf("event.summary_history[%d]", i)
+		if r.UpdatedAt.IsZero() || r.ReplacedAt.IsZero() {
+			return invalid(field, "Earlier key points say when they were set and replaced.")
+		}
+		if err := liveblog.ValidateSummary(r.Points); err != nil {
+			f, _ := strings.CutPrefix(liveblog.ErrorField(err), "summary.")
+			return invalid(field+"."+f, "%s", liveblog.ErrorMessage(err))
+		}
+	}
 	posts := make(map[int64]bool, len(d.Posts))
 	pinned := 0
 	for i, p := range d.Posts {
@@ -294,6 +317,9 @@ func (f *Feed) validate(posts map[int64]bool) error {
 		case liveblog.ChangeSummary, liveblog.ChangeCoverage, liveblog.ChangeEvent:
 			if c.PostID != 0 || c.Post != nil {
 				return invalid(field+".post_id", "A %s change refers to no post.", c.Kind)
+			}
+			if c.Event != nil && c.Event.SummaryHistory != nil {
+				return invalid(field+".event.summary_history", "A change's event carries no summary history.")
 			}
 			if c.Event != nil {
 				if err := c.Event.validate(field + ".event"); err != nil {

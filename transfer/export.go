@@ -62,6 +62,13 @@ func read(ctx context.Context, store liveblog.Store, slug string, progress liveb
 		return nil, false, fmt.Errorf("transfer: find event: %w", err)
 	}
 	doc := &Document{Format: FormatName, Version: FormatVersion, Event: eventRecord(ev), Posts: []Post{}, Media: []Media{}}
+	history, err := store.FindSummaryHistory(ctx, ev.ID, 0)
+	if err != nil {
+		return nil, false, fmt.Errorf("transfer: find summary history: %w", err)
+	}
+	if len(history) > 0 {
+		doc.Event.SummaryHistory = historyRecords(history)
+	}
 
 	var after *liveblog.Cursor
 	for {

@@ -24,8 +24,9 @@ type Store interface {
 	// appending no change of its own. It keeps the ids of e and the posts
 	// when all of them are free, and otherwise gives all of them new ones
 	// and points the feed at those; on return e and posts hold the ids
-	// they were stored under. A slug in use is a conflict.
-	ImportEvent(ctx context.Context, e *liveblog.Event, posts []*liveblog.Post, feed *liveblog.ChangeBatch) error
+	// they were stored under. A slug in use is a conflict. history is the
+	// event's replaced key points, oldest first.
+	ImportEvent(ctx context.Context, e *liveblog.Event, posts []*liveblog.Post, feed *liveblog.ChangeBatch, history []*liveblog.SummaryRecord) error
 }
 
 // ImportOptions says where an import goes.
@@ -102,7 +103,11 @@ func Import(ctx context.Context, store Store, doc *Document, opts ImportOptions)
 		feed.Changes[i] = doc.Feed.Changes[i].domain(ev.ID, slug)
 	}
 	opts.Progress.Report("writing the event", 0, 0)
-	if err := store.ImportEvent(ctx, ev, posts, feed); err != nil {
+	history := make([]*liveblog.SummaryRecord, len(doc.Event.SummaryHistory))
+	for i := range doc.Event.SummaryHistory {
+		history[i] = doc.Event.SummaryHistory[i].domain()
+	}
+	if err := store.ImportEvent(ctx, ev, posts, feed, history); err != nil {
 		return nil, fmt.Errorf("transfer: import: %w", err)
 	}
 	kept := ev.ID == doc.Event.ID

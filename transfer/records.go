@@ -135,3 +135,19 @@ func utc(t time.Time) time.Time {
 	}
 	return t.UTC().Truncate(time.Microsecond)
 }
+
+// historyRecords converts an event's history, newest first as the store
+// reads it, to the document's order, oldest first.
+func historyRecords(h []*liveblog.SummaryRecord) []SummaryRecord {
+	out := make([]SummaryRecord, len(h))
+	for i, r := range h {
+		out[len(h)-1-i] = SummaryRecord{Points: nonNil(r.Points), UpdatedAt: utc(r.UpdatedAt),
+			ReplacedAt: utc(r.ReplacedAt), ReplacedBy: r.UserName}
+	}
+	return out
+}
+
+func (r *SummaryRecord) domain() *liveblog.SummaryRecord {
+	return &liveblog.SummaryRecord{Points: nonNil(r.Points), UpdatedAt: utc(r.UpdatedAt),
+		ReplacedAt: utc(r.ReplacedAt), UserName: r.ReplacedBy}
+}

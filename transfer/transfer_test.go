@@ -135,7 +135,8 @@ func seed(t *testing.T, in *instance, slug string) *liveblog.Event {
 	back = okPost(t)(s.ChangePost(ctx, liveblog.Write{}, back.ID, liveblog.DeletePost{Version: back.Version}))
 	okPost(t)(s.ChangePost(ctx, liveblog.Write{}, back.ID, liveblog.RestorePost{Version: back.Version}))
 
-	ev = okEvent(t)(s.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.ReplaceSummary{Points: []string{"Harbour wall breached", "Ferries cancelled"}, Version: ev.Version}))
+	ana := liveblog.Write{Audit: liveblog.AuditEntry{UserID: 7, UserName: "Ana Reyes", Action: "event.summary"}}
+	ev = okEvent(t)(s.ChangeEvent(ctx, ana, ev.ID, liveblog.ReplaceSummary{Points: []string{"Harbour wall breached", "Ferries cancelled"}, Version: ev.Version}))
 	ev = okEvent(t)(s.ChangeEvent(ctx, liveblog.Write{}, ev.ID, &liveblog.EventUpdate{Title: new("Storm Ciarán reaches the coast"), Version: ev.Version}))
 	ev = okEvent(t)(s.ChangeEvent(ctx, liveblog.Write{}, ev.ID, liveblog.SetCoverage{State: liveblog.CoveragePaused, Version: ev.Version}))
 	must(t, s.CreatePost(ctx, liveblog.Write{}, &liveblog.Post{EventID: ev.ID, Headline: "External picture", Blocks: []liveblog.Block{
@@ -229,6 +230,11 @@ func TestRoundTrip(t *testing.T) {
 		if doc.Event.State != liveblog.CoverageEnded || doc.Event.CoverageEndedAt.IsZero() || doc.Event.Summary.UpdatedAt.IsZero() {
 			t.Errorf("event: got %+v, want it ended with its coverage and summary times", doc.Event)
 		}
+		// The key points the event was created with, replaced once.
+		if h := doc.Event.SummaryHistory; len(h) != 1 || !slices.Equal(h[0].Points, []string{"Ferries cancelled", "Coastal road shut"}) ||
+			h[0].ReplacedBy != "Ana Reyes" || h[0].UpdatedAt.IsZero() || !h[0].ReplacedAt.After(h[0].UpdatedAt) {
+			t.Errorf("summary history: got %+v, want the first key points, replaced by Ana Reyes", h)
+		}
 		redacted := 0
 		for _, c := range doc.Feed.Changes {
 			if strings.HasPrefix(string(c.Kind), "post.") && c.Post == nil {
@@ -261,6 +267,17 @@ func TestRoundTrip(t *testing.T) {
 		}
 		if b.Head != ev.Head || len(b.Changes) != 1 || b.Changes[0].Seq != 4 {
 			t.Errorf("FindChanges after 3: head %d, %d changes; want head %d and change 4", b.Head, len(b.Changes), ev.Head)
+		}
+
+		// The history is the desk's to restore from on the new instance,
+		// under the name it was replaced by: accounts do not move.
+		h, err := dst.store.FindSummaryHistory(ctx, res.Event.ID, 0)
+		if err != nil || len(h) != 1 || h[0].UserName != "Ana Reyes" || h[0].UserID != 0 {
+			t.Fatalf("imported summary history: %+v, %v; want Ana Reyes's replacement", h, err)
+		}
+		restored, err := dst.store.RestoreSummary(ctx, liveblog.Write{}, res.Event.ID, h[0].ID, res.Event.Version)
+		if err != nil || !slices.Equal(restored.Summary.Points, []string{"Ferries cancelled", "Coastal road shut"}) {
+			t.Errorf("restore on the new instance: %+v, %v", restored, err)
 		}
 	})
 
@@ -546,6 +563,18 @@ func TestDecode(t *testing.T) {
 		{"ErrVersion", bytes.Replace(good, []byte(`"version": 1,`), []byte(`"version": 2,`), 1), "version"},
 		{"ErrUnknownField", bytes.Replace(good, []byte(`"posts": [`), []byte(`"revisions": [], "posts": [`), 1), ""},
 		{"ErrTrailingData", append(slices.Clone(good), []byte("{}")...), ""},
+		{"ErrHistoryPoint", edit(func(d *transfer.Document) {
+			d.Event.SummaryHistory[0].Points = []string{"Fine", strings.Repeat("x", liveblog.MaxSummaryPointLength+1)}
+		}), "event.summary_history[0].points[1]"},
+		{"ErrHistoryTime", edit(func(d *transfer.Document) { d.Event.SummaryHistory[0].ReplacedAt = time.Time{} }), "event.summary_history[0]"},
+		{"ErrHistoryInFeed", edit(func(d *transfer.Document) {
+			for i := range d.Feed.Changes {
+				if d.Feed.Changes[i].Event != nil {
+					d.Feed.Changes[i].Event.SummaryHistory = d.Event.SummaryHistory
+					break
+				}
+			}
+		}), "feed.changes[0].event.summary_history"},
 		{"ErrFeedGap", edit(func(d *transfer.Document) { d.Feed.Changes = slices.Delete(d.Feed.Changes, 2, 3) }), "feed.changes"},
 		{"ErrFeedOrder", edit(func(d *transfer.Document) {
 			d.Feed.Changes[1], d.Feed.Changes[2] = d.Feed.Changes[2], d.Feed.Changes[1]

@@ -77,7 +77,7 @@ func seed(ctx context.Context, dir string) error {
 	for i, se := range seedEvents {
 		ev, posts, feed := seedEvent(int64(i+1), se.slug, se.posts, nextID)
 		nextID += int64(se.posts)
-		if err := store.ImportEvent(ctx, ev, posts, feed); err != nil {
+		if err := store.ImportEvent(ctx, ev, posts, feed, nil); err != nil {
 			return fmt.Errorf("seed %s: %w", se.slug, err)
 		}
 	}

@@ -8,8 +8,8 @@
  * before is ignored, and a missing one makes the script reconnect from the
  * last applied position, so a reader never misses or doubles an update.
  *
- * It also does what only a script can: shows recent times as "5 min ago"
- * (the clock time stays in the title and shows on focus), keeps the key
+ * It also does what only a script can: adds to recent times their age
+ * ("14:05 GMT · 5 minutes ago", in the page's language), keeps the key
  * events list current, gives each post a share button (or, where the
  * browser cannot share, a copy-link one), and, in an embedded view, tells
  * the host page its height.
@@ -23,8 +23,10 @@ const HEALTHY_AFTER = 15000; // a stream open this long resets the backoff
 const NEAR_TOP = 200; // px: a reader this close to the top sees new posts at once
 const MINUTE = 60000;
 const HOUR = 60 * MINUTE;
-const RELATIVE_UNTIL = 24 * HOUR; // past this, "26 hours ago" says less than the clock time
+const RELATIVE_UNTIL = 24 * HOUR; // past this, "26 hours ago" adds nothing to the clock time
 const EXCERPT = 200; // characters of a key event's title without a headline, as the server cuts it
+
+let relativeFormat = null; // the Intl.RelativeTimeFormat of the page's language, made on first use
 
 const LABELS = { live: "LIVE", paused: "Paused", ended: "Coverage ended", scheduled: "Starting soon" };
 const NOTES = {
@@ -65,7 +67,7 @@ function start(main) {
   for (const el of main.querySelectorAll(".post")) addActions(el);
   relativeTimes(main);
   setInterval(() => relativeTimes(main), MINUTE);
-  // On paper "5 min ago" means nothing: print the clock times.
+  // On paper "5 minutes ago" means nothing: print the clock times alone.
   addEventListener("beforeprint", () => absoluteTimes(main));
   addEventListener("afterprint", () => relativeTimes(main));
   main.addEventListener("click", onClick);
@@ -147,7 +149,7 @@ function start(main) {
         return relativeTimes(el);
       }
       case "coverage.changed":
-        return setState(f.state);
+        return setState(f.state, f.html);
       case "event.updated":
         return retitle(f.title, f.description);
     }
@@ -328,11 +330,17 @@ function start(main) {
     if (bar.children.length) el.append(bar);
   }
 
-  function setState(state) {
+  function setState(state, started) {
     data.state = state;
     const badge = main.querySelector(".live-badge");
     badge.dataset.state = state;
     badge.textContent = LABELS[state] || state;
+    // The "Coverage started" line, which a page opened before the start lacks.
+    if (started && !main.querySelector(".coverage-time")) {
+      const el = parse(started);
+      badge.after(" ", el);
+      relativeTimes(el);
+    }
     const note = $("coverage-note");
     note.textContent = NOTES[state] || "";
     note.hidden = !NOTES[state];
@@ -390,9 +398,9 @@ function focusLinked(id) {
   el.focus();
 }
 
-// relativeTimes shows each time under a day old as its age ("5 min ago"),
-// keeping the clock time in data-abs and the title, where the stylesheet
-// shows it on focus. Run again, it brings the ages up to date.
+// relativeTimes adds to each time under a day old its age, "09:45 GMT · 5
+// minutes ago": the server's clock time, in the event's zone, kept in
+// data-abs, then the age. Run again, it brings the ages up to date.
 function relativeTimes(root) {
   const now = Date.now();
   for (const t of root.querySelectorAll("time[datetime]")) {
@@ -403,8 +411,7 @@ function relativeTimes(root) {
       continue;
     }
     t.dataset.abs = abs;
-    t.title = abs;
-    t.textContent = ago(age);
+    t.textContent = abs + " · " + ago(age);
   }
 }
 
@@ -412,11 +419,27 @@ function absoluteTimes(root) {
   for (const t of root.querySelectorAll("time[data-abs]")) t.textContent = t.dataset.abs;
 }
 
+// ago says how long ago in the page's language ("5 minutes ago", "il y a
+// 5 minutes"); a time in the future by a clock skew reads as just now.
 function ago(ms) {
-  if (ms < MINUTE) return "Just now";
-  if (ms < HOUR) return Math.floor(ms / MINUTE) + " min ago";
-  const h = Math.floor(ms / HOUR);
-  return h === 1 ? "1 hour ago" : h + " hours ago";
+  const lang = document.documentElement.lang || "en";
+  if (ms < MINUTE) {
+    // Intl says "now"; after "Updated" English says "just now".
+    return /^en\b/i.test(lang) ? "just now" : relative(lang).format(0, "second");
+  }
+  if (ms < HOUR) return relative(lang).format(-Math.floor(ms / MINUTE), "minute");
+  return relative(lang).format(-Math.floor(ms / HOUR), "hour");
+}
+
+function relative(lang) {
+  if (!relativeFormat) {
+    try {
+      relativeFormat = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+    } catch {
+      relativeFormat = new Intl.RelativeTimeFormat("en", { numeric: "auto" }); // a tag the browser refuses
+    }
+  }
+  return relativeFormat;
 }
 
 // keyItem is the key events list's entry for an article, as the server
