@@ -260,21 +260,14 @@ func (s *Server) setDeskCoverage(w http.ResponseWriter, r *http.Request, write l
 // change reaches open reader pages through the feed (event.updated), as an
 // edit through the API does.
 func (s *Server) updateDeskEvent(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
-	ev, err := s.findEvent(r)
+	ev, version, err := s.deskEventForm(r, liveblog.ActionEditEvent, "The form does not say which version of the event it edits; reload the desk.")
 	if err != nil {
 		return err
-	}
-	if err := authorize(r, liveblog.ActionEditEvent, nil); err != nil {
-		return err
-	}
-	version, ok := parseID(r.PostFormValue("version"))
-	if !ok {
-		return liveblog.FieldError("version", "The form does not say which version of the event it edits; reload the desk.")
 	}
 	title := strings.TrimSpace(r.PostFormValue("title"))
 	description := strings.TrimSpace(r.PostFormValue("description"))
 	zone := strings.TrimSpace(r.PostFormValue("time_zone"))
-	upd := &liveblog.EventUpdate{Title: &title, Description: &description, TimeZone: &zone, Version: int(version)}
+	upd := &liveblog.EventUpdate{Title: &title, Description: &description, TimeZone: &zone, Version: version}
 	if ev, err = s.store.ChangeEvent(r.Context(), write, ev.ID, upd); err != nil {
 		return err
 	}
@@ -289,16 +282,9 @@ type summaryConflict struct {
 }
 
 func (s *Server) replaceDeskSummary(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
-	ev, err := s.findEvent(r)
+	ev, version, err := s.deskEventForm(r, liveblog.ActionEditSummary, "The form does not say which version of the key points it edits; reload the desk.")
 	if err != nil {
 		return err
-	}
-	if err := authorize(r, liveblog.ActionEditSummary, nil); err != nil {
-		return err
-	}
-	version, ok := parseID(r.PostFormValue("version"))
-	if !ok {
-		return liveblog.FieldError("version", "The form does not say which version of the key points it edits; reload the desk.")
 	}
 	var points []string
 	for line := range strings.Lines(r.PostFormValue("points")) {
@@ -313,7 +299,7 @@ func (s *Server) replaceDeskSummary(w http.ResponseWriter, r *http.Request, writ
 	if err := liveblog.ValidateSummary(points); err != nil {
 		return renameField(err, "summary.points", "points")
 	}
-	updated, err := s.store.ChangeEvent(r.Context(), write, ev.ID, liveblog.ReplaceSummary{Points: points, Version: int(version)})
+	updated, err := s.store.ChangeEvent(r.Context(), write, ev.ID, liveblog.ReplaceSummary{Points: points, Version: version})
 	if liveblog.ErrorCode(err) == liveblog.ECONFLICT && wantsJSON(r) {
 		current, ferr := s.store.FindEventByID(r.Context(), ev.ID)
 		if ferr != nil {
@@ -333,26 +319,37 @@ func (s *Server) replaceDeskSummary(w http.ResponseWriter, r *http.Request, writ
 // current ones: a change of the key points like any other, which readers
 // get through the change feed.
 func (s *Server) restoreDeskSummary(w http.ResponseWriter, r *http.Request, write liveblog.Write) error {
-	ev, err := s.findEvent(r)
+	ev, version, err := s.deskEventForm(r, liveblog.ActionEditSummary, "The form does not say which version of the key points it replaces; reload the desk.")
 	if err != nil {
 		return err
-	}
-	if err := authorize(r, liveblog.ActionEditSummary, nil); err != nil {
-		return err
-	}
-	version, ok := parseID(r.PostFormValue("version"))
-	if !ok {
-		return liveblog.FieldError("version", "The form does not say which version of the key points it replaces; reload the desk.")
 	}
 	id, ok := parseID(r.PostFormValue("id"))
 	if !ok {
 		return liveblog.FieldError("id", "The form does not say which earlier key points to restore; reload the desk.")
 	}
-	updated, err := s.store.RestoreSummary(r.Context(), write, ev.ID, id, int(version))
+	updated, err := s.store.RestoreSummary(r.Context(), write, ev.ID, id, version)
 	if err != nil {
 		return err
 	}
 	return s.deskDone(w, r, updated)
+}
+
+// deskEventForm reads what every event form of the desk starts with: the
+// event named in the path, the user's right to action on it, and the
+// version the form edits (missingVersion is the message when it has none).
+func (s *Server) deskEventForm(r *http.Request, action liveblog.Action, missingVersion string) (*liveblog.Event, int, error) {
+	ev, err := s.findEvent(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := authorize(r, action, nil); err != nil {
+		return nil, 0, err
+	}
+	version, ok := parseID(r.PostFormValue("version"))
+	if !ok {
+		return nil, 0, liveblog.FieldError("version", "%s", missingVersion)
+	}
+	return ev, int(version), nil
 }
 
 // deskDone answers a successful event change: the event for the script,
